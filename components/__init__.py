@@ -1,0 +1,1 @@
+"""Pulumi ComponentResources, one concern each. Type tokens: csp-delegation:<module>:<Type>."""

@@ -1,0 +1,69 @@
+"""Azure Lighthouse delegation of one customer subscription to a partner group.
+
+Independent of GDAP (removing one leaves the other), and narrower than the CSP Owner grant: Lighthouse
+refuses Owner, roles with DataActions and custom roles, which is why config rejects them early.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+from pulumi_azure_native import managedservices
+
+from .naming import deterministic_guid
+
+TYPE = "csp-delegation:lighthouse:LighthouseDelegation"
+
+
+@dataclass
+class LighthouseDelegationArgs:
+    scope: pulumi.Input[str]
+    managed_by_tenant_id: str
+    principal_id: pulumi.Input[str]
+    principal_display_name: str
+    role_guids: list[str]
+    offer_name: str
+    provider: pulumi.ProviderResource
+    """azure-native provider for the customer's tenant (the delegation is made there)."""
+
+
+class LighthouseDelegation(pulumi.ComponentResource):
+    def __init__(self, name: str, args: LighthouseDelegationArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__(TYPE, name, None, opts)
+        child = pulumi.ResourceOptions(parent=self, provider=args.provider)
+        scope = pulumi.Output.from_input(args.scope)
+        definition = managedservices.RegistrationDefinition(
+            f"{name}-definition",
+            scope=scope,
+            registration_definition_id=scope.apply(
+                lambda s: deterministic_guid("lighthouse-definition", s, args.managed_by_tenant_id)
+            ),
+            properties=managedservices.RegistrationDefinitionPropertiesArgs(
+                registration_definition_name=args.offer_name,
+                description=f"{args.offer_name} (declared by csp-delegation)",
+                managed_by_tenant_id=args.managed_by_tenant_id,
+                authorizations=[
+                    managedservices.AuthorizationArgs(
+                        principal_id=args.principal_id,
+                        principal_id_display_name=args.principal_display_name,
+                        role_definition_id=guid,
+                    )
+                    for guid in args.role_guids
+                ],
+            ),
+            opts=child,
+        )
+        self.assignment = managedservices.RegistrationAssignment(
+            f"{name}-assignment",
+            scope=scope,
+            registration_assignment_id=scope.apply(
+                lambda s: deterministic_guid("lighthouse-assignment", s, args.managed_by_tenant_id)
+            ),
+            properties=managedservices.RegistrationAssignmentPropertiesArgs(
+                registration_definition_id=definition.id,
+            ),
+            opts=pulumi.ResourceOptions(parent=self, provider=args.provider, delete_before_replace=True),
+        )
+        self.definition_id = definition.id
+        self.register_outputs({"registrationDefinitionId": definition.id})

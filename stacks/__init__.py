@@ -1,0 +1,1 @@
+"""Stack configuration and the stack program: config decides what a stack declares."""

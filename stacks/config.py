@@ -1,0 +1,415 @@
+"""The typed stack configuration: one schema for what a stack declares, checked before anything is declared.
+
+Pulumi reads it from the stack's config (namespace ``csp-delegation``) when it runs the program;
+dapctl reads the same keys straight from ``Pulumi.<stack>.yaml``. Both go through :func:`parse_config`,
+so a mistake is caught the same way everywhere: every problem is listed with its field path
+(``customers[2].gdap.roles[0]``) and the fix, and no resource is declared.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic.alias_generators import to_camel
+
+import catalog
+
+from .errors import ConfigError, ConfigProblem, problems_from_validation_error
+
+NAMESPACE = "csp-delegation"
+GDAP_MAX_DAYS = 730
+GDAP_DISPLAY_NAME_MAX = 50
+ADMIN_AGENTS = "adminAgents"
+HELPDESK_AGENTS = "helpdeskAgents"
+
+_SLUG_RE = re.compile(r"^[a-z][a-z0-9-]{0,38}[a-z0-9]$")
+_GROUP_KEY_RE = re.compile(r"^[a-z][A-Za-z0-9]{0,39}$")
+_DOMAIN_RE = re.compile(r"^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+_UPN_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_ALIAS_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
+_DURATION_RE = re.compile(r"^P(\d+)([DWY])$")
+_STACK_REF_RE = re.compile(r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+){0,2}$")
+
+
+def _guid(value: str) -> str:
+    if not catalog.is_guid(value):
+        raise ValueError(
+            f"{value!r} is not a GUID: write it as xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx "
+            "(copy it from the Entra admin center or Partner Center)"
+        )
+    return value.lower()
+
+
+def _tenant_id(value: str) -> str:
+    if not catalog.is_guid(value):
+        raise ValueError(
+            f"{value!r} is not a tenant id: a tenant id is a GUID "
+            "(Entra admin center > Overview > Tenant ID), not a domain name"
+        )
+    return value.lower()
+
+
+def _slug(value: str) -> str:
+    if not _SLUG_RE.match(value):
+        raise ValueError(
+            f"{value!r} is not a valid name: use 2-40 lowercase letters, digits and dashes, "
+            "starting with a letter (it names Pulumi resources)"
+        )
+    return value
+
+
+def _domain(value: str) -> str:
+    if not _DOMAIN_RE.match(value.lower()):
+        raise ValueError(f"{value!r} is not a domain name: use e.g. contoso.onmicrosoft.com")
+    return value.lower()
+
+
+def _member(value: str) -> str:
+    if catalog.is_guid(value):
+        return value.lower()
+    if _UPN_RE.match(value):
+        return value
+    raise ValueError(f"{value!r} is neither a user principal name (name@domain) nor an object id (GUID)")
+
+
+def _directory_role(value: str) -> str:
+    catalog.directory_role_id(value)  # raises with the fix
+    return value
+
+
+def _azure_role(value: str) -> str:
+    catalog.azure_role_id(value)
+    return value
+
+
+def _duration(value: str) -> str:
+    match = _DURATION_RE.match(value)
+    if match is None:
+        raise ValueError(f"{value!r} is not an ISO 8601 duration of days, weeks or years: use e.g. P730D")
+    if not 1 <= duration_days(value) <= GDAP_MAX_DAYS:
+        raise ValueError(f"{value!r} is outside P1D..P{GDAP_MAX_DAYS}D: GDAP allows 1 day to 2 years")
+    return value
+
+
+def duration_days(value: str) -> int:
+    """Days in a PnD / PnW / PnY duration (a year counts 365 days, as Graph does for P1Y..P2Y)."""
+    match = _DURATION_RE.match(value)
+    if match is None:
+        raise ValueError(value)
+    number, unit = int(match.group(1)), match.group(2)
+    return number * {"D": 1, "W": 7, "Y": 365}[unit]
+
+
+def _alias(value: str) -> str:
+    if not _ALIAS_RE.match(value):
+        raise ValueError(f"{value!r} is not a valid subscription alias: 1-63 letters, digits, '-', '_', '.'")
+    return value
+
+
+def _group_key(value: str) -> str:
+    if not _GROUP_KEY_RE.match(value):
+        raise ValueError(f"{value!r} is not a group key: use camelCase letters and digits, e.g. tier2Support")
+    return value
+
+
+def _stack_ref(value: str) -> str:
+    if not _STACK_REF_RE.match(value):
+        raise ValueError(f"{value!r} is not a stack name: use org/project/stack (or project/stack)")
+    return value
+
+
+Guid = Annotated[str, AfterValidator(_guid)]
+TenantId = Annotated[str, AfterValidator(_tenant_id)]
+Slug = Annotated[str, AfterValidator(_slug)]
+Domain = Annotated[str, AfterValidator(_domain)]
+Member = Annotated[str, AfterValidator(_member)]
+DirectoryRole = Annotated[str, AfterValidator(_directory_role)]
+AzureRole = Annotated[str, AfterValidator(_azure_role)]
+GdapDuration = Annotated[str, AfterValidator(_duration)]
+Alias = Annotated[str, AfterValidator(_alias)]
+GroupKey = Annotated[str, AfterValidator(_group_key)]
+StackRef = Annotated[str, AfterValidator(_stack_ref)]
+DisplayName = Annotated[str, Field(min_length=1, max_length=256)]
+
+
+class _Model(BaseModel):
+    """camelCase keys as in Pulumi YAML, unknown keys rejected, values immutable once checked."""
+
+    model_config = ConfigDict(
+        extra="forbid", alias_generator=to_camel, populate_by_name=True, frozen=True, str_strip_whitespace=True
+    )
+
+
+class GroupSpec(_Model):
+    """A partner security group: created by this stack, or adopted (Partner Center made AdminAgents already)."""
+
+    display_name: DisplayName
+    mode: Literal["adopt", "create"] = "adopt"
+    object_id: Guid | None = None
+    description: str | None = None
+    members: list[Member] = Field(default_factory=list)
+
+
+class GroupsFrom(_Model):
+    """Where a customer-only stack finds the partner's group object ids: another stack, or config."""
+
+    stack: StackRef | None = None
+    object_ids: dict[GroupKey, Guid] | None = None
+
+
+class Partner(_Model):
+    tenant_id: TenantId
+    partner_id: Guid
+    display_name: DisplayName
+    billing_account: str | None = None
+    groups: dict[GroupKey, GroupSpec] | None = None
+    groups_from: GroupsFrom | None = None
+
+
+class Access(_Model):
+    """One GDAP access assignment: a partner group and the relationship roles it gets."""
+
+    group: GroupKey
+    roles: list[DirectoryRole] = Field(min_length=1)
+
+
+class Gdap(_Model):
+    display_name: Annotated[str, Field(min_length=1, max_length=GDAP_DISPLAY_NAME_MAX)] | None = None
+    duration: GdapDuration = "P730D"
+    auto_extend: bool = False
+    allow_global_administrator: bool = False
+    roles: list[DirectoryRole] = Field(default_factory=catalog.gdap_default_roles, min_length=1)
+    access: list[Access] | None = None
+
+    def defaults_in_use(self) -> bool:
+        """True when the config named no roles, so the catalog's least-privilege sets apply."""
+        return "roles" not in self.model_fields_set
+
+
+class NewSubscription(_Model):
+    """A new Azure subscription the partner provisions on its Microsoft Partner Agreement."""
+
+    alias: Alias
+    display_name: DisplayName
+    billing_account: str | None = None
+    billing_customer_id: Guid | None = None
+    workload: Literal["Production", "DevTest"] = "Production"
+    reseller_id: str | None = None
+
+
+class ExistingSubscription(_Model):
+    """A subscription that already exists: the stack only grants the partner group its role."""
+
+    subscription_id: Guid
+    display_name: str | None = None
+    role: AzureRole = "Owner"
+    group: GroupKey = ADMIN_AGENTS
+
+
+def _lighthouse_shorthand(value: Any) -> Any:
+    return {"enabled": value} if isinstance(value, bool) else value
+
+
+class Lighthouse(_Model):
+    """Azure Lighthouse delegation of the customer's subscriptions to a partner group."""
+
+    enabled: bool = False
+    group: GroupKey = ADMIN_AGENTS
+    roles: list[AzureRole] = Field(default_factory=lambda: ["Contributor"], min_length=1)
+
+
+class Customer(_Model):
+    name: Slug
+    display_name: DisplayName
+    tenant_id: TenantId
+    default_domain: Domain
+    delegation: Literal["gdap", "dap"]
+    gdap: Gdap | None = None
+    subscriptions: list[NewSubscription] = Field(default_factory=list)
+    existing_subscriptions: list[ExistingSubscription] = Field(default_factory=list)
+    lighthouse: Annotated[Lighthouse, BeforeValidator(_lighthouse_shorthand)] = Lighthouse()
+
+    @property
+    def gdap_settings(self) -> Gdap:
+        """The GDAP settings in force: the configured ones, or the least-privilege defaults."""
+        return self.gdap or Gdap()
+
+    def gdap_display_name(self) -> str:
+        return self.gdap_settings.display_name or f"{self.name}-gdap"[:GDAP_DISPLAY_NAME_MAX]
+
+    def gdap_access(self) -> list[Access]:
+        """The access assignments in force: configured, or each default group given its default roles."""
+        settings = self.gdap_settings
+        if settings.access is not None:
+            return list(settings.access)
+        if settings.defaults_in_use():
+            return [Access(group=g, roles=r) for g, r in catalog.gdap_default_access().items()]
+        return [Access(group=ADMIN_AGENTS, roles=list(settings.roles))]
+
+
+class StackConfig(_Model):
+    partner: Partner
+    customers: list[Customer] = Field(default_factory=list)
+
+    @property
+    def manages_groups(self) -> bool:
+        return self.partner.groups is not None
+
+    def group_keys(self) -> set[str] | None:
+        """Group keys this stack can resolve at plan time (None when they come from another stack)."""
+        if self.partner.groups is not None:
+            return set(self.partner.groups)
+        if self.partner.groups_from is not None and self.partner.groups_from.object_ids is not None:
+            return set(self.partner.groups_from.object_ids)
+        return None
+
+    def customer(self, name: str) -> Customer:
+        for customer in self.customers:
+            if customer.name == name:
+                return customer
+        known = ", ".join(c.name for c in self.customers) or "none"
+        raise ConfigError([ConfigProblem("customers", f"no customer named {name!r} (known: {known})")])
+
+
+def _semantic_problems(cfg: StackConfig) -> list[ConfigProblem]:
+    """Checks that span fields: duplicates, references between sections, Microsoft's rules on GDAP."""
+    problems: list[ConfigProblem] = []
+    add = problems.append
+    partner = cfg.partner
+
+    if partner.groups is not None and partner.groups_from is not None:
+        add(ConfigProblem("partner.groupsFrom", "set either partner.groups or partner.groupsFrom, not both"))
+    if partner.groups is None and partner.groups_from is None:
+        if cfg.customers:
+            add(
+                ConfigProblem(
+                    "partner.groups",
+                    "customers need the partner's groups: declare partner.groups (this stack manages them) "
+                    "or partner.groupsFrom (stack: <partner stack> or objectIds: {adminAgents: <guid>, ...})",
+                )
+            )
+        else:
+            add(ConfigProblem("partner", "nothing to declare: add partner.groups, customers, or both"))
+    if partner.groups_from is not None:
+        source = partner.groups_from
+        if (source.stack is None) == (source.object_ids is None):
+            add(ConfigProblem("partner.groupsFrom", "set exactly one of stack or objectIds"))
+    if partner.groups is not None:
+        for key in (ADMIN_AGENTS, HELPDESK_AGENTS):
+            if key not in partner.groups:
+                add(ConfigProblem(f"partner.groups.{key}", f"required: declare {key} (mode: adopt, as Partner "
+                                  "Center created it) or mode: create"))
+        for key, spec in partner.groups.items():
+            if spec.mode == "create" and spec.object_id is not None:
+                add(ConfigProblem(f"partner.groups.{key}.objectId",
+                                  "objectId is for adopting an existing group: remove it or set mode: adopt"))
+
+    known_groups = cfg.group_keys()
+    seen_names: dict[str, int] = {}
+    seen_tenants: dict[str, int] = {}
+    seen_aliases: dict[str, str] = {}
+    seen_subscriptions: dict[str, str] = {}
+    for i, customer in enumerate(cfg.customers):
+        here = f"customers[{i}]"
+        if customer.name in seen_names:
+            add(ConfigProblem(f"{here}.name", f"duplicate customer {customer.name!r} "
+                              f"(also customers[{seen_names[customer.name]}]): names must be unique"))
+        seen_names.setdefault(customer.name, i)
+        if customer.tenant_id in seen_tenants:
+            add(ConfigProblem(f"{here}.tenantId", f"tenant {customer.tenant_id} is already customers"
+                              f"[{seen_tenants[customer.tenant_id]}]: one entry per customer tenant"))
+        seen_tenants.setdefault(customer.tenant_id, i)
+        if customer.tenant_id == partner.tenant_id:
+            add(ConfigProblem(f"{here}.tenantId", "this is the partner's own tenant: use the customer's tenant id"))
+
+        if customer.delegation == "dap" and customer.gdap is not None:
+            add(ConfigProblem(f"{here}.gdap", "gdap settings apply only with delegation: gdap (remove them, "
+                              "or move the customer to gdap)"))
+        if customer.delegation == "gdap":
+            problems.extend(_gdap_problems(customer, f"{here}.gdap", known_groups))
+
+        for j, sub in enumerate(customer.subscriptions):
+            path = f"{here}.subscriptions[{j}]"
+            if sub.alias in seen_aliases:
+                add(ConfigProblem(f"{path}.alias", f"duplicate subscription alias {sub.alias!r} "
+                                  f"(also {seen_aliases[sub.alias]}): aliases are unique per partner"))
+            seen_aliases.setdefault(sub.alias, f"{path}.alias")
+            if sub.billing_account is None and partner.billing_account is None:
+                add(ConfigProblem(f"{path}.billingAccount", "no billing account: set partner.billingAccount "
+                                  "(your Microsoft Partner Agreement billing account) or this field"))
+        for j, sub in enumerate(customer.existing_subscriptions):
+            path = f"{here}.existingSubscriptions[{j}]"
+            if sub.subscription_id in seen_subscriptions:
+                add(ConfigProblem(f"{path}.subscriptionId", f"subscription {sub.subscription_id} is listed "
+                                  f"twice (also {seen_subscriptions[sub.subscription_id]})"))
+            seen_subscriptions.setdefault(sub.subscription_id, path)
+            problems.extend(_group_problem(sub.group, f"{path}.group", known_groups))
+
+        if customer.lighthouse.enabled:
+            path = f"{here}.lighthouse"
+            problems.extend(_group_problem(customer.lighthouse.group, f"{path}.group", known_groups))
+            if not (customer.subscriptions or customer.existing_subscriptions):
+                add(ConfigProblem(f"{path}.enabled", "Lighthouse delegates subscriptions and this customer "
+                                  "has none: add subscriptions or turn Lighthouse off"))
+            for k, role in enumerate(customer.lighthouse.roles):
+                guid = catalog.azure_role_id(role)
+                if guid in (catalog.OWNER, catalog.USER_ACCESS_ADMINISTRATOR):
+                    add(ConfigProblem(f"{path}.roles[{k}]", f"{catalog.azure_role_name(guid)} cannot be "
+                                      "delegated through Lighthouse: use Contributor or a narrower role"))
+    return problems
+
+
+def _group_problem(key: str, path: str, known_groups: set[str] | None) -> list[ConfigProblem]:
+    if known_groups is None or key in known_groups:
+        return []
+    return [ConfigProblem(path, f"unknown partner group {key!r}: use one of {', '.join(sorted(known_groups))} "
+                          "or declare it under partner.groups")]
+
+
+def _gdap_problems(customer: Customer, path: str, known_groups: set[str] | None) -> list[ConfigProblem]:
+    problems: list[ConfigProblem] = []
+    gdap = customer.gdap_settings
+    role_ids = [catalog.directory_role_id(r) for r in gdap.roles]
+    seen: set[str] = set()
+    for k, guid in enumerate(role_ids):
+        if guid in seen:
+            problems.append(ConfigProblem(f"{path}.roles[{k}]", f"{gdap.roles[k]!r} is listed twice"))
+        seen.add(guid)
+        if guid == catalog.GLOBAL_ADMINISTRATOR and not gdap.allow_global_administrator:
+            problems.append(ConfigProblem(
+                f"{path}.roles[{k}]", "Global Administrator is not least privilege: remove it, or set "
+                "gdap.allowGlobalAdministrator: true if this customer really needs it"))
+    if catalog.GLOBAL_ADMINISTRATOR in seen and gdap.auto_extend:
+        problems.append(ConfigProblem(f"{path}.autoExtend", "a relationship with Global Administrator cannot "
+                                      "auto-extend (Microsoft forbids it): set autoExtend: false"))
+    if len(customer.gdap_display_name()) > GDAP_DISPLAY_NAME_MAX:
+        problems.append(ConfigProblem(f"{path}.displayName", f"over {GDAP_DISPLAY_NAME_MAX} characters"))
+    assigned: dict[str, int] = {}
+    for a, access in enumerate(customer.gdap_access()):
+        here = f"{path}.access[{a}]"
+        if gdap.access is None:
+            here = f"{path}.access (default for {access.group})"
+        problems.extend(_group_problem(access.group, f"{here}.group", known_groups))
+        if access.group in assigned:
+            problems.append(ConfigProblem(f"{here}.group", f"group {access.group!r} already has an access "
+                                          f"assignment (access[{assigned[access.group]}]): merge their roles"))
+        assigned.setdefault(access.group, a)
+        for r, role in enumerate(access.roles):
+            if catalog.directory_role_id(role) not in seen:
+                problems.append(ConfigProblem(f"{here}.roles[{r}]", f"{role!r} is not among gdap.roles: an "
+                                              "access assignment can only use the relationship's roles"))
+    return problems
+
+
+def parse_config(raw: dict[str, Any]) -> StackConfig:
+    """Validate a stack's config (keys without the namespace) or raise ConfigError listing every problem."""
+    try:
+        cfg = StackConfig.model_validate(raw)
+    except ValidationError as err:
+        raise ConfigError(problems_from_validation_error(err, StackConfig)) from None
+    problems = _semantic_problems(cfg)
+    if problems:
+        raise ConfigError(problems)
+    return cfg

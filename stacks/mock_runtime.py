@@ -1,0 +1,227 @@
+"""Run the real stack program on Pulumi's mock runtime and record everything it declares.
+
+This is how a stack is planned without a cloud or the Pulumi CLI (``dapctl plan``) and how the
+tests look at what the program declares. Only the cloud is mocked: the program, the components and
+the config checks are the real ones. What the cloud would compute on create (a new group's object
+id, a new subscription's id) stays unknown in a preview, exactly as ``pulumi preview`` shows it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+from pulumi.output import Unknown
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import rpc, settings
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+
+PROJECT = "csp-delegation"
+UNKNOWN = Unknown
+SECRET = "[secret]"
+_PLACEHOLDER_NS = uuid.UUID("0b1e6d6a-9d0e-5a43-8a3c-0f7a4b1a2c55")
+
+
+def placeholder_id(*parts: str) -> str:
+    """A stable, obviously-offline GUID for a value only the cloud knows (a looked-up object id)."""
+    return str(uuid.uuid5(_PLACEHOLDER_NS, "|".join(parts)))
+
+
+def _plain(value: Any) -> Any:
+    """Mock-runtime values as plain data: secrets redacted, unknowns kept as Unknown, resources by URN."""
+    if rpc.is_rpc_secret(value):
+        return SECRET
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, pulumi.Resource):
+        return f"<resource {value._name}>"  # noqa: SLF001 - display only
+    return value
+
+
+@dataclass
+class Declared:
+    """One resource the program registered, with the options that matter in Azure."""
+
+    urn: str
+    type: str
+    name: str
+    custom: bool
+    parent: str
+    provider: str
+    inputs: dict[str, Any]
+    protect: bool
+    delete_before_replace: bool
+    ignore_changes: list[str]
+    additional_secret_outputs: list[str]
+
+
+@dataclass
+class Lookup:
+    """A data-source call (invoke) the program made: real Pulumi resolves it against the tenant."""
+
+    token: str
+    args: dict[str, Any]
+    provider: str
+
+
+@dataclass
+class OfflineRun:
+    stack: str
+    preview: bool
+    resources: list[Declared] = field(default_factory=list)
+    lookups: list[Lookup] = field(default_factory=list)
+    exports: dict[str, Any] = field(default_factory=dict)
+
+    def by_type(self, type_: str) -> list[Declared]:
+        return [r for r in self.resources if r.type == type_]
+
+    def named(self, name: str) -> Declared:
+        for r in self.resources:
+            if r.name == name:
+                return r
+        raise KeyError(f"no resource named {name!r}; declared: {[r.name for r in self.resources]}")
+
+    def by_urn(self, urn: str) -> Declared | None:
+        for r in self.resources:
+            if r.urn == urn:
+                return r
+        return None
+
+    def provider_of(self, resource: Declared) -> Declared | None:
+        """The provider resource a resource is bound to (its reference is ``urn::id``)."""
+        if not resource.provider:
+            return None
+        return self.by_urn(resource.provider.rsplit("::", 1)[0])
+
+    def children(self, urn: str) -> list[Declared]:
+        return [r for r in self.resources if r.parent == urn]
+
+
+class CloudMocks(pulumi.runtime.Mocks):
+    """Answers the engine's calls as Azure would, without Azure.
+
+    Resources echo their inputs; values Azure assigns on create are left out in a preview (so they
+    show as unknown) and filled with placeholders in a simulated update. Look-ups (invokes) return
+    placeholders derived from their arguments, and are recorded so the plan can list them.
+    """
+
+    def __init__(self, preview: bool, lookup_results: dict[str, Callable[[dict], dict]] | None = None):
+        self.preview = preview
+        self.lookups: list[Lookup] = []
+        self._lookup_results = lookup_results or {}
+
+    def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str | None, dict]:
+        state = dict(args.inputs)
+        resource_id = placeholder_id(args.typ, args.name)
+        if args.typ == "pulumi:pulumi:StackReference":
+            return resource_id, {"name": args.inputs.get("name"), "outputs": {}, "secretOutputNames": []}
+        # Outputs Azure computes on create: left out of a preview's state, so they read as unknown.
+        if args.typ == "azuread:index/group:Group":
+            state.pop("objectId", None)
+            if not self.preview:
+                state["objectId"] = resource_id
+        elif args.typ == "azure-native:subscription:Alias":
+            state.pop("properties", None)
+            if not self.preview:
+                state["properties"] = {"subscriptionId": resource_id, "provisioningState": "Succeeded"}
+        return resource_id, state
+
+    def call(self, args: pulumi_mocks.MockCallArgs) -> dict:
+        self.lookups.append(Lookup(args.token, _plain(dict(args.args)), args.provider or ""))
+        custom = self._lookup_results.get(args.token)
+        if custom is not None:
+            return custom(dict(args.args))
+        if args.token == "azuread:index/getGroup:getGroup":
+            object_id = args.args.get("objectId") or placeholder_id("group", str(args.args.get("displayName")))
+            return {"objectId": object_id, "displayName": args.args.get("displayName") or "", "securityEnabled": True}
+        if args.token == "azuread:index/getUser:getUser":
+            upn = str(args.args.get("userPrincipalName"))
+            return {"objectId": placeholder_id("user", upn), "userPrincipalName": upn}
+        if args.token == "azuread:index/getClientConfig:getClientConfig":
+            return {"clientId": placeholder_id("client"), "objectId": placeholder_id("me"), "tenantId": ""}
+        return {}
+
+
+class RecordingMonitor(pulumi_mocks.MockMonitor):
+    """The mock monitor, also keeping each registration's parent, provider and resource options."""
+
+    def __init__(self, mocks: CloudMocks):
+        super().__init__(mocks)
+        self.declared: list[Declared] = []
+
+    def RegisterResource(self, request):  # noqa: N802 - gRPC method name
+        response = super().RegisterResource(request)
+        if request.type != "pulumi:pulumi:Stack":
+            self.declared.append(
+                Declared(
+                    urn=response.urn,
+                    type=request.type,
+                    name=request.name,
+                    custom=bool(request.custom),
+                    parent=request.parent,
+                    provider=request.provider,
+                    inputs=_plain(rpc.deserialize_properties(request.object, keep_unknowns=True)),
+                    protect=bool(request.protect),
+                    delete_before_replace=bool(request.deleteBeforeReplace),
+                    ignore_changes=list(request.ignoreChanges),
+                    additional_secret_outputs=list(request.additionalSecretOutputs),
+                )
+            )
+        return response
+
+
+async def _resolve(value: Any) -> Any:
+    """Await an export down to plain data, keeping unknowns visible and secrets redacted."""
+    if isinstance(value, pulumi.Output):
+        if not await value.is_known():
+            return UNKNOWN()
+        if await value.is_secret():
+            return SECRET
+        return await _resolve(await value.future())
+    if isinstance(value, dict):
+        return {k: await _resolve(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [await _resolve(v) for v in value]
+    return value
+
+
+def run_offline(
+    program: Callable[[], None],
+    flat_config: dict[str, str],
+    stack: str = "dev",
+    preview: bool = True,
+    lookup_results: dict[str, Callable[[dict], dict]] | None = None,
+) -> OfflineRun:
+    """Run ``program`` under mocks with the given (namespaced, JSON-valued) config; return what it declared.
+
+    Each call starts from a fresh runtime, so several runs can share one process (the tests do).
+    """
+    mocks = CloudMocks(preview, lookup_results)
+    monitor = RecordingMonitor(mocks)
+    settings.ROOT.set(None)
+    pulumi.runtime.set_all_config(dict(flat_config))
+    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=preview, monitor=monitor)
+    settings.SETTINGS.rpc_manager.clear()
+    settings.SETTINGS.outputs.clear()
+    result = OfflineRun(stack=stack, preview=preview)
+
+    async def body() -> None:
+        program()
+        # Export values are Outputs; wait for the program's RPCs to finish, then read them.
+        from pulumi.runtime.stack import wait_for_rpcs
+
+        await wait_for_rpcs()
+        root = settings.get_root_resource()
+        outputs = getattr(root, "outputs", {}) or {}
+        result.exports = {k: await _resolve(v) for k, v in outputs.items()}
+
+    _sync_await(run_pulumi_func(body))
+    result.resources = list(monitor.declared)
+    result.lookups = list(mocks.lookups)
+    return result

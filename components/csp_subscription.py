@@ -35,6 +35,7 @@ class CspSubscriptionArgs:
     """Object id of the partner group granted the role (AdminAgents for the CSP Owner grant)."""
     customer_provider: pulumi.ProviderResource
     """azure-native provider for the customer's tenant (the role assignment lives there)."""
+    group_key: str = "adminAgents"
     new: NewSubscriptionSpec | None = None
     partner_provider: pulumi.ProviderResource | None = None
     """azure-native provider for the partner's tenant (creates the alias); required with ``new``."""
@@ -81,6 +82,6 @@ class CspSubscription(pulumi.ComponentResource):
             principal_id=args.principal_id,
             parent=self,
             provider=args.customer_provider,
-            description="CSP partner admin agents (declared by csp-delegation)",
+            group_key=args.group_key,
         )
         self.register_outputs({"subscriptionId": self.subscription_id, "scope": self.scope})

@@ -70,6 +70,7 @@ class CustomerTenant(pulumi.ComponentResource):
                     CspSubscriptionArgs(
                         role_guid=catalog.azure_role_id(existing.role),
                         principal_id=args.group_ids.get(existing.group),
+                        group_key=existing.group,
                         customer_provider=self.arm,
                         subscription_id=existing.subscription_id,
                     ),

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pulumi
 from pulumi_azure_native import authorization
 
+import catalog
+
 from .naming import deterministic_guid, role_definition_id
 
 # The partner's groups live in the partner tenant: seen from the customer's tenant they are foreign.
@@ -20,7 +22,7 @@ def partner_role_assignment(
     principal_id: pulumi.Input[str],
     parent: pulumi.Resource,
     provider: pulumi.ProviderResource,
-    description: str,
+    group_key: str,
 ) -> authorization.RoleAssignment:
     """Role assignment for a partner group at ``scope``: ForeignGroup, deterministic name, delete first.
 
@@ -28,9 +30,7 @@ def partner_role_assignment(
     Azure allows a single assignment per principal+role+scope, a replacement must delete the old one
     before creating the new one (otherwise 409 RoleAssignmentExists).
     """
-    name = pulumi.Output.all(scope, principal_id).apply(
-        lambda args: deterministic_guid(args[0], role_guid, args[1])
-    )
+    name = pulumi.Output.all(scope, principal_id).apply(lambda args: deterministic_guid(args[0], role_guid, args[1]))
     return authorization.RoleAssignment(
         resource_name,
         role_assignment_name=name,
@@ -38,6 +38,7 @@ def partner_role_assignment(
         role_definition_id=pulumi.Output.from_input(scope).apply(lambda s: role_definition_id(s, role_guid)),
         principal_id=principal_id,
         principal_type=FOREIGN_GROUP,
-        description=description,
+        # Shown in the portal beside the assignment: who declared it and why, for the customer's auditors.
+        description=f"{catalog.azure_role_name(role_guid)} for the CSP partner's {group_key} group (csp-delegation)",
         opts=pulumi.ResourceOptions(parent=parent, provider=provider, delete_before_replace=True),
     )

@@ -35,6 +35,7 @@ class PartnerGroupIds:
     def get(self, key: str) -> pulumi.Output[str]:
         if self._per_key is not None and key in self._per_key:
             return pulumi.Output.from_input(self._per_key[key])
+
         def pick(ids: Mapping[str, str] | None) -> str:
             if not ids or key not in ids:
                 known = ", ".join(sorted(ids or {})) or "none"

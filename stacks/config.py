@@ -138,7 +138,11 @@ class _Model(BaseModel):
     """camelCase keys as in Pulumi YAML, unknown keys rejected, values immutable once checked."""
 
     model_config = ConfigDict(
-        extra="forbid", alias_generator=to_camel, populate_by_name=True, frozen=True, str_strip_whitespace=True
+        extra="forbid",
+        alias_generator=to_camel,
+        populate_by_name=True,
+        frozen=True,
+        str_strip_whitespace=True,
     )
 
 
@@ -299,12 +303,20 @@ def _semantic_problems(cfg: StackConfig) -> list[ConfigProblem]:
     if partner.groups is not None:
         for key in (ADMIN_AGENTS, HELPDESK_AGENTS):
             if key not in partner.groups:
-                add(ConfigProblem(f"partner.groups.{key}", f"required: declare {key} (mode: adopt, as Partner "
-                                  "Center created it) or mode: create"))
+                add(
+                    ConfigProblem(
+                        f"partner.groups.{key}",
+                        f"required: declare {key} (mode: adopt, as Partner Center created it) or mode: create",
+                    )
+                )
         for key, spec in partner.groups.items():
             if spec.mode == "create" and spec.object_id is not None:
-                add(ConfigProblem(f"partner.groups.{key}.objectId",
-                                  "objectId is for adopting an existing group: remove it or set mode: adopt"))
+                add(
+                    ConfigProblem(
+                        f"partner.groups.{key}.objectId",
+                        "objectId is for adopting an existing group: remove it or set mode: adopt",
+                    )
+                )
 
     known_groups = cfg.group_keys()
     seen_names: dict[str, int] = {}
@@ -314,36 +326,65 @@ def _semantic_problems(cfg: StackConfig) -> list[ConfigProblem]:
     for i, customer in enumerate(cfg.customers):
         here = f"customers[{i}]"
         if customer.name in seen_names:
-            add(ConfigProblem(f"{here}.name", f"duplicate customer {customer.name!r} "
-                              f"(also customers[{seen_names[customer.name]}]): names must be unique"))
+            add(
+                ConfigProblem(
+                    f"{here}.name",
+                    f"duplicate customer {customer.name!r} "
+                    f"(also customers[{seen_names[customer.name]}]): names must be unique",
+                )
+            )
         seen_names.setdefault(customer.name, i)
         if customer.tenant_id in seen_tenants:
-            add(ConfigProblem(f"{here}.tenantId", f"tenant {customer.tenant_id} is already customers"
-                              f"[{seen_tenants[customer.tenant_id]}]: one entry per customer tenant"))
+            add(
+                ConfigProblem(
+                    f"{here}.tenantId",
+                    f"tenant {customer.tenant_id} is already customers"
+                    f"[{seen_tenants[customer.tenant_id]}]: one entry per customer tenant",
+                )
+            )
         seen_tenants.setdefault(customer.tenant_id, i)
         if customer.tenant_id == partner.tenant_id:
             add(ConfigProblem(f"{here}.tenantId", "this is the partner's own tenant: use the customer's tenant id"))
 
         if customer.delegation == "dap" and customer.gdap is not None:
-            add(ConfigProblem(f"{here}.gdap", "gdap settings apply only with delegation: gdap (remove them, "
-                              "or move the customer to gdap)"))
+            add(
+                ConfigProblem(
+                    f"{here}.gdap",
+                    "gdap settings apply only with delegation: gdap (remove them, or move the customer to gdap)",
+                )
+            )
         if customer.delegation == "gdap":
             problems.extend(_gdap_problems(customer, f"{here}.gdap", known_groups))
 
         for j, sub in enumerate(customer.subscriptions):
             path = f"{here}.subscriptions[{j}]"
             if sub.alias in seen_aliases:
-                add(ConfigProblem(f"{path}.alias", f"duplicate subscription alias {sub.alias!r} "
-                                  f"(also {seen_aliases[sub.alias]}): aliases are unique per partner"))
+                add(
+                    ConfigProblem(
+                        f"{path}.alias",
+                        f"duplicate subscription alias {sub.alias!r} "
+                        f"(also {seen_aliases[sub.alias]}): aliases are unique per partner",
+                    )
+                )
             seen_aliases.setdefault(sub.alias, f"{path}.alias")
             if sub.billing_account is None and partner.billing_account is None:
-                add(ConfigProblem(f"{path}.billingAccount", "no billing account: set partner.billingAccount "
-                                  "(your Microsoft Partner Agreement billing account) or this field"))
+                add(
+                    ConfigProblem(
+                        f"{path}.billingAccount",
+                        "no billing account: set partner.billingAccount "
+                        "(your Microsoft Partner Agreement billing account) or this field",
+                    )
+                )
         for j, sub in enumerate(customer.existing_subscriptions):
             path = f"{here}.existingSubscriptions[{j}]"
             if sub.subscription_id in seen_subscriptions:
-                add(ConfigProblem(f"{path}.subscriptionId", f"subscription {sub.subscription_id} is listed "
-                                  f"twice (also {seen_subscriptions[sub.subscription_id]})"))
+                add(
+                    ConfigProblem(
+                        f"{path}.subscriptionId",
+                        f"subscription {sub.subscription_id} is listed "
+                        f"twice (also {seen_subscriptions[sub.subscription_id]})",
+                    )
+                )
             seen_subscriptions.setdefault(sub.subscription_id, path)
             problems.extend(_group_problem(sub.group, f"{path}.group", known_groups))
 
@@ -351,21 +392,36 @@ def _semantic_problems(cfg: StackConfig) -> list[ConfigProblem]:
             path = f"{here}.lighthouse"
             problems.extend(_group_problem(customer.lighthouse.group, f"{path}.group", known_groups))
             if not (customer.subscriptions or customer.existing_subscriptions):
-                add(ConfigProblem(f"{path}.enabled", "Lighthouse delegates subscriptions and this customer "
-                                  "has none: add subscriptions or turn Lighthouse off"))
+                add(
+                    ConfigProblem(
+                        f"{path}.enabled",
+                        "Lighthouse delegates subscriptions and this customer "
+                        "has none: add subscriptions or turn Lighthouse off",
+                    )
+                )
             for k, role in enumerate(customer.lighthouse.roles):
                 guid = catalog.azure_role_id(role)
                 if guid in (catalog.OWNER, catalog.USER_ACCESS_ADMINISTRATOR):
-                    add(ConfigProblem(f"{path}.roles[{k}]", f"{catalog.azure_role_name(guid)} cannot be "
-                                      "delegated through Lighthouse: use Contributor or a narrower role"))
+                    add(
+                        ConfigProblem(
+                            f"{path}.roles[{k}]",
+                            f"{catalog.azure_role_name(guid)} cannot be "
+                            "delegated through Lighthouse: use Contributor or a narrower role",
+                        )
+                    )
     return problems
 
 
 def _group_problem(key: str, path: str, known_groups: set[str] | None) -> list[ConfigProblem]:
     if known_groups is None or key in known_groups:
         return []
-    return [ConfigProblem(path, f"unknown partner group {key!r}: use one of {', '.join(sorted(known_groups))} "
-                          "or declare it under partner.groups")]
+    return [
+        ConfigProblem(
+            path,
+            f"unknown partner group {key!r}: use one of {', '.join(sorted(known_groups))} "
+            "or declare it under partner.groups",
+        )
+    ]
 
 
 def _gdap_problems(customer: Customer, path: str, known_groups: set[str] | None) -> list[ConfigProblem]:
@@ -378,12 +434,21 @@ def _gdap_problems(customer: Customer, path: str, known_groups: set[str] | None)
             problems.append(ConfigProblem(f"{path}.roles[{k}]", f"{gdap.roles[k]!r} is listed twice"))
         seen.add(guid)
         if guid == catalog.GLOBAL_ADMINISTRATOR and not gdap.allow_global_administrator:
-            problems.append(ConfigProblem(
-                f"{path}.roles[{k}]", "Global Administrator is not least privilege: remove it, or set "
-                "gdap.allowGlobalAdministrator: true if this customer really needs it"))
+            problems.append(
+                ConfigProblem(
+                    f"{path}.roles[{k}]",
+                    "Global Administrator is not least privilege: remove it, or set "
+                    "gdap.allowGlobalAdministrator: true if this customer really needs it",
+                )
+            )
     if catalog.GLOBAL_ADMINISTRATOR in seen and gdap.auto_extend:
-        problems.append(ConfigProblem(f"{path}.autoExtend", "a relationship with Global Administrator cannot "
-                                      "auto-extend (Microsoft forbids it): set autoExtend: false"))
+        problems.append(
+            ConfigProblem(
+                f"{path}.autoExtend",
+                "a relationship with Global Administrator cannot "
+                "auto-extend (Microsoft forbids it): set autoExtend: false",
+            )
+        )
     if len(customer.gdap_display_name()) > GDAP_DISPLAY_NAME_MAX:
         problems.append(ConfigProblem(f"{path}.displayName", f"over {GDAP_DISPLAY_NAME_MAX} characters"))
     assigned: dict[str, int] = {}
@@ -393,13 +458,22 @@ def _gdap_problems(customer: Customer, path: str, known_groups: set[str] | None)
             here = f"{path}.access (default for {access.group})"
         problems.extend(_group_problem(access.group, f"{here}.group", known_groups))
         if access.group in assigned:
-            problems.append(ConfigProblem(f"{here}.group", f"group {access.group!r} already has an access "
-                                          f"assignment (access[{assigned[access.group]}]): merge their roles"))
+            problems.append(
+                ConfigProblem(
+                    f"{here}.group",
+                    f"group {access.group!r} already has an access "
+                    f"assignment (access[{assigned[access.group]}]): merge their roles",
+                )
+            )
         assigned.setdefault(access.group, a)
         for r, role in enumerate(access.roles):
             if catalog.directory_role_id(role) not in seen:
-                problems.append(ConfigProblem(f"{here}.roles[{r}]", f"{role!r} is not among gdap.roles: an "
-                                              "access assignment can only use the relationship's roles"))
+                problems.append(
+                    ConfigProblem(
+                        f"{here}.roles[{r}]",
+                        f"{role!r} is not among gdap.roles: an access assignment can only use the relationship's roles",
+                    )
+                )
     return problems
 
 

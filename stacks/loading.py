@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ from .config import NAMESPACE, StackConfig, parse_config
 from .errors import ConfigError, ConfigProblem
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
+"""The repository's own project (the sample dev stack); dapctl defaults to the current directory."""
 
 
 def _strip_namespace(flat: dict[str, Any], source: str) -> dict[str, Any]:
@@ -22,13 +24,18 @@ def _strip_namespace(flat: dict[str, Any], source: str) -> dict[str, Any]:
         if namespace != NAMESPACE or not name:
             continue
         if isinstance(value, dict) and "secure" in value:
-            raise ConfigError([ConfigProblem(name, "secrets are not read from this file by dapctl; "
-                                             "keep secrets out of the delegation config")], source)
+            raise ConfigError(
+                [
+                    ConfigProblem(
+                        name,
+                        "secrets are not read from this file by dapctl; keep secrets out of the delegation config",
+                    )
+                ],
+                source,
+            )
         if isinstance(value, str):
-            try:
+            with contextlib.suppress(json.JSONDecodeError):
                 value = json.loads(value)
-            except json.JSONDecodeError:
-                pass
         raw[name] = value
     return raw
 
@@ -40,9 +47,11 @@ def stack_file(stack: str, project_dir: Path = PROJECT_DIR) -> Path:
 def raw_from_stack_file(stack: str, project_dir: Path = PROJECT_DIR) -> dict[str, Any]:
     path = stack_file(stack, project_dir)
     if not path.is_file():
-        known = sorted(p.name[len("Pulumi."):-len(".yaml")] for p in project_dir.glob("Pulumi.*.yaml"))
-        raise ConfigError([ConfigProblem("stack", f"no file {path.name}: known stacks are "
-                                         f"{', '.join(known) or 'none'}")], str(path))
+        known = sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in project_dir.glob("Pulumi.*.yaml"))
+        raise ConfigError(
+            [ConfigProblem("stack", f"no file {path.name}: known stacks are {', '.join(known) or 'none'}")],
+            str(path),
+        )
     try:
         document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as err:

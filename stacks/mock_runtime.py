@@ -40,7 +40,7 @@ def _plain(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
     if isinstance(value, pulumi.Resource):
-        return f"<resource {value._name}>"  # noqa: SLF001 - display only
+        return f"<resource {value._name}>"
     return value
 
 
@@ -111,16 +111,24 @@ class CloudMocks(pulumi.runtime.Mocks):
     placeholders derived from their arguments, and are recorded so the plan can list them.
     """
 
-    def __init__(self, preview: bool, lookup_results: dict[str, Callable[[dict], dict]] | None = None):
+    def __init__(
+        self,
+        preview: bool,
+        lookup_results: dict[str, Callable[[dict], dict]] | None = None,
+        stack_outputs: dict[str, dict[str, Any]] | None = None,
+    ):
         self.preview = preview
         self.lookups: list[Lookup] = []
         self._lookup_results = lookup_results or {}
+        self._stack_outputs = stack_outputs or {}
 
     def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str | None, dict]:
         state = dict(args.inputs)
         resource_id = placeholder_id(args.typ, args.name)
         if args.typ == "pulumi:pulumi:StackReference":
-            return resource_id, {"name": args.inputs.get("name"), "outputs": {}, "secretOutputNames": []}
+            name = str(args.inputs.get("name"))
+            outputs = self._stack_outputs.get(name, {})
+            return resource_id, {"name": name, "outputs": outputs, "secretOutputNames": []}
         # Outputs Azure computes on create: left out of a preview's state, so they read as unknown.
         if args.typ == "azuread:index/group:Group":
             state.pop("objectId", None)
@@ -139,7 +147,11 @@ class CloudMocks(pulumi.runtime.Mocks):
             return custom(dict(args.args))
         if args.token == "azuread:index/getGroup:getGroup":
             object_id = args.args.get("objectId") or placeholder_id("group", str(args.args.get("displayName")))
-            return {"objectId": object_id, "displayName": args.args.get("displayName") or "", "securityEnabled": True}
+            return {
+                "objectId": object_id,
+                "displayName": args.args.get("displayName") or "",
+                "securityEnabled": True,
+            }
         if args.token == "azuread:index/getUser:getUser":
             upn = str(args.args.get("userPrincipalName"))
             return {"objectId": placeholder_id("user", upn), "userPrincipalName": upn}
@@ -155,7 +167,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         super().__init__(mocks)
         self.declared: list[Declared] = []
 
-    def RegisterResource(self, request):  # noqa: N802 - gRPC method name
+    def RegisterResource(self, request):
         response = super().RegisterResource(request)
         if request.type != "pulumi:pulumi:Stack":
             self.declared.append(
@@ -173,6 +185,26 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                     additional_secret_outputs=list(request.additionalSecretOutputs),
                 )
             )
+        return response
+
+    def ReadResource(self, request):
+        """Reads (StackReference, Resource.get) adopt an existing object: recorded like a declaration."""
+        response = super().ReadResource(request)
+        self.declared.append(
+            Declared(
+                urn=response.urn,
+                type=request.type,
+                name=request.name,
+                custom=True,
+                parent=request.parent,
+                provider=request.provider,
+                inputs=_plain(rpc.deserialize_properties(request.properties, keep_unknowns=True)),
+                protect=False,
+                delete_before_replace=False,
+                ignore_changes=[],
+                additional_secret_outputs=[],
+            )
+        )
         return response
 
 
@@ -197,12 +229,14 @@ def run_offline(
     stack: str = "dev",
     preview: bool = True,
     lookup_results: dict[str, Callable[[dict], dict]] | None = None,
+    stack_outputs: dict[str, dict[str, Any]] | None = None,
 ) -> OfflineRun:
     """Run ``program`` under mocks with the given (namespaced, JSON-valued) config; return what it declared.
 
     Each call starts from a fresh runtime, so several runs can share one process (the tests do).
+    ``stack_outputs`` answers StackReferences (stack name -> its outputs); unknown stacks have none.
     """
-    mocks = CloudMocks(preview, lookup_results)
+    mocks = CloudMocks(preview, lookup_results, stack_outputs)
     monitor = RecordingMonitor(mocks)
     settings.ROOT.set(None)
     pulumi.runtime.set_all_config(dict(flat_config))

@@ -1,0 +1,1 @@
+"""dapctl: the command line for what Pulumi cannot do alone (offline plans, invitations, audits, revocation)."""

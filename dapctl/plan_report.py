@@ -1,0 +1,126 @@
+"""The offline plan as data: what a stack declares, by component, with the inputs that matter in Azure.
+
+Built from an OfflineRun (the real program on Pulumi's mock runtime). It is what the stack *declares*,
+not a diff against the cloud: only ``pulumi preview`` with credentials can say what would change.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import catalog
+from stacks.mock_runtime import SECRET, OfflineRun, Unknown
+
+NOTICE = (
+    "Offline plan: what this stack declares, computed on Pulumi's mock runtime without Azure. "
+    "It is NOT a diff against the cloud; run `pulumi preview` with credentials for that."
+)
+UNKNOWN_TEXT = "(known after apply)"
+
+
+def _show(value: Any) -> Any:
+    if isinstance(value, Unknown):
+        return UNKNOWN_TEXT
+    if isinstance(value, dict):
+        return {k: _show(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_show(v) for v in value]
+    return value
+
+
+def _role_from_definition_id(value: Any) -> Any:
+    if isinstance(value, Unknown):
+        return UNKNOWN_TEXT
+    guid = str(value).rsplit("/", 1)[-1]
+    return catalog.azure_role_name(guid)
+
+
+def key_inputs(type_: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    """The few inputs an operator checks for each resource type (all scalar inputs for other types)."""
+    props = inputs.get("properties") if isinstance(inputs.get("properties"), dict) else {}
+    if type_.startswith("pulumi:providers:"):
+        return {"tenantId": inputs.get("tenantId")}
+    if type_ == "azuread:index/group:Group":
+        return {k: inputs.get(k) for k in ("displayName", "securityEnabled", "mailEnabled")}
+    if type_ == "azuread:index/groupMember:GroupMember":
+        return {"groupObjectId": inputs.get("groupObjectId"), "memberObjectId": inputs.get("memberObjectId")}
+    if type_ == "azure-native:subscription:Alias":
+        return {
+            "aliasName": inputs.get("aliasName"),
+            "displayName": props.get("displayName"),
+            "billingScope": props.get("billingScope"),
+            "workload": props.get("workload"),
+        }
+    if type_ == "azure-native:authorization:RoleAssignment":
+        return {
+            "role": _role_from_definition_id(inputs.get("roleDefinitionId")),
+            "principalId": inputs.get("principalId"),
+            "principalType": inputs.get("principalType"),
+            "scope": inputs.get("scope"),
+            "name": inputs.get("roleAssignmentName"),
+            "description": inputs.get("description"),
+        }
+    if type_ == "azure-native:managedservices:RegistrationDefinition":
+        return {
+            "scope": inputs.get("scope"),
+            "managedByTenantId": props.get("managedByTenantId"),
+            "roles": [catalog.azure_role_name(a.get("roleDefinitionId", "")) for a in props.get("authorizations", [])],
+            "principalId": [a.get("principalId") for a in props.get("authorizations", [])][:1],
+        }
+    if type_ == "azure-native:managedservices:RegistrationAssignment":
+        return {"scope": inputs.get("scope")}
+    return {k: v for k, v in inputs.items() if not isinstance(v, dict | list)}
+
+
+def _has_unknown(value: Any) -> bool:
+    if isinstance(value, Unknown):
+        return True
+    if isinstance(value, dict):
+        return any(_has_unknown(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_unknown(v) for v in value)
+    return False
+
+
+def build_report(run: OfflineRun) -> dict[str, Any]:
+    """One JSON-ready document: resources (with parent and tenant), look-ups, exports and a summary."""
+    tenants: dict[str, str] = {}
+    for r in run.resources:
+        if r.type.startswith("pulumi:providers:"):
+            tenants[r.urn] = r.inputs.get("tenantId", "")
+    resources = []
+    for r in run.resources:
+        provider = run.provider_of(r)
+        resources.append(
+            {
+                "urn": r.urn,
+                "type": r.type,
+                "name": r.name,
+                "component": not r.custom,
+                "parent": r.parent,
+                "provider": None if provider is None else {"name": provider.name, "tenantId": tenants[provider.urn]},
+                "inputs": _show(key_inputs(r.type, r.inputs)),
+                "protect": r.protect,
+                "deleteBeforeReplace": r.delete_before_replace,
+                "unknownInputs": _has_unknown(r.inputs),
+            }
+        )
+    custom = [r for r in resources if not r["component"]]
+    summary = {
+        "resources": len(custom),
+        "components": len(resources) - len(custom),
+        "byType": dict(sorted(Counter(r["type"] for r in custom).items())),
+        "withUnknownInputs": sum(1 for r in custom if r["unknownInputs"]),
+        "protected": sum(1 for r in custom if r["protect"]),
+        "lookups": len(run.lookups),
+    }
+    return {
+        "stack": run.stack,
+        "notice": NOTICE,
+        "resources": resources,
+        "lookups": [{"token": lk.token, "args": _show(lk.args)} for lk in run.lookups],
+        "exports": _show(run.exports),
+        "summary": summary,
+        "secretPlaceholder": SECRET,
+    }

@@ -1,0 +1,71 @@
+"""`dapctl plan` end to end: the real CLI, the real program, Pulumi's mock runtime, no cloud."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def dapctl(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run(
+        [sys.executable, "-m", "dapctl", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_plan_dev_shows_groups_customers_subscriptions_and_owner_grants():
+    result = dapctl("plan", "--stack", "dev")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "NOT a diff against the cloud" in out
+    for name in ("partner-groups", "contoso", "fabrikam", "adatum", "contoso-prod", "adatum-prod"):
+        assert name in out
+    assert out.count("principalType: ForeignGroup") == 4
+    assert "role: Owner" in out
+    assert "(known after apply)" in out
+    assert "Summary: 21 resources" in out
+
+
+def test_plan_json_is_one_document_for_ci():
+    result = dapctl("plan", "--stack", "dev", "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["summary"]["byType"]["azure-native:authorization:RoleAssignment"] == 4
+    assert report["summary"]["byType"]["azure-native:subscription:Alias"] == 3
+    grants = [r for r in report["resources"] if r["type"].endswith("RoleAssignment")]
+    assert {g["provider"]["tenantId"] for g in grants} == {
+        "3a8b9c0d-1e2f-4a3b-8c4d-5e6f7a8b9c0d",
+        "4b9c0d1e-2f3a-4b4c-9d5e-6f7a8b9c0d1e",
+        "5c0d1e2f-3a4b-4c5d-8e6f-7a8b9c0d1e2f",
+    }
+    assert all(g["deleteBeforeReplace"] for g in grants)
+    customers = {r["name"] for r in report["resources"] if r["type"] == "csp-delegation:customers:CustomerTenant"}
+    assert customers == {"contoso", "fabrikam", "adatum"}
+
+
+def test_config_error_exits_2_with_the_field_path_and_no_traceback(tmp_path):
+    document = yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text())
+    document["config"]["csp-delegation:customers"][2]["gdap"] = {
+        "roles": ["Global Admin"],
+        "duration": "P900D",
+    }
+    (tmp_path / "Pulumi.broken.yaml").write_text(yaml.safe_dump(document))
+    result = dapctl("plan", "--stack", "broken", "--project-dir", str(tmp_path))
+    assert result.returncode == 2
+    assert "customers[2].gdap.roles[0]" in result.stderr
+    assert "customers[2].gdap.duration" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    assert result.stdout == ""
+
+
+def test_unknown_stack_names_the_known_ones():
+    result = dapctl("plan", "--stack", "prod")
+    assert result.returncode == 2
+    assert "known stacks are dev" in result.stderr

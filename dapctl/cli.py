@@ -13,7 +13,7 @@ from stacks.errors import ConfigError
 
 app = typer.Typer(
     name="dapctl",
-    help="Operate a CSP partner's delegated administration: offline plans, invitations, GDAP status, audits, revocation.",
+    help="Operate a CSP partner's delegated administration: plans, invitations, GDAP status, audits, revocation.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,

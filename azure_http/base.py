@@ -1,0 +1,277 @@
+"""The one HTTP request loop shared by the Graph, ARM and Partner Center clients.
+
+A service client is a thin subclass that knows its base URL, token scope and paths; this
+class does everything that must behave the same for all of them: a fresh token per attempt,
+retries with Retry-After and jittered backoff, ``If-Match``, ``nextLink`` paging, request ids
+and error mapping. It is async so that sweeps can run thousands of calls concurrently;
+synchronous callers wrap a coroutine in ``azure_http.run_sync``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from azure_http.auth import TokenProvider
+from azure_http.errors import TransportFailed, error_from_response, request_id_of
+from azure_http.paging import NEXT_LINK_KEYS, next_link_of
+from azure_http.redact import redact
+from azure_http.retry import RetryPolicy, parse_retry_after
+
+log = logging.getLogger("azure_http")
+
+DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
+USER_AGENT = "csp-delegation/0.1 (+azure_http)"
+
+Sleep = Callable[[float], Awaitable[Any]]
+
+
+class ApiClient:
+    """Async client for one Microsoft REST API (base URL + token scope).
+
+    ``tenant_id`` selects the tenant the token is issued for (the partner's, or a customer's
+    under GDAP). ``http`` lets a caller share or replace the transport; by default the client
+    owns an ``httpx.AsyncClient``, created lazily for the running event loop (so one client
+    object survives being driven by several ``run_sync`` calls, each on its own loop).
+    ``sleep`` is the coroutine used for back-off waits (tests may pass a recording one).
+    """
+
+    #: Header carrying our per-call correlation id (Graph's name; ARM uses x-ms-client-request-id).
+    client_request_id_header = "client-request-id"
+    #: Keys holding the next page's URL, in order of preference.
+    next_link_keys: tuple[str, ...] = NEXT_LINK_KEYS
+
+    def __init__(
+        self,
+        base_url: str,
+        scope: str,
+        tokens: TokenProvider,
+        *,
+        tenant_id: str | None = None,
+        retry: RetryPolicy | None = None,
+        timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
+        http: httpx.AsyncClient | None = None,
+        sleep: Sleep | None = None,
+        default_params: Mapping[str, str] | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.scope = scope
+        self.tokens = tokens
+        self.tenant_id = tenant_id
+        self.retry = retry or RetryPolicy()
+        self.timeout = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
+        self.default_params = dict(default_params or {})
+        self._sleep: Sleep = sleep or asyncio.sleep
+        self._external_http = http
+        self._http: httpx.AsyncClient | None = None
+        self._http_loop: asyncio.AbstractEventLoop | None = None
+        origin = urlsplit(self.base_url)
+        self._origin = (origin.scheme, origin.netloc)
+
+    # -- lifecycle ------------------------------------------------------------------------
+    async def __aenter__(self) -> ApiClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        if self._http is not None and self._http_loop is asyncio.get_running_loop():
+            await self._http.aclose()
+        self._http = None
+        self._http_loop = None
+
+    def _client(self) -> httpx.AsyncClient:
+        if self._external_http is not None:
+            return self._external_http
+        loop = asyncio.get_running_loop()
+        if self._http is None or self._http_loop is not loop:
+            # A client bound to a loop that has finished (an earlier run_sync) cannot be
+            # reused or closed from here; drop it and open one for this loop.
+            self._http = httpx.AsyncClient(timeout=self.timeout, headers={"User-Agent": USER_AGENT})
+            self._http_loop = loop
+        return self._http
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={self.base_url!r}, tenant_id={self.tenant_id!r})"
+
+    def __getstate__(self) -> dict[str, Any]:
+        raise TypeError(f"{type(self).__name__} holds a connection pool; create it at call time, do not pickle")
+
+    # -- URLs -----------------------------------------------------------------------------
+    def url(self, path: str) -> str:
+        """Absolute URL for ``path`` (relative to the base URL), or ``path`` if already absolute.
+
+        Absolute URLs (``nextLink``) must point at the same scheme and host as the base URL:
+        the bearer token is never sent anywhere else.
+        """
+        if path.startswith(("http://", "https://")):
+            parts = urlsplit(path)
+            if (parts.scheme, parts.netloc) != self._origin:
+                raise ValueError(f"refusing to send a token to {parts.scheme}://{parts.netloc}")
+            return path
+        return f"{self.base_url}/{path.lstrip('/')}"
+
+    # -- the request loop -----------------------------------------------------------------
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+        if_match: str | None = None,
+    ) -> httpx.Response:
+        """Send one logical request, retrying as the policy allows; return a 2xx/3xx response.
+
+        Raises an ``ApiError`` subclass for an error status and ``TransportFailed`` when no
+        answer came. The token is fetched per attempt and appears in no message.
+        """
+        method = method.upper()
+        url = self.url(path)
+        if self.default_params and not path.startswith(("http://", "https://")):
+            params = {**self.default_params, **(params or {})}  # next links carry their own
+        client_request_id = str(uuid.uuid4())
+        base_headers = {self.client_request_id_header: client_request_id, "Accept": "application/json"}
+        if headers:
+            base_headers.update(headers)
+        if if_match is not None:
+            base_headers["If-Match"] = if_match
+
+        policy = self.retry
+        waited = 0.0
+        attempt = 0
+        while True:
+            attempt += 1
+            token = await self.tokens.get_token(self.scope, self.tenant_id)
+            started = time.monotonic()
+            try:
+                response = await self._client().request(
+                    method,
+                    url,
+                    params=params,
+                    json=json,
+                    headers={**base_headers, "Authorization": f"Bearer {token}"},
+                )
+            except httpx.TransportError as exc:
+                if attempt < policy.max_attempts and policy.should_retry_exception(exc, method):
+                    delay = policy.backoff(attempt)
+                    if waited + delay <= policy.max_total_wait:
+                        log.warning(
+                            "%s %s: %s; retry %d/%d in %.2fs",
+                            method,
+                            url,
+                            type(exc).__name__,
+                            attempt,
+                            policy.max_attempts - 1,
+                            delay,
+                        )
+                        waited += delay
+                        await self._sleep(delay)
+                        continue
+                raise TransportFailed(method, url, _scrubbed(exc, token), attempt) from None
+
+            elapsed = time.monotonic() - started
+            status = response.status_code
+            log.debug(
+                "%s %s -> %d in %.3fs (request-id %s)",
+                method,
+                url,
+                status,
+                elapsed,
+                request_id_of(response),
+            )
+            if status < 400:
+                return response
+
+            retry_after = _retry_after(response)
+            if attempt < policy.max_attempts and policy.should_retry_status(status):
+                delay = retry_after if retry_after is not None else policy.backoff(attempt)
+                if waited + delay <= policy.max_total_wait:
+                    log.warning(
+                        "%s %s -> %d; retry %d/%d in %.2fs (%s)",
+                        method,
+                        url,
+                        status,
+                        attempt,
+                        policy.max_attempts - 1,
+                        delay,
+                        "Retry-After" if retry_after is not None else "backoff",
+                    )
+                    waited += delay
+                    await response.aread()
+                    await self._sleep(delay)
+                    continue
+            await response.aread()
+            raise error_from_response(
+                response,
+                method=method,
+                url=url,
+                client_request_id=client_request_id,
+                retry_after=retry_after,
+                attempts=attempt,
+                secrets=(token,),
+            )
+
+    # -- JSON conveniences ----------------------------------------------------------------
+    async def get_json(self, path: str, *, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        response = await self.request("GET", path, params=params)
+        return response.json()
+
+    async def send_json(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        if_match: str | None = None,
+        params: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any] | None:
+        """Send a JSON body; return the JSON answer, or None for an empty one (204, 202)."""
+        response = await self.request(method, path, json=body, if_match=if_match, params=params)
+        if not response.content:
+            return None
+        return response.json()
+
+    async def pages(self, path: str, *, params: Mapping[str, Any] | None = None) -> AsyncIterator[dict[str, Any]]:
+        """Yield each page (the whole JSON object) of a collection, following next links."""
+        page = await self.get_json(path, params=params)
+        yield page
+        while link := next_link_of(page, self.next_link_keys):
+            page = await self.get_json(link)
+            yield page
+
+    async def paginate(
+        self, path: str, *, params: Mapping[str, Any] | None = None, items_key: str = "value"
+    ) -> AsyncIterator[dict[str, Any]]:
+        """Yield every item of a paged collection (Graph ``@odata.nextLink``, ARM ``nextLink``)."""
+        async for page in self.pages(path, params=params):
+            for item in page.get(items_key) or ():
+                yield item
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    """Server-requested wait: ``retry-after-ms`` / ``x-ms-retry-after-ms`` (ARM) or ``Retry-After``."""
+    for name in ("retry-after-ms", "x-ms-retry-after-ms"):
+        if value := response.headers.get(name):
+            try:
+                return max(0.0, float(value) / 1000.0)
+            except ValueError:
+                pass
+    return parse_retry_after(response.headers.get("retry-after"))
+
+
+def _scrubbed(exc: BaseException, token: str) -> BaseException:
+    """The transport exception, or a plain copy of it with the token scrubbed from its text."""
+    text = str(exc)
+    if token and token in text:
+        return RuntimeError(redact(text, (token,)))
+    return exc

@@ -1,0 +1,52 @@
+"""Which endpoints and tokens a command or provider uses: Azure, the local emulator, or none (offline).
+
+Chosen at call time from ``CSP_DELEGATION_ENDPOINT`` so nothing about the connection is stored in a
+pickled Pulumi dynamic provider or in state:
+- unset or ``azure``: the public Microsoft endpoints with azure-identity (DefaultAzureCredential);
+- ``http://127.0.0.1:PORT``: the project's local emulator, with a static token;
+- ``offline``: no HTTP at all (the offline plan); asking for a client is then an error.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from azure_http.auth import AzureIdentityTokens, StaticToken, TokenProvider
+from azure_http.endpoints import Endpoints
+
+ENV = "CSP_DELEGATION_ENDPOINT"
+OFFLINE = "offline"
+
+
+class OfflineMode(RuntimeError):
+    """Raised when code asks for a live client while running offline."""
+
+
+@dataclass(frozen=True)
+class Connection:
+    endpoints: Endpoints
+    tokens: TokenProvider
+    target: str
+    """'azure' or the emulator URL, for messages."""
+
+
+def current_target(value: str | None = None) -> str:
+    value = (value if value is not None else os.environ.get(ENV, "")).strip()
+    return value or "azure"
+
+
+def is_offline(value: str | None = None) -> bool:
+    return current_target(value) == OFFLINE
+
+
+def connect(value: str | None = None) -> Connection:
+    """The connection named by ``value`` (default: the environment variable)."""
+    target = current_target(value)
+    if target == OFFLINE:
+        raise OfflineMode(f"{ENV}=offline: this step needs Graph/ARM; set it to an emulator URL or unset it")
+    if target == "azure":
+        return Connection(Endpoints(), AzureIdentityTokens(), target)
+    if target.startswith(("http://127.", "http://localhost", "http://[::1]")):
+        return Connection(Endpoints.emulator(target), StaticToken(), target)
+    raise ValueError(f"{ENV}={target!r}: use 'azure', 'offline' or the local emulator's http://127.0.0.1:PORT URL")

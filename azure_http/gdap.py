@@ -1,0 +1,73 @@
+"""GDAP vocabulary shared by the client, the components and the runbooks.
+
+Status and action names, the Global Administrator template id (which forbids auto-extend)
+and the customer approval link, all from reference/azure-facts.md, kept in one place so no
+caller spells them differently.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+RELATIONSHIPS_PATH: Final = "tenantRelationships/delegatedAdminRelationships"
+
+GLOBAL_ADMINISTRATOR: Final = "62e90394-69f5-4237-9190-012177145e10"
+
+# Relationship statuses.
+CREATED: Final = "created"
+APPROVAL_PENDING: Final = "approvalPending"
+APPROVED: Final = "approved"
+ACTIVATING: Final = "activating"
+ACTIVE: Final = "active"
+EXPIRING: Final = "expiring"
+EXPIRED: Final = "expired"
+TERMINATION_REQUESTED: Final = "terminationRequested"
+TERMINATING: Final = "terminating"
+TERMINATED: Final = "terminated"
+
+#: The relationship grants access in these statuses.
+USABLE_STATUSES: Final = frozenset({ACTIVE, EXPIRING})
+#: Nothing comes after these: waiting for anything else is pointless.
+FINAL_STATUSES: Final = frozenset({EXPIRED, TERMINATED})
+#: On the way out (terminate was requested).
+ENDING_STATUSES: Final = frozenset({TERMINATION_REQUESTED, TERMINATING, TERMINATED})
+
+# Actions for POST .../{id}/requests. approve and reject are the customer's.
+LOCK_FOR_APPROVAL: Final = "lockForApproval"
+APPROVE: Final = "approve"
+TERMINATE: Final = "terminate"
+REJECT: Final = "reject"
+ACTIONS: Final = frozenset({LOCK_FOR_APPROVAL, APPROVE, TERMINATE, REJECT})
+
+# autoExtendDuration values the service accepts ("PT0S" and "P0D" both mean never).
+NO_AUTO_EXTEND: Final = frozenset({"PT0S", "P0D"})
+AUTO_EXTEND_180_DAYS: Final = "P180D"
+
+# Access assignment statuses.
+ASSIGNMENT_PENDING: Final = "pending"
+ASSIGNMENT_ACTIVE: Final = "active"
+ASSIGNMENT_DELETING: Final = "deleting"
+ASSIGNMENT_DELETED: Final = "deleted"
+ASSIGNMENT_ERROR: Final = "error"
+
+APPROVAL_LINK_TEMPLATE: Final = (
+    "https://admin.microsoft.com/AdminPortal/Home#/partners/invitation/granularAdminRelationships/{relationship_id}"
+)
+
+
+def approval_link(relationship_id: str) -> str:
+    """The link a customer's Global Administrator opens to approve a locked relationship."""
+    if not relationship_id or "/" in relationship_id:
+        raise ValueError(f"not a relationship id: {relationship_id!r}")
+    return APPROVAL_LINK_TEMPLATE.format(relationship_id=relationship_id)
+
+
+def unified_roles(role_ids: list[str] | tuple[str, ...] | set[str] | frozenset[str]) -> dict[str, list[dict[str, str]]]:
+    """``accessDetails`` body for a list of role template ids (order kept, duplicates dropped)."""
+    seen: dict[str, None] = dict.fromkeys(r.lower() for r in role_ids)
+    return {"unifiedRoles": [{"roleDefinitionId": r} for r in seen]}
+
+
+def role_ids_of(body: dict) -> list[str]:
+    """Role template ids from a relationship's or assignment's ``accessDetails``."""
+    return [r["roleDefinitionId"] for r in (body.get("accessDetails") or {}).get("unifiedRoles") or []]

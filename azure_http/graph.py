@@ -1,0 +1,205 @@
+"""Microsoft Graph client, GDAP part (``tenantRelationships/delegatedAdminRelationships``).
+
+Every method maps to one documented Graph call (see reference/azure-facts.md) and returns the
+service's JSON as is (including ``@odata.etag``), so callers can pass etags back for
+``If-Match`` and see exactly what Graph said. Only ``wait_until_status`` adds behaviour:
+bounded polling over the eventual consistency of approval and activation.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Iterable
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from azure_http import gdap
+from azure_http.auth import TokenProvider
+from azure_http.base import DEFAULT_TIMEOUT, ApiClient, Sleep
+from azure_http.endpoints import Endpoints
+from azure_http.polling import poll_until
+from azure_http.retry import RetryPolicy
+
+Json = dict[str, Any]
+
+
+def _seg(value: str) -> str:
+    """One URL path segment (ids are GUID-like, but never trust that)."""
+    if not value:
+        raise ValueError("empty id")
+    return quote(value, safe="-_.")
+
+
+class GraphClient(ApiClient):
+    """Graph v1.0 client for the partner tenant's GDAP relationships and access assignments."""
+
+    def __init__(
+        self,
+        tokens: TokenProvider,
+        endpoints: Endpoints | None = None,
+        *,
+        tenant_id: str | None = None,
+        retry: RetryPolicy | None = None,
+        timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
+        http: httpx.AsyncClient | None = None,
+        sleep: Sleep | None = None,
+    ) -> None:
+        endpoints = endpoints or Endpoints()
+        super().__init__(
+            endpoints.graph,
+            endpoints.graph_scope,
+            tokens,
+            tenant_id=tenant_id,
+            retry=retry,
+            timeout=timeout,
+            http=http,
+            sleep=sleep,
+        )
+
+    # -- relationships --------------------------------------------------------------------
+    @staticmethod
+    def _rel(rel_id: str | None = None) -> str:
+        return gdap.RELATIONSHIPS_PATH + (f"/{_seg(rel_id)}" if rel_id is not None else "")
+
+    async def create_relationship(
+        self,
+        display_name: str,
+        role_ids: Iterable[str],
+        *,
+        customer_tenant_id: str | None = None,
+        customer_display_name: str | None = None,
+        duration: str = "P730D",
+        auto_extend_duration: str = "PT0S",
+    ) -> Json:
+        """POST a new relationship (status ``created``); returns it with ``id`` and ``@odata.etag``."""
+        body: Json = {
+            "displayName": display_name,
+            "duration": duration,
+            "accessDetails": gdap.unified_roles(list(role_ids)),
+            "autoExtendDuration": auto_extend_duration,
+        }
+        if customer_tenant_id or customer_display_name:
+            customer: Json = {}
+            if customer_tenant_id:
+                customer["tenantId"] = customer_tenant_id
+            if customer_display_name:
+                customer["displayName"] = customer_display_name
+            body["customer"] = customer
+        return await self.send_json("POST", self._rel(), body)  # type: ignore[return-value]
+
+    async def get_relationship(self, rel_id: str) -> Json:
+        """GET one relationship (raises ``NotFound``)."""
+        return await self.get_json(self._rel(rel_id))
+
+    def list_relationships(self, *, filter: str | None = None, top: int | None = None) -> AsyncIterator[Json]:
+        """Every relationship of the partner, following ``@odata.nextLink`` (``$filter``/``$top`` optional)."""
+        params: dict[str, Any] = {}
+        if filter:
+            params["$filter"] = filter
+        if top:
+            params["$top"] = str(top)
+        return self.paginate(self._rel(), params=params or None)
+
+    async def update_relationship(self, rel_id: str, etag: str, patch: Json) -> Json | None:
+        """PATCH with ``If-Match``; returns the updated relationship (None when Graph answers 202/204)."""
+        return await self.send_json("PATCH", self._rel(rel_id), patch, if_match=etag)
+
+    async def delete_relationship(self, rel_id: str, etag: str) -> None:
+        """DELETE with ``If-Match``; Graph allows it only in ``created`` (later: terminate)."""
+        await self.request("DELETE", self._rel(rel_id), if_match=etag)
+
+    # -- requests (lockForApproval, approve, terminate, reject) ---------------------------
+    async def request_action(self, rel_id: str, action: str) -> Json:
+        """POST ``{"action": action}`` to the relationship's requests; returns the request object."""
+        if action not in gdap.ACTIONS:
+            raise ValueError(f"unknown GDAP action {action!r}; expected one of {sorted(gdap.ACTIONS)}")
+        return await self.send_json("POST", f"{self._rel(rel_id)}/requests", {"action": action})  # type: ignore[return-value]
+
+    async def lock_for_approval(self, rel_id: str) -> Json:
+        return await self.request_action(rel_id, gdap.LOCK_FOR_APPROVAL)
+
+    async def terminate_relationship(self, rel_id: str) -> Json:
+        return await self.request_action(rel_id, gdap.TERMINATE)
+
+    def list_requests(self, rel_id: str) -> AsyncIterator[Json]:
+        return self.paginate(f"{self._rel(rel_id)}/requests")
+
+    async def get_request(self, rel_id: str, request_id: str) -> Json:
+        return await self.get_json(f"{self._rel(rel_id)}/requests/{_seg(request_id)}")
+
+    # -- access assignments ---------------------------------------------------------------
+    def _assignments(self, rel_id: str, assignment_id: str | None = None) -> str:
+        path = f"{self._rel(rel_id)}/accessAssignments"
+        return path + (f"/{_seg(assignment_id)}" if assignment_id is not None else "")
+
+    async def create_access_assignment(self, rel_id: str, group_id: str, role_ids: Iterable[str]) -> Json:
+        """Give a partner security group some of the relationship's roles (relationship must be active)."""
+        body = {
+            "accessContainer": {"accessContainerId": group_id, "accessContainerType": "securityGroup"},
+            "accessDetails": gdap.unified_roles(list(role_ids)),
+        }
+        return await self.send_json("POST", self._assignments(rel_id), body)  # type: ignore[return-value]
+
+    def list_access_assignments(self, rel_id: str, *, filter: str | None = None) -> AsyncIterator[Json]:
+        return self.paginate(self._assignments(rel_id), params={"$filter": filter} if filter else None)
+
+    async def get_access_assignment(self, rel_id: str, assignment_id: str) -> Json:
+        return await self.get_json(self._assignments(rel_id, assignment_id))
+
+    async def update_access_assignment(
+        self, rel_id: str, assignment_id: str, etag: str, role_ids: Iterable[str]
+    ) -> Json | None:
+        """Replace the assignment's roles (``If-Match``); returns the updated assignment or None."""
+        body = {"accessDetails": gdap.unified_roles(list(role_ids))}
+        return await self.send_json("PATCH", self._assignments(rel_id, assignment_id), body, if_match=etag)
+
+    async def delete_access_assignment(self, rel_id: str, assignment_id: str, etag: str) -> None:
+        await self.request("DELETE", self._assignments(rel_id, assignment_id), if_match=etag)
+
+    # -- waiting --------------------------------------------------------------------------
+    async def wait_until_status(
+        self,
+        rel_id: str,
+        statuses: str | Iterable[str],
+        *,
+        timeout: float = 600.0,
+        poll_interval: float = 10.0,
+    ) -> Json:
+        """Poll the relationship until its status is one of ``statuses``; return it.
+
+        Raises ``WaitTimeout`` after ``timeout`` seconds, and ``UnexpectedStatus`` as soon as the
+        relationship reaches a final status (expired, terminated) not asked for. Both messages
+        name the relationship, the status it was in and how long we waited.
+        """
+        wanted = frozenset([statuses] if isinstance(statuses, str) else statuses)
+        if not wanted:
+            raise ValueError("no status to wait for")
+        started = time.monotonic()
+
+        def describe(last: Json | None, waited: float) -> str:
+            status = (last or {}).get("status", "unknown")
+            name = (last or {}).get("displayName")
+            who = f"GDAP relationship {rel_id}" + (f" ({name!r})" if name else "")
+            text = (
+                f"{who} is still '{status}' after waiting {waited:.1f}s "
+                f"(limit {timeout:g}s) for {' or '.join(sorted(wanted))}"
+            )
+            if status in gdap.FINAL_STATUSES:
+                text = f"{who} is '{status}', which is final; it will never become {' or '.join(sorted(wanted))}"
+            elif status == gdap.APPROVAL_PENDING:
+                text += f"; the customer has not approved it yet: {gdap.approval_link(rel_id)}"
+            elif status == gdap.CREATED:
+                text += "; it was never locked for approval (lockForApproval)"
+            return text
+
+        return await poll_until(
+            lambda: self.get_relationship(rel_id),
+            lambda rel: rel.get("status") in wanted,
+            timeout=timeout,
+            interval=poll_interval,
+            describe=lambda last, waited: describe(last, time.monotonic() - started),
+            failed=lambda rel: rel.get("status") in gdap.FINAL_STATUSES,
+            sleep=self._sleep,
+        )

@@ -1,0 +1,85 @@
+"""Microsoft-shaped error responses.
+
+Graph and ARM both answer errors as ``{"error": {"code", "message"}}`` (Graph adds an
+``innerError`` with the request id and date). Handlers raise ``ServiceError``; the app turns it
+into that JSON so every route module fails the same way the real services do.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+# Default error code per status, in Graph's vocabulary.
+DEFAULT_CODES = {
+    400: "badRequest",
+    401: "InvalidAuthenticationToken",
+    403: "accessDenied",
+    404: "itemNotFound",
+    405: "methodNotAllowed",
+    409: "conflict",
+    412: "preconditionFailed",
+    428: "preconditionRequired",
+    429: "TooManyRequests",
+    500: "generalException",
+    503: "serviceNotAvailable",
+    504: "gatewayTimeout",
+}
+
+
+class ServiceError(Exception):
+    """Raise from a handler to answer ``status`` with a Microsoft-shaped error body."""
+
+    def __init__(
+        self, status: int, message: str, code: str | None = None, headers: dict[str, str] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code or DEFAULT_CODES.get(status, "error")
+        self.message = message
+        self.headers = headers or {}
+
+
+def error_body(
+    code: str, message: str, request_id: str | None = None, client_request_id: str | None = None
+) -> dict[str, Any]:
+    return {
+        "error": {
+            "code": code,
+            "message": message,
+            "innerError": {
+                "date": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S"),
+                "request-id": request_id,
+                "client-request-id": client_request_id or request_id,
+            },
+        }
+    }
+
+
+def error_response(
+    status: int,
+    message: str,
+    code: str | None = None,
+    *,
+    request_id: str | None = None,
+    client_request_id: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    code = code or DEFAULT_CODES.get(status, "error")
+    body = error_body(code, message, request_id, client_request_id)
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+async def service_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ServiceError)
+    return error_response(
+        exc.status,
+        exc.message,
+        exc.code,
+        request_id=request.scope.get("emulator.request_id"),
+        client_request_id=request.scope.get("emulator.client_request_id"),
+        headers=exc.headers,
+    )

@@ -1,0 +1,157 @@
+"""Injected failures: throttling, server errors, latency, dropped connections.
+
+Clients must be shown to survive what Azure does under load (429 + Retry-After, 503/504, slow
+answers, connections cut mid-response). A ``FaultRule`` matches requests by path prefix and/or
+method, lets ``after`` matching requests through, then fires ``times`` times (None = forever).
+``FaultMiddleware`` applies the first rule that fires; control paths are never faulted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import threading
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from emulator.errors import DEFAULT_CODES, error_response
+
+CONTROL_PREFIX = "/_emulator"
+
+
+class ConnectionDropped(Exception):
+    """Raised after sending response headers, so the server cuts the connection mid-response."""
+
+
+@dataclass
+class FaultRule:
+    """One injected fault. ``status`` None with ``latency`` = slow but successful answers."""
+
+    path_prefix: str = "/"
+    method: str | None = None
+    status: int | None = None
+    times: int | None = 1
+    after: int = 0
+    retry_after: float | None = None
+    latency: float = 0.0
+    drop: bool = False
+    code: str | None = None
+    message: str | None = None
+    id: str = ""
+    matched: int = field(default=0)
+    fired: int = field(default=0)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> FaultRule:
+        allowed = {f.name for f in fields(cls)} - {"matched", "fired"}
+        unknown = set(data) - allowed
+        if unknown:
+            raise ValueError(f"unknown fault fields: {sorted(unknown)}; known: {sorted(allowed)}")
+        rule = cls(**data)
+        if rule.status is None and not rule.drop and not rule.latency:
+            raise ValueError("a fault needs a status, drop: true or a latency")
+        if rule.method:
+            rule.method = rule.method.upper()
+        return rule
+
+    def matches(self, method: str, path: str) -> bool:
+        return path.startswith(self.path_prefix) and (self.method is None or self.method == method)
+
+    def exhausted(self) -> bool:
+        return self.times is not None and self.fired >= self.times
+
+
+class FaultSet:
+    """The active rules, in the order they were added (first firing rule wins)."""
+
+    def __init__(self) -> None:
+        self._rules: list[FaultRule] = []
+        self._lock = threading.Lock()
+        self._ids = itertools.count(1)
+
+    def add(self, rule: FaultRule | dict[str, Any]) -> FaultRule:
+        if isinstance(rule, dict):
+            rule = FaultRule.from_dict(rule)
+        with self._lock:
+            if not rule.id:
+                rule.id = f"fault-{next(self._ids)}"
+            self._rules.append(rule)
+        return rule
+
+    def remove(self, rule_id: str) -> bool:
+        with self._lock:
+            before = len(self._rules)
+            self._rules = [r for r in self._rules if r.id != rule_id]
+            return len(self._rules) != before
+
+    def clear(self) -> None:
+        with self._lock:
+            self._rules = []
+
+    def pick(self, method: str, path: str) -> FaultRule | None:
+        """Count the request against every matching rule; return the one that fires, if any."""
+        chosen: FaultRule | None = None
+        with self._lock:
+            for rule in self._rules:
+                if not rule.matches(method, path):
+                    continue
+                rule.matched += 1
+                if chosen is None and rule.matched > rule.after and not rule.exhausted():
+                    rule.fired += 1
+                    chosen = rule
+        return chosen
+
+    def dump(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [asdict(r) for r in self._rules]
+
+    def get(self, rule_id: str) -> FaultRule | None:
+        with self._lock:
+            return next((r for r in self._rules if r.id == rule_id), None)
+
+
+def _retry_after_header(seconds: float) -> str:
+    return str(int(seconds)) if float(seconds).is_integer() else f"{seconds:g}"
+
+
+class FaultMiddleware:
+    """ASGI middleware applying ``state.faults`` to every non-control HTTP request."""
+
+    def __init__(self, app: ASGIApp, state: Any) -> None:
+        self.app = app
+        self.state = state
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith(CONTROL_PREFIX):
+            await self.app(scope, receive, send)
+            return
+        rule = self.state.faults.pick(scope["method"], scope["path"])
+        if rule is None:
+            await self.app(scope, receive, send)
+            return
+        scope["emulator.fault"] = rule.id
+        if rule.latency:
+            await asyncio.sleep(rule.latency)
+        if rule.drop:
+            await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"64")]})
+            raise ConnectionDropped(f"fault {rule.id}: connection dropped")
+        if rule.status is None:
+            await self.app(scope, receive, send)
+            return
+        headers = {}
+        if rule.retry_after is not None:
+            headers["Retry-After"] = _retry_after_header(rule.retry_after)
+        message = rule.message or (
+            f"Injected fault {rule.id}."
+            + (f" Retry after {headers['Retry-After']} seconds." if "Retry-After" in headers else "")
+        )
+        response = error_response(
+            rule.status,
+            message,
+            rule.code or DEFAULT_CODES.get(rule.status, "error"),
+            request_id=scope.get("emulator.request_id"),
+            headers=headers,
+        )
+        await response(scope, receive, send)

@@ -1,0 +1,111 @@
+"""Everything the emulator remembers, in one object shared by all route modules.
+
+Route modules (Graph GDAP now; ARM and Partner Center later) keep their data in
+``state.stores[name]``, created by their service's ``new_store``; the settings, the clock, the
+faults and the request log are shared. A test holds the same object in-process (the pytest
+fixture) or reaches it over HTTP (``/_emulator/...``). Handlers run on the server's event loop
+and tests on their own thread, so every access goes through ``state.lock``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from dataclasses import asdict, dataclass, fields
+from typing import TYPE_CHECKING, Any
+
+from emulator.clock import Clock, iso
+from emulator.faults import FaultSet
+
+if TYPE_CHECKING:
+    from emulator.service import Service
+
+DEFAULT_PARTNER_TENANT_ID = "00000000-0000-4000-8000-00000000a001"
+
+
+@dataclass
+class Settings:
+    """Tunable behaviour; every field can be set from a scenario or ``/_emulator/settings``.
+
+    Delays are in seconds of (emulator) clock time; keep them small in tests.
+    """
+
+    partner_tenant_id: str = DEFAULT_PARTNER_TENANT_ID
+    #: approved -> activating -> active takes this long after the customer approves.
+    activation_delay: float = 0.0
+    #: terminationRequested -> terminating -> terminated takes this long.
+    termination_delay: float = 0.0
+    #: access assignments stay pending (and deleting) this long.
+    assignment_delay: float = 0.0
+    #: an active relationship reports "expiring" this many days before its endDateTime.
+    expiring_window_days: float = 30.0
+    #: Graph's page size for GDAP collections.
+    page_size: int = 300
+    #: if set, only this bearer token is accepted (else any non-empty one).
+    required_token: str | None = None
+
+    def update(self, values: dict[str, Any]) -> None:
+        known = {f.name: f for f in fields(self)}
+        unknown = set(values) - set(known)
+        if unknown:
+            raise ValueError(f"unknown settings: {sorted(unknown)}; known: {sorted(known)}")
+        for name, value in values.items():
+            current = getattr(self, name)
+            if isinstance(current, bool) or value is None:
+                setattr(self, name, value)
+            elif isinstance(current, (int, float)) and not isinstance(value, (int, float)):
+                raise ValueError(f"setting {name} must be a number, not {value!r}")
+            else:
+                setattr(self, name, type(current)(value) if current is not None else value)
+
+
+@dataclass
+class LoggedRequest:
+    """One API request as the emulator saw it (control calls are not logged)."""
+
+    at: str
+    method: str
+    path: str
+    query: str
+    status: int
+    fault: str | None = None
+
+
+class EmulatorState:
+    """Shared, lockable state: settings, clock, faults, request log and per-service stores."""
+
+    def __init__(self, services: list[Service] | None = None, clock: Clock | None = None) -> None:
+        self.lock = threading.RLock()
+        self.clock = clock or Clock()
+        self.services: list[Service] = list(services or [])
+        self.settings = Settings()
+        self.faults = FaultSet()
+        self.request_log: deque[LoggedRequest] = deque(maxlen=20_000)
+        self.stores: dict[str, Any] = {}
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget everything: data, settings, faults, log; the clock goes back to real time."""
+        with self.lock:
+            self.settings = Settings()
+            self.faults.clear()
+            self.request_log.clear()
+            self.clock.reset()
+            self.stores = {service.name: service.new_store() for service in self.services}
+
+    def store(self, name: str) -> Any:
+        return self.stores[name]
+
+    def log_request(self, method: str, path: str, query: str, status: int, fault: str | None) -> None:
+        self.request_log.append(LoggedRequest(iso(self.clock.now()) or "", method, path, query, status, fault))
+
+    def dump(self) -> dict[str, Any]:
+        """A JSON-able snapshot of everything, as the services would show it now."""
+        with self.lock:
+            return {
+                "now": iso(self.clock.now()),
+                "clock_offset_seconds": self.clock.offset_seconds,
+                "settings": asdict(self.settings),
+                "faults": self.faults.dump(),
+                **{service.name: service.dump(self) for service in self.services},
+            }

@@ -12,7 +12,9 @@ import pulumi
 
 import catalog
 from stacks.config import ADMIN_AGENTS, Customer, Partner
+from stacks.observe import Observation
 
+from .delegation import CustomerDelegation, CustomerDelegationArgs
 from .csp_subscription import CspSubscription, CspSubscriptionArgs, NewSubscriptionSpec, mpa_billing_scope
 from .lighthouse import LighthouseDelegation, LighthouseDelegationArgs
 from .partner_groups_ref import PartnerGroupIds
@@ -28,6 +30,8 @@ class CustomerTenantArgs:
     group_ids: PartnerGroupIds
     partner_arm: pulumi.ProviderResource | None
     """azure-native provider for the partner tenant; needed when the customer gets new subscriptions."""
+    observation: Observation
+    """GDAP relationships as Graph reported them before anything was declared."""
 
 
 class CustomerTenant(pulumi.ComponentResource):
@@ -38,6 +42,17 @@ class CustomerTenant(pulumi.ComponentResource):
     def __init__(self, name: str, args: CustomerTenantArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__(TYPE, name, None, opts)
         customer, partner = args.customer, args.partner
+        self.delegation = CustomerDelegation(
+            f"{name}-delegation",
+            CustomerDelegationArgs(
+                customer=customer,
+                partner=partner,
+                group_ids=args.group_ids,
+                observed=args.observation.relationships.get(customer.name),
+                observed_offline=args.observation.offline,
+            ),
+            pulumi.ResourceOptions(parent=self),
+        )
         subscriptions: dict[str, CspSubscription] = {}
         if customer.subscriptions or customer.existing_subscriptions:
             self.arm = arm_provider(f"{name}-arm", customer.tenant_id, parent=self)
@@ -93,4 +108,4 @@ class CustomerTenant(pulumi.ComponentResource):
                         pulumi.ResourceOptions(parent=self),
                     )
         self.subscription_ids = pulumi.Output.all(**{k: s.subscription_id for k, s in subscriptions.items()})
-        self.register_outputs({"subscriptionIds": self.subscription_ids})
+        self.register_outputs({"subscriptionIds": self.subscription_ids, "delegation": self.delegation.outputs})

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
 import typer
 from rich.console import Console
 
+from azure_http.connect import ENV as ENDPOINT_ENV
 from stacks.errors import ConfigError
 
 app = typer.Typer(
@@ -50,6 +52,11 @@ def plan(
     stack: str = StackOption,
     as_json: bool = typer.Option(False, "--json", help="Print the plan as one JSON document (for CI)."),
     project_dir: Path = ProjectDirOption,
+    endpoint: str = typer.Option(
+        "offline",
+        "--endpoint",
+        help="Where GDAP status is read before declaring: offline (default, reads nothing), azure, or an emulator URL.",
+    ),
 ) -> None:
     """Show what a stack declares, offline: the real program on Pulumi's mock runtime, no cloud, no CLI."""
     from stacks.loading import flat_config_for_runtime, load_stack_file
@@ -59,6 +66,7 @@ def plan(
     from .plan_report import build_report
     from .plan_view import render
 
+    os.environ[ENDPOINT_ENV] = endpoint
     try:
         load_stack_file(stack, project_dir)  # every config problem, before anything runs
         flat = flat_config_for_runtime(stack, project_dir)

@@ -36,9 +36,39 @@ def _role_from_definition_id(value: Any) -> Any:
     return catalog.azure_role_name(guid)
 
 
+DYNAMIC = "pulumi-python:dynamic:Resource"
+
+
+def dynamic_kind(inputs: dict[str, Any]) -> str:
+    """Python dynamic resources share one type token; tell ours apart by their inputs."""
+    if "groupId" in inputs and "relationshipId" in inputs:
+        return "GDAP access assignment"
+    if "customerTenantId" in inputs and "roleIds" in inputs:
+        return "GDAP relationship"
+    return "dynamic resource"
+
+
+def _directory_roles(value: Any) -> Any:
+    if isinstance(value, list):
+        return [catalog.directory_role_name(r) if isinstance(r, str) else r for r in value]
+    return value
+
+
 def key_inputs(type_: str, inputs: dict[str, Any]) -> dict[str, Any]:
     """The few inputs an operator checks for each resource type (all scalar inputs for other types)."""
     props = inputs.get("properties") if isinstance(inputs.get("properties"), dict) else {}
+    if type_ == DYNAMIC:
+        kind = dynamic_kind(inputs)
+        if kind == "GDAP relationship":
+            keys = ("displayName", "customerTenantId", "duration", "autoExtendDuration")
+            return {"kind": kind, **{k: inputs.get(k) for k in keys}, "roles": _directory_roles(inputs.get("roleIds"))}
+        if kind == "GDAP access assignment":
+            return {
+                "kind": kind,
+                "relationshipId": inputs.get("relationshipId"),
+                "groupId": inputs.get("groupId"),
+                "roles": _directory_roles(inputs.get("roleIds")),
+            }
     if type_.startswith("pulumi:providers:"):
         return {"tenantId": inputs.get("tenantId")}
     if type_ == "azuread:index/group:Group":
@@ -115,9 +145,15 @@ def build_report(run: OfflineRun) -> dict[str, Any]:
         "protected": sum(1 for r in custom if r["protect"]),
         "lookups": len(run.lookups),
     }
+    notes = {
+        name: (summary_ or {}).get("delegation", {}).get("nextStep")
+        for name, summary_ in (run.exports.get("customers") or {}).items()
+        if isinstance(summary_, dict)
+    }
     return {
         "stack": run.stack,
         "notice": NOTICE,
+        "nextSteps": notes,
         "resources": resources,
         "lookups": [{"token": lk.token, "args": _show(lk.args)} for lk in run.lookups],
         "exports": _show(run.exports),

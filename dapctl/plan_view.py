@@ -59,6 +59,10 @@ def render(report: dict[str, Any], console: Console) -> None:
         for lookup in report["lookups"]:
             args = ", ".join(f"{k}={v}" for k, v in lookup["args"].items() if v is not None)
             console.print(f"  {escape(lookup['token'])}({escape(args)})")
+    if report.get("nextSteps"):
+        console.print("[bold]Next steps per customer[/]:")
+        for name, step in report["nextSteps"].items():
+            console.print(f"  [cyan]{escape(name)}[/]: {escape(str(step))}")
     summary = report["summary"]
     console.print(
         f"[bold]Summary:[/] {summary['resources']} resources in {summary['components']} components, "

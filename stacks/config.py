@@ -184,6 +184,8 @@ class Gdap(_Model):
     duration: GdapDuration = "P730D"
     auto_extend: bool = False
     allow_global_administrator: bool = False
+    protect: bool = True
+    """Protect the relationship from deletion: a role change replaces it and needs the customer's approval."""
     roles: list[DirectoryRole] = Field(default_factory=catalog.gdap_default_roles, min_length=1)
     access: list[Access] | None = None
 
@@ -234,6 +236,8 @@ class Customer(_Model):
     subscriptions: list[NewSubscription] = Field(default_factory=list)
     existing_subscriptions: list[ExistingSubscription] = Field(default_factory=list)
     lighthouse: Annotated[Lighthouse, BeforeValidator(_lighthouse_shorthand)] = Lighthouse()
+    legacy_dap: bool = False
+    """DAP is still in place on this customer (moving to GDAP): it is removed only once GDAP is active."""
 
     @property
     def gdap_settings(self) -> Gdap:
@@ -346,6 +350,14 @@ def _semantic_problems(cfg: StackConfig) -> list[ConfigProblem]:
         if customer.tenant_id == partner.tenant_id:
             add(ConfigProblem(f"{here}.tenantId", "this is the partner's own tenant: use the customer's tenant id"))
 
+        if customer.delegation == "dap" and customer.legacy_dap:
+            add(
+                ConfigProblem(
+                    f"{here}.legacyDap",
+                    "legacyDap marks a gdap customer that still has DAP; "
+                    "a dap customer has it by definition: remove the key",
+                )
+            )
         if customer.delegation == "dap" and customer.gdap is not None:
             add(
                 ConfigProblem(

@@ -16,6 +16,7 @@ from components.providers import arm_provider, entra_provider
 from .config import StackConfig
 from .errors import ConfigError
 from .loading import load_from_pulumi
+from .observe import Observation, observe_gdap
 
 
 def main() -> None:
@@ -25,10 +26,10 @@ def main() -> None:
     except ConfigError as err:
         # RunError ends the program with the message alone: no traceback, nothing declared.
         raise pulumi.RunError(str(err)) from None
-    declare(config)
+    declare(config, observe_gdap(config))
 
 
-def declare(cfg: StackConfig) -> None:
+def declare(cfg: StackConfig, observation: Observation) -> None:
     partner = cfg.partner
     if partner.groups is not None:
         groups = PartnerAgentGroups(
@@ -51,13 +52,19 @@ def declare(cfg: StackConfig) -> None:
     for customer in cfg.customers:
         tenant = CustomerTenant(
             customer.name,
-            CustomerTenantArgs(customer=customer, partner=partner, group_ids=group_ids, partner_arm=partner_arm),
+            CustomerTenantArgs(
+                customer=customer,
+                partner=partner,
+                group_ids=group_ids,
+                partner_arm=partner_arm,
+                observation=observation,
+            ),
         )
         summary[customer.name] = {
             "tenantId": customer.tenant_id,
             "defaultDomain": customer.default_domain,
-            "delegation": customer.delegation,
             "subscriptionIds": tenant.subscription_ids,
             "lighthouse": customer.lighthouse.enabled,
+            "delegation": tenant.delegation.outputs,
         }
     pulumi.export("customers", summary)

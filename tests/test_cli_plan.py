@@ -30,7 +30,8 @@ def test_plan_dev_shows_groups_customers_subscriptions_and_owner_grants():
     assert out.count("principalType: ForeignGroup") == 4
     assert "role: Owner" in out
     assert "(known after apply)" in out
-    assert "Summary: 21 resources" in out
+    assert "Summary: 23 resources in 13 components" in out
+    assert "Graph not read (offline plan)" in out
 
 
 def test_plan_json_is_one_document_for_ci():

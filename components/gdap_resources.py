@@ -1,0 +1,363 @@
+"""GDAP relationships and access assignments as Pulumi dynamic resources, over Microsoft Graph.
+
+No Pulumi provider package covers ``delegatedAdminRelationships``, so these providers call Graph
+through ``azure_http``. They are pickled into the stack's state: they hold no client, credential or
+token (a connection is made per call from ``CSP_DELEGATION_ENDPOINT`` and azure-identity), and the
+serialized provider is a secret in state regardless.
+
+What Graph allows depends on the relationship's status, and the diff follows it: in ``created``
+everything can be patched; once active only ``autoExtendDuration``; anything else (roles, duration,
+customer) means a new relationship the customer must approve again, i.e. a replacement.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+from pulumi.dynamic import CreateResult, DiffResult, ReadResult, ResourceProvider, UpdateResult
+
+from azure_http import Conflict, GraphClient, NotFound, PreconditionFailed, run_sync
+from azure_http.connect import connect
+from catalog.invitations import gdap_approval_link
+
+ENDED = frozenset({"terminationRequested", "terminating", "terminated", "expired"})
+LIVE = frozenset({"approved", "activating", "active", "expiring"})
+REL_INPUTS = (
+    "partnerTenantId",
+    "customerTenantId",
+    "customerDisplayName",
+    "displayName",
+    "duration",
+    "autoExtendDuration",
+    "roleIds",
+)
+PATCHABLE_CREATED = frozenset({"customerDisplayName", "displayName", "duration", "autoExtendDuration", "roleIds"})
+PATCHABLE_ACTIVE = frozenset({"autoExtendDuration"})
+ASSIGNMENT_INPUTS = ("partnerTenantId", "relationshipId", "groupId", "roleIds")
+
+
+class GdapStateError(RuntimeError):
+    """Graph refused what the plan needs; the message says why and what to do."""
+
+
+def _graph(partner_tenant_id: str) -> GraphClient:
+    conn = connect()
+    return GraphClient(conn.tokens, conn.endpoints, tenant_id=partner_tenant_id)
+
+
+def _role_ids(body: dict[str, Any]) -> list[str]:
+    roles = (body.get("accessDetails") or {}).get("unifiedRoles") or []
+    return sorted(r["roleDefinitionId"] for r in roles)
+
+
+def _relationship_outs(rel: dict[str, Any], partner_tenant_id: str) -> dict[str, Any]:
+    """State as Graph reports it, inputs included, so a refresh shows drift against the config."""
+    customer = rel.get("customer") or {}
+    return {
+        "partnerTenantId": partner_tenant_id,
+        "customerTenantId": customer.get("tenantId"),
+        "customerDisplayName": customer.get("displayName"),
+        "displayName": rel.get("displayName"),
+        "duration": rel.get("duration"),
+        "autoExtendDuration": rel.get("autoExtendDuration"),
+        "roleIds": _role_ids(rel),
+        "status": rel.get("status"),
+        "etag": rel.get("@odata.etag"),
+        "approvalLink": gdap_approval_link(rel["id"]),
+        "createdDateTime": rel.get("createdDateTime"),
+        "activatedDateTime": rel.get("activatedDateTime"),
+        "endDateTime": rel.get("endDateTime"),
+    }
+
+
+def relationship_diff(olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+    """What a change costs in the relationship's current status: nothing, a PATCH, or a new relationship."""
+    status = olds.get("status")
+    changed = [k for k in REL_INPUTS if olds.get(k) != news.get(k)]
+    if status in ENDED:
+        # Terminated or expired (by the customer, by time or by hand): only a new relationship restores access.
+        return DiffResult(changes=True, replaces=changed or ["status"], delete_before_replace=True)
+    if not changed:
+        return DiffResult(changes=False)
+    allowed = PATCHABLE_CREATED if status == "created" else PATCHABLE_ACTIVE if status in LIVE else frozenset()
+    replaces = [k for k in changed if k not in allowed]
+    # A relationship's display name is unique per partner: the old one must go before its successor is made.
+    return DiffResult(changes=True, replaces=replaces, delete_before_replace=True)
+
+
+class GdapRelationshipProvider(ResourceProvider):
+    """CRUD of one delegatedAdminRelationship; create also locks it for the customer's approval."""
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        rel = run_sync(self._create(props))
+        return CreateResult(rel["id"], {**props, **_relationship_outs(rel, props["partnerTenantId"])})
+
+    async def _create(self, props: dict[str, Any]) -> dict[str, Any]:
+        async with _graph(props["partnerTenantId"]) as graph:
+            try:
+                rel = await graph.create_relationship(
+                    props["displayName"],
+                    props["roleIds"],
+                    customer_tenant_id=props["customerTenantId"],
+                    customer_display_name=props.get("customerDisplayName"),
+                    duration=props["duration"],
+                    auto_extend_duration=props["autoExtendDuration"],
+                )
+            except Conflict:
+                rel = await self._adopt(graph, props)
+            if rel.get("status") == "created":
+                await graph.lock_for_approval(rel["id"])
+                rel = await graph.get_relationship(rel["id"])
+            return rel
+
+    async def _adopt(self, graph: GraphClient, props: dict[str, Any]) -> dict[str, Any]:
+        """The display name exists already (a rerun after a lost state, or made by hand): take it over if it fits."""
+        name = props["displayName"].replace("'", "''")
+        candidates = [
+            r async for r in graph.list_relationships(filter=f"displayName eq '{name}'") if r.get("status") not in ENDED
+        ]
+        if not candidates:
+            raise GdapStateError(
+                f"Graph reports the display name {props['displayName']!r} as taken but lists no live "
+                "relationship with it; retry, or choose another gdap.displayName"
+            )
+        rel = candidates[0]
+        tenant = (rel.get("customer") or {}).get("tenantId")
+        if tenant != props["customerTenantId"]:
+            raise GdapStateError(
+                f"GDAP display name {props['displayName']!r} is already used by relationship {rel['id']} for tenant "
+                f"{tenant}: display names are unique per partner, set another gdap.displayName for this customer"
+            )
+        if _role_ids(rel) != sorted(props["roleIds"]):
+            if rel.get("status") != "created":
+                raise GdapStateError(
+                    f"relationship {rel['id']} ({props['displayName']!r}, status {rel.get('status')}) exists with "
+                    "other roles and can no longer be edited: terminate it or choose another gdap.displayName"
+                )
+            patch = {"accessDetails": {"unifiedRoles": [{"roleDefinitionId": r} for r in props["roleIds"]]}}
+            await graph.update_relationship(rel["id"], rel["@odata.etag"], patch)
+            rel = await graph.get_relationship(rel["id"])
+        pulumi.log.info(f"adopted existing GDAP relationship {rel['id']} ({props['displayName']!r})")
+        return rel
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        rel = run_sync(self._get(props["partnerTenantId"], id_))
+        if rel is None:
+            return ReadResult(None, {})
+        return ReadResult(id_, {**props, **_relationship_outs(rel, props["partnerTenantId"])})
+
+    async def _get(self, partner_tenant_id: str, rel_id: str) -> dict[str, Any] | None:
+        async with _graph(partner_tenant_id) as graph:
+            try:
+                return await graph.get_relationship(rel_id)
+            except NotFound:
+                return None
+
+    def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        return relationship_diff(olds, news)
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        rel = run_sync(self._update(id_, olds, news))
+        return UpdateResult({**news, **_relationship_outs(rel, news["partnerTenantId"])})
+
+    async def _update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
+        patch: dict[str, Any] = {}
+        if olds.get("displayName") != news["displayName"]:
+            patch["displayName"] = news["displayName"]
+        if olds.get("duration") != news["duration"]:
+            patch["duration"] = news["duration"]
+        if olds.get("autoExtendDuration") != news["autoExtendDuration"]:
+            patch["autoExtendDuration"] = news["autoExtendDuration"]
+        if olds.get("roleIds") != news["roleIds"]:
+            patch["accessDetails"] = {"unifiedRoles": [{"roleDefinitionId": r} for r in news["roleIds"]]}
+        if olds.get("customerDisplayName") != news.get("customerDisplayName"):
+            patch["customer"] = {"tenantId": news["customerTenantId"], "displayName": news.get("customerDisplayName")}
+        async with _graph(news["partnerTenantId"]) as graph:
+            try:
+                await graph.update_relationship(id_, olds["etag"], patch)
+            except PreconditionFailed:
+                raise GdapStateError(
+                    f"relationship {id_} changed in Graph since Pulumi last read it (etag mismatch): run "
+                    "`pulumi refresh`, review the change, then `pulumi up` again"
+                ) from None
+            return await graph.get_relationship(id_)
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        run_sync(self._delete(id_, props))
+
+    async def _delete(self, id_: str, props: dict[str, Any]) -> None:
+        """DELETE while ``created``; terminate once the customer has acted; nothing left to do once ended."""
+        async with _graph(props["partnerTenantId"]) as graph:
+            try:
+                rel = await graph.get_relationship(id_)
+            except NotFound:
+                return
+            status = rel.get("status")
+            if status in ENDED:
+                return
+            if status == "created":
+                await graph.delete_relationship(id_, rel["@odata.etag"])
+                return
+            if status == "approvalPending":
+                raise GdapStateError(
+                    f"relationship {id_} is waiting for the customer's approval and Graph can neither delete nor "
+                    "terminate it now: ask the customer to reject it (or approve, then run again to terminate); "
+                    "an unanswered request expires after 90 days"
+                )
+            await graph.terminate_relationship(id_)
+
+
+class GdapAccessAssignmentProvider(ResourceProvider):
+    """CRUD of one access assignment: a partner security group mapped to some of the relationship's roles."""
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        assignment = run_sync(self._create(props))
+        return CreateResult(assignment["id"], {**props, **_assignment_outs(assignment)})
+
+    async def _create(self, props: dict[str, Any]) -> dict[str, Any]:
+        rel_id = props["relationshipId"]
+        async with _graph(props["partnerTenantId"]) as graph:
+            try:
+                return await graph.create_access_assignment(rel_id, props["groupId"], props["roleIds"])
+            except Conflict:
+                # The group already has an assignment (made by hand, or a lost state): adopt it, fixing its roles.
+                existing = [
+                    a
+                    async for a in graph.list_access_assignments(rel_id)
+                    if (a.get("accessContainer") or {}).get("accessContainerId") == props["groupId"]
+                    and a.get("status") not in ("deleting", "deleted")
+                ]
+                if not existing:
+                    raise
+                current = existing[0]
+                if _role_ids(current) != sorted(props["roleIds"]):
+                    await graph.update_access_assignment(
+                        rel_id, current["id"], current["@odata.etag"], _access_details(props["roleIds"])
+                    )
+                pulumi.log.info(f"adopted existing access assignment {current['id']} for group {props['groupId']}")
+                return await graph.get_access_assignment(rel_id, current["id"])
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        assignment = run_sync(self._get(id_, props))
+        if assignment is None or assignment.get("status") in ("deleting", "deleted"):
+            return ReadResult(None, {})
+        return ReadResult(id_, {**props, **_assignment_outs(assignment)})
+
+    async def _get(self, id_: str, props: dict[str, Any]) -> dict[str, Any] | None:
+        async with _graph(props["partnerTenantId"]) as graph:
+            try:
+                return await graph.get_access_assignment(props["relationshipId"], id_)
+            except NotFound:
+                return None
+
+    def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        changed = [k for k in ASSIGNMENT_INPUTS if olds.get(k) != news.get(k)]
+        if not changed:
+            return DiffResult(changes=False)
+        replaces = [k for k in changed if k != "roleIds"]
+        # One assignment per group and relationship: the old one must go before its successor is made.
+        return DiffResult(changes=True, replaces=replaces, delete_before_replace=True)
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        assignment = run_sync(self._update(id_, olds, news))
+        return UpdateResult({**news, **_assignment_outs(assignment)})
+
+    async def _update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
+        async with _graph(news["partnerTenantId"]) as graph:
+            try:
+                await graph.update_access_assignment(
+                    news["relationshipId"], id_, olds["etag"], _access_details(news["roleIds"])
+                )
+            except PreconditionFailed:
+                raise GdapStateError(
+                    f"access assignment {id_} changed in Graph since Pulumi last read it (etag mismatch): run "
+                    "`pulumi refresh`, review the change, then `pulumi up` again"
+                ) from None
+            return await graph.get_access_assignment(news["relationshipId"], id_)
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        run_sync(self._delete(id_, props))
+
+    async def _delete(self, id_: str, props: dict[str, Any]) -> None:
+        async with _graph(props["partnerTenantId"]) as graph:
+            try:
+                current = await graph.get_access_assignment(props["relationshipId"], id_)
+                if current.get("status") in ("deleting", "deleted"):
+                    return
+                await graph.delete_access_assignment(props["relationshipId"], id_, current["@odata.etag"])
+            except NotFound:
+                return
+
+
+def _access_details(role_ids: list[str]) -> dict[str, Any]:
+    return {"accessDetails": {"unifiedRoles": [{"roleDefinitionId": r} for r in role_ids]}}
+
+
+def _assignment_outs(assignment: dict[str, Any]) -> dict[str, Any]:
+    return {"status": assignment.get("status"), "etag": assignment.get("@odata.etag"), "roleIds": _role_ids(assignment)}
+
+
+class GdapRelationship(pulumi.dynamic.Resource):
+    """A GDAP relationship, created and locked for approval; the approval link is an output."""
+
+    # Output names are the state keys (camelCase, as Graph spells them).
+    status: pulumi.Output[str]
+    approvalLink: pulumi.Output[str]  # noqa: N815
+    endDateTime: pulumi.Output[str | None]  # noqa: N815
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        partner_tenant_id: str,
+        customer_tenant_id: str,
+        customer_display_name: str,
+        display_name: str,
+        duration: str,
+        auto_extend_duration: str,
+        role_ids: list[str],
+        opts: pulumi.ResourceOptions | None = None,
+    ):
+        props = {
+            "partnerTenantId": partner_tenant_id,
+            "customerTenantId": customer_tenant_id,
+            "customerDisplayName": customer_display_name,
+            "displayName": display_name,
+            "duration": duration,
+            "autoExtendDuration": auto_extend_duration,
+            "roleIds": sorted(role_ids),
+            "status": None,
+            "etag": None,
+            "approvalLink": None,
+            "createdDateTime": None,
+            "activatedDateTime": None,
+            "endDateTime": None,
+        }
+        super().__init__(GdapRelationshipProvider(), name, props, opts)
+
+
+class GdapAccessAssignment(pulumi.dynamic.Resource):
+    """One partner group's roles in an active GDAP relationship."""
+
+    status: pulumi.Output[str]
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        partner_tenant_id: str,
+        relationship_id: pulumi.Input[str],
+        group_id: pulumi.Input[str],
+        role_ids: list[str],
+        opts: pulumi.ResourceOptions | None = None,
+    ):
+        props = {
+            "partnerTenantId": partner_tenant_id,
+            "relationshipId": relationship_id,
+            "groupId": group_id,
+            "roleIds": sorted(role_ids),
+            "status": None,
+            "etag": None,
+        }
+        super().__init__(GdapAccessAssignmentProvider(), name, props, opts)

@@ -19,6 +19,7 @@ from pulumi.dynamic import CreateResult, DiffResult, ReadResult, ResourceProvide
 
 from azure_http import Conflict, GraphClient, NotFound, PreconditionFailed, run_sync
 from azure_http.connect import connect
+from catalog import gdap_naming
 from catalog.invitations import gdap_approval_link
 
 ENDED = frozenset({"terminationRequested", "terminating", "terminated", "expired"})
@@ -58,7 +59,7 @@ def _relationship_outs(rel: dict[str, Any], partner_tenant_id: str) -> dict[str,
         "partnerTenantId": partner_tenant_id,
         "customerTenantId": customer.get("tenantId"),
         "customerDisplayName": customer.get("displayName"),
-        "displayName": rel.get("displayName"),
+        "graphDisplayName": rel.get("displayName"),
         "duration": rel.get("duration"),
         "autoExtendDuration": rel.get("autoExtendDuration"),
         "roleIds": _role_ids(rel),
@@ -82,7 +83,8 @@ def relationship_diff(olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         return DiffResult(changes=False)
     allowed = PATCHABLE_CREATED if status == "created" else PATCHABLE_ACTIVE if status in LIVE else frozenset()
     replaces = [k for k in changed if k not in allowed]
-    # A relationship's display name is unique per partner: the old one must go before its successor is made.
+    # Terminate the old relationship before making its successor: two live relationships for one customer
+    # with overlapping roles would leave the old one's access in place until someone notices it.
     return DiffResult(changes=True, replaces=replaces, delete_before_replace=True)
 
 
@@ -95,9 +97,19 @@ class GdapRelationshipProvider(ResourceProvider):
 
     async def _create(self, props: dict[str, Any]) -> dict[str, Any]:
         async with _graph(props["partnerTenantId"]) as graph:
+            rel = await self._create_or_adopt(graph, props)
+            if rel.get("status") == "created":
+                await graph.lock_for_approval(rel["id"])
+                rel = await graph.get_relationship(rel["id"])
+            return rel
+
+    async def _create_or_adopt(self, graph: GraphClient, props: dict[str, Any]) -> dict[str, Any]:
+        """Create under the first free generation of the base name; adopt a live relationship holding one."""
+        for generation in range(1, gdap_naming.MAX_GENERATION + 1):
+            name = gdap_naming.generation_name(props["displayName"], generation)
             try:
-                rel = await graph.create_relationship(
-                    props["displayName"],
+                return await graph.create_relationship(
+                    name,
                     props["roleIds"],
                     customer_tenant_id=props["customerTenantId"],
                     customer_display_name=props.get("customerDisplayName"),
@@ -105,24 +117,19 @@ class GdapRelationshipProvider(ResourceProvider):
                     auto_extend_duration=props["autoExtendDuration"],
                 )
             except Conflict:
-                rel = await self._adopt(graph, props)
-            if rel.get("status") == "created":
-                await graph.lock_for_approval(rel["id"])
-                rel = await graph.get_relationship(rel["id"])
-            return rel
+                quoted = name.replace("'", "''")
+                holders = [r async for r in graph.list_relationships(filter=f"displayName eq '{quoted}'")]
+                live = [r for r in holders if r.get("status") not in ENDED]
+                if live:
+                    return await self._adopt(graph, props, live[0])
+                # Only an ended relationship holds this name (names are never reused): try the next generation.
+        raise GdapStateError(
+            f"{gdap_naming.MAX_GENERATION} relationships are named after {props['displayName']!r} already: "
+            "set a new gdap.displayName for this customer"
+        )
 
-    async def _adopt(self, graph: GraphClient, props: dict[str, Any]) -> dict[str, Any]:
-        """The display name exists already (a rerun after a lost state, or made by hand): take it over if it fits."""
-        name = props["displayName"].replace("'", "''")
-        candidates = [
-            r async for r in graph.list_relationships(filter=f"displayName eq '{name}'") if r.get("status") not in ENDED
-        ]
-        if not candidates:
-            raise GdapStateError(
-                f"Graph reports the display name {props['displayName']!r} as taken but lists no live "
-                "relationship with it; retry, or choose another gdap.displayName"
-            )
-        rel = candidates[0]
+    async def _adopt(self, graph: GraphClient, props: dict[str, Any], rel: dict[str, Any]) -> dict[str, Any]:
+        """A live relationship holds the name (a rerun after a lost state, or made by hand): take it over if it fits."""
         tenant = (rel.get("customer") or {}).get("tenantId")
         if tenant != props["customerTenantId"]:
             raise GdapStateError(
@@ -164,7 +171,7 @@ class GdapRelationshipProvider(ResourceProvider):
     async def _update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
         patch: dict[str, Any] = {}
         if olds.get("displayName") != news["displayName"]:
-            patch["displayName"] = news["displayName"]
+            patch["displayName"] = gdap_naming.generation_name(news["displayName"], 1)
         if olds.get("duration") != news["duration"]:
             patch["duration"] = news["duration"]
         if olds.get("autoExtendDuration") != news["autoExtendDuration"]:
@@ -327,6 +334,7 @@ class GdapRelationship(pulumi.dynamic.Resource):
             "duration": duration,
             "autoExtendDuration": auto_extend_duration,
             "roleIds": sorted(role_ids),
+            "graphDisplayName": None,
             "status": None,
             "etag": None,
             "approvalLink": None,

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from azure_http import GraphClient, run_sync
 from azure_http.connect import connect, current_target, is_offline
 
+from catalog import gdap_naming
+
 from .config import StackConfig
 
 ACTIVE = frozenset({"active", "expiring"})
@@ -52,7 +54,7 @@ def pick(relationships: list[dict], display_name: str, tenant_id: str) -> Observ
     matching = [
         r
         for r in relationships
-        if r.get("displayName") == display_name
+        if gdap_naming.matches(display_name, r.get("displayName") or "")
         and (r.get("customer") or {}).get("tenantId") == tenant_id
         and r.get("status") not in ENDED
     ]

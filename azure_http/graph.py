@@ -9,7 +9,7 @@ bounded polling over the eventual consistency of approval and activation.
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Mapping
 from typing import Any
 from urllib.parse import quote
 
@@ -149,10 +149,16 @@ class GraphClient(ApiClient):
         return await self.get_json(self._assignments(rel_id, assignment_id))
 
     async def update_access_assignment(
-        self, rel_id: str, assignment_id: str, etag: str, role_ids: Iterable[str]
+        self, rel_id: str, assignment_id: str, etag: str, roles_or_patch: Iterable[str] | Mapping[str, Any]
     ) -> Json | None:
-        """Replace the assignment's roles (``If-Match``); returns the updated assignment or None."""
-        body = {"accessDetails": gdap.unified_roles(list(role_ids))}
+        """PATCH the assignment (``If-Match``): a list of role ids, or a ready PATCH body.
+
+        Returns the updated assignment, or None when Graph answers without a body.
+        """
+        if isinstance(roles_or_patch, Mapping):
+            body: Json = dict(roles_or_patch)
+        else:
+            body = {"accessDetails": gdap.unified_roles(list(roles_or_patch))}
         return await self.send_json("PATCH", self._assignments(rel_id, assignment_id), body, if_match=etag)
 
     async def delete_access_assignment(self, rel_id: str, assignment_id: str, etag: str) -> None:

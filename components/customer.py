@@ -14,8 +14,8 @@ import catalog
 from stacks.config import ADMIN_AGENTS, Customer, Partner
 from stacks.observe import Observation
 
-from .delegation import CustomerDelegation, CustomerDelegationArgs
 from .csp_subscription import CspSubscription, CspSubscriptionArgs, NewSubscriptionSpec, mpa_billing_scope
+from .delegation import CustomerDelegation, CustomerDelegationArgs
 from .lighthouse import LighthouseDelegation, LighthouseDelegationArgs
 from .partner_groups_ref import PartnerGroupIds
 from .providers import arm_provider

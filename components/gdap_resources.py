@@ -310,8 +310,8 @@ class GdapRelationship(pulumi.dynamic.Resource):
 
     # Output names are the state keys (camelCase, as Graph spells them).
     status: pulumi.Output[str]
-    approvalLink: pulumi.Output[str]  # noqa: N815
-    endDateTime: pulumi.Output[str | None]  # noqa: N815
+    approvalLink: pulumi.Output[str]
+    endDateTime: pulumi.Output[str | None]
 
     def __init__(
         self,

@@ -307,6 +307,12 @@ class GdapService:
         elif action == "terminate":
             if status == m.CREATED:
                 raise m.bad("The relationship is 'created': delete it instead of terminating it.")
+            if status == m.APPROVAL_PENDING:
+                # Read strictly: until the customer answers, the partner can neither delete nor terminate.
+                raise m.bad(
+                    "The relationship is 'approvalPending': it can be terminated once the customer has "
+                    "approved it; until then the customer can reject it, or the request expires after 90 days."
+                )
             if status in ("expired", "terminationRequested", "terminating", "terminated"):
                 raise m.bad(f"The relationship is already '{status}'.")
             rel.set_phase(m.TERMINATING, now)

@@ -1,0 +1,54 @@
+"""What to send a customer, given its delegation mode and its relationship's status in Graph."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import catalog
+from catalog.invitations import dap_email, gdap_approval_link, gdap_email, reseller_invitation_link
+from stacks.config import Customer, StackConfig, duration_days
+from stacks.observe import pick
+
+
+@dataclass
+class Invitation:
+    status: str
+    link: str | None
+    email: str | None
+    sendable: bool
+    """True when there is something for the customer to act on."""
+
+
+def invitation_for(cfg: StackConfig, customer: Customer, relationships: list[dict]) -> Invitation:
+    partner = cfg.partner
+    if customer.delegation == "dap":
+        link = reseller_invitation_link(partner.partner_id, delegated_admin=True)
+        return Invitation(
+            "reseller relationship invitation with delegated admin (legacy DAP)",
+            link,
+            dap_email(partner.display_name, customer.display_name, link),
+            True,
+        )
+    found = pick(relationships, customer.gdap_display_name(), customer.tenant_id)
+    if found is None:
+        return Invitation(
+            f"no GDAP relationship named {customer.gdap_display_name()!r} yet: run `pulumi up` for this stack "
+            "(it creates the relationship and locks it for approval), then run this again",
+            None,
+            None,
+            False,
+        )
+    if found.status == "approvalPending":
+        gdap = customer.gdap_settings
+        link = gdap_approval_link(found.id)
+        roles = [catalog.directory_role_name(r) for r in found.role_ids]
+        email = gdap_email(
+            partner.display_name, customer.display_name, link, roles, duration_days(gdap.duration), gdap.auto_extend
+        )
+        return Invitation(f"relationship {found.id} awaits the customer's approval", link, email, True)
+    if found.status == "created":
+        return Invitation(
+            f"relationship {found.id} is not locked for approval yet: run `pulumi up` again", None, None, False
+        )
+    ends = f" until {found.end_date_time[:10]}" if found.end_date_time else ""
+    return Invitation(f"relationship {found.id} is {found.status}{ends}: nothing to send", None, None, False)

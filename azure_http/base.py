@@ -10,13 +10,17 @@ synchronous callers wrap a coroutine in ``azure_http.run_sync``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 import logging
+import ssl
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from typing import Any
+from typing import Any, Self
 from urllib.parse import urlsplit
 
+import certifi
 import httpx
 
 from azure_http.auth import TokenProvider
@@ -76,28 +80,37 @@ class ApiClient:
         self._origin = (origin.scheme, origin.netloc)
 
     # -- lifecycle ------------------------------------------------------------------------
-    async def __aenter__(self) -> ApiClient:
+    async def __aenter__(self) -> Self:
+        """Open a connection pool for this event loop, used until ``__aexit__`` / ``aclose``."""
+        loop = asyncio.get_running_loop()
+        if self._external_http is None and (self._http is None or self._http_loop is not loop):
+            self._http, self._http_loop = _new_http_client(self.timeout), loop
         return self
 
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
 
     async def aclose(self) -> None:
-        if self._http is not None and self._http_loop is asyncio.get_running_loop():
-            await self._http.aclose()
-        self._http = None
-        self._http_loop = None
+        http, loop = self._http, self._http_loop
+        self._http = self._http_loop = None
+        if http is not None and loop is asyncio.get_running_loop():
+            await http.aclose()  # (a pool from a finished loop cannot be closed from this one)
 
-    def _client(self) -> httpx.AsyncClient:
+    @contextlib.asynccontextmanager
+    async def _connection(self) -> AsyncIterator[httpx.AsyncClient]:
+        """The pooled client when one is open on this loop, else a client for this one request.
+
+        Outside ``async with`` (e.g. ``run_sync(client.get_relationship(x))`` from a dynamic
+        provider, each call on a fresh loop) a per-request client is opened and closed, so no
+        connection outlives the loop it was made on.
+        """
         if self._external_http is not None:
-            return self._external_http
-        loop = asyncio.get_running_loop()
-        if self._http is None or self._http_loop is not loop:
-            # A client bound to a loop that has finished (an earlier run_sync) cannot be
-            # reused or closed from here; drop it and open one for this loop.
-            self._http = httpx.AsyncClient(timeout=self.timeout, headers={"User-Agent": USER_AGENT})
-            self._http_loop = loop
-        return self._http
+            yield self._external_http
+        elif self._http is not None and self._http_loop is asyncio.get_running_loop():
+            yield self._http
+        else:
+            async with _new_http_client(self.timeout) as http:
+                yield http
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r}, tenant_id={self.tenant_id!r})"
@@ -154,13 +167,15 @@ class ApiClient:
             token = await self.tokens.get_token(self.scope, self.tenant_id)
             started = time.monotonic()
             try:
-                response = await self._client().request(
-                    method,
-                    url,
-                    params=params,
-                    json=json,
-                    headers={**base_headers, "Authorization": f"Bearer {token}"},
-                )
+                async with self._connection() as http:
+                    response = await http.request(
+                        method,
+                        url,
+                        params=params,
+                        json=json,
+                        headers={**base_headers, "Authorization": f"Bearer {token}"},
+                    )
+                    await response.aread()
             except httpx.TransportError as exc:
                 if attempt < policy.max_attempts and policy.should_retry_exception(exc, method):
                     delay = policy.backoff(attempt)
@@ -207,10 +222,8 @@ class ApiClient:
                         "Retry-After" if retry_after is not None else "backoff",
                     )
                     waited += delay
-                    await response.aread()
                     await self._sleep(delay)
                     continue
-            await response.aread()
             raise error_from_response(
                 response,
                 method=method,
@@ -256,6 +269,16 @@ class ApiClient:
         async for page in self.pages(path, params=params):
             for item in page.get(items_key) or ():
                 yield item
+
+
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    """One TLS context for every client: building one (loading the CA bundle) costs milliseconds."""
+    return ssl.create_default_context(cafile=certifi.where())
+
+
+def _new_http_client(timeout: httpx.Timeout) -> httpx.AsyncClient:
+    return httpx.AsyncClient(timeout=timeout, headers={"User-Agent": USER_AGENT}, verify=_tls_context())
 
 
 def _retry_after(response: httpx.Response) -> float | None:

@@ -109,9 +109,9 @@ class TransportFailed(AzureHttpError):
         self.method = method
         self.url = redact(url)
         self.attempts = attempts
-        super().__init__(
-            f"{method} {self.url}: {type(cause).__name__}: {redact(str(cause))} after {attempts} attempt(s)"
-        )
+        detail = redact(str(cause))
+        what = f"{type(cause).__name__}: {detail}" if detail else type(cause).__name__
+        super().__init__(f"{method} {self.url}: {what} after {attempts} attempt(s)")
 
 
 class WaitTimeout(AzureHttpError, TimeoutError):

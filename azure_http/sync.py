@@ -20,14 +20,23 @@ T = TypeVar("T")
 def run_sync(coro: Coroutine[Any, Any, T]) -> T:
     """Run ``coro`` to completion and return its result (or raise its exception).
 
-    Without a running loop in this thread: ``asyncio.run``. With one: a new loop in a worker
-    thread (the calling loop is blocked meanwhile, as any sync call inside it would be).
-    Context variables are carried over either way.
+    Without a running loop in this thread: on a new loop, right here. With one: on a new loop
+    in a worker thread (the calling loop is blocked meanwhile, as by any sync call inside it).
+    Either way the calling thread's event-loop state is left untouched (``asyncio.run`` would
+    leave the main thread with no current loop, which breaks code relying on
+    ``asyncio.get_event_loop()``, such as Pulumi's runtime and its mocks). Context variables
+    are carried over.
     """
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        return asyncio.run(coro)
+        return _run_on_new_loop(coro)
     context = contextvars.copy_context()
     with concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="azure_http.run_sync") as pool:
-        return pool.submit(context.run, asyncio.run, coro).result()
+        return pool.submit(context.run, _run_on_new_loop, coro).result()
+
+
+def _run_on_new_loop(coro: Coroutine[Any, Any, T]) -> T:
+    # A loop_factory stops the Runner from installing (and later clearing) the thread's current loop.
+    with asyncio.Runner(loop_factory=asyncio.new_event_loop) as runner:
+        return runner.run(coro)

@@ -133,7 +133,12 @@ class FaultMiddleware:
             return
         scope["emulator.fault"] = rule.id
         if rule.latency:
+            generation = self.state.generation
             await asyncio.sleep(rule.latency)
+            if self.state.generation != generation:  # the emulator was reset meanwhile: a stale request
+                response = error_response(503, "The emulator was reset while this request was delayed.")
+                await response(scope, receive, send)
+                return
         if rule.drop:
             await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"64")]})
             raise ConnectionDropped(f"fault {rule.id}: connection dropped")

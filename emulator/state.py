@@ -82,11 +82,14 @@ class EmulatorState:
         self.faults = FaultSet()
         self.request_log: deque[LoggedRequest] = deque(maxlen=20_000)
         self.stores: dict[str, Any] = {}
+        #: Bumped by every reset, so a request delayed across a reset does not touch the new world.
+        self.generation = 0
         self.reset()
 
     def reset(self) -> None:
         """Forget everything: data, settings, faults, log; the clock goes back to real time."""
         with self.lock:
+            self.generation += 1
             self.settings = Settings()
             self.faults.clear()
             self.request_log.clear()

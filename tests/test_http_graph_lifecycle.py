@@ -1,0 +1,211 @@
+"""The whole GDAP lifecycle through GraphClient, over real HTTP against the emulator."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from azure_http import (
+    BadRequest,
+    Conflict,
+    Endpoints,
+    GraphClient,
+    NotFound,
+    PreconditionFailed,
+    PreconditionRequired,
+    RetryPolicy,
+    StaticToken,
+    approval_link,
+)
+from azure_http.gdap import role_ids_of
+
+HELPDESK = "729827e3-9c14-49f7-bb1b-9608f156bbb8"
+GLOBAL_READER = "f2ef992c-3afb-46b9-b7cf-a126ee74c451"
+USER_ADMIN = "fe930be7-5e62-47db-91af-98c3a49a38b1"
+GLOBAL_ADMIN = "62e90394-69f5-4237-9190-012177145e10"
+CUSTOMER = "11111111-1111-4111-8111-111111111111"
+ADMIN_AGENTS = "aaaaaaaa-0000-4000-8000-000000000001"
+HELPDESK_AGENTS = "aaaaaaaa-0000-4000-8000-000000000002"
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def anyio_backend():
+    # loop_factory: run each test on its own loop without touching the main thread's current
+    # loop (Pulumi's mock runtime, used by other tests, relies on asyncio.get_event_loop()).
+    return ("asyncio", {"loop_factory": asyncio.new_event_loop})
+
+
+@pytest.fixture
+async def graph(emulator):
+    retry = RetryPolicy(max_attempts=3, max_total_wait=2, backoff_base=0.01, backoff_max=0.05)
+    async with GraphClient(StaticToken(), Endpoints.emulator(emulator.url), retry=retry) as client:
+        yield client
+
+
+async def wait_assignment(graph: GraphClient, rel_id: str, assignment_id: str, status: str) -> dict:
+    deadline = time.monotonic() + 3
+    while True:
+        assignment = await graph.get_access_assignment(rel_id, assignment_id)
+        if assignment["status"] == status or time.monotonic() > deadline:
+            return assignment
+        await asyncio.sleep(0.02)
+
+
+async def test_full_lifecycle(graph: GraphClient, emulator) -> None:
+    emulator.control.settings(activation_delay=0.3, assignment_delay=0.1, termination_delay=0.2)
+
+    # Create: 201, status created, an etag.
+    rel = await graph.create_relationship(
+        "Contoso GDAP",
+        [HELPDESK, GLOBAL_READER, USER_ADMIN],
+        customer_tenant_id=CUSTOMER,
+        customer_display_name="Contoso",
+        duration="P730D",
+    )
+    rel_id = rel["id"]
+    assert rel["status"] == "created"
+    assert rel["@odata.etag"].startswith('W/"')
+    assert rel["customer"] == {"tenantId": CUSTOMER, "displayName": "Contoso"}
+    assert sorted(role_ids_of(rel)) == sorted([HELPDESK, GLOBAL_READER, USER_ADMIN])
+    assert rel["activatedDateTime"] is None and rel["endDateTime"] is None
+
+    # PATCH while created; then the old etag is stale.
+    updated = await graph.update_relationship(rel_id, rel["@odata.etag"], {"displayName": "Contoso GDAP 2"})
+    assert updated is not None and updated["displayName"] == "Contoso GDAP 2"
+    assert updated["@odata.etag"] != rel["@odata.etag"]
+    with pytest.raises(PreconditionFailed) as stale:
+        await graph.update_relationship(rel_id, rel["@odata.etag"], {"displayName": "Contoso GDAP 3"})
+    assert stale.value.status == 412 and stale.value.request_id
+    with pytest.raises(PreconditionRequired):
+        await graph.request("PATCH", f"tenantRelationships/delegatedAdminRelationships/{rel_id}", json={})
+
+    # DELETE works in created.
+    spare = await graph.create_relationship("Spare", [HELPDESK], customer_tenant_id=CUSTOMER)
+    await graph.delete_relationship(spare["id"], spare["@odata.etag"])
+    with pytest.raises(NotFound):
+        await graph.get_relationship(spare["id"])
+
+    # Lock for approval: the request comes back, the relationship waits for the customer.
+    request = await graph.lock_for_approval(rel_id)
+    assert request["action"] == "lockForApproval"
+    pending = await graph.get_relationship(rel_id)
+    assert pending["status"] == "approvalPending"
+    assert approval_link(rel_id).endswith(f"/granularAdminRelationships/{rel_id}")
+
+    # No DELETE after created: the error says to terminate.
+    with pytest.raises(BadRequest) as no_delete:
+        await graph.delete_relationship(rel_id, pending["@odata.etag"])
+    assert "terminate" in str(no_delete.value).lower()
+    # No assignments before active.
+    with pytest.raises(BadRequest, match="active"):
+        await graph.create_access_assignment(rel_id, ADMIN_AGENTS, [HELPDESK])
+
+    # The customer approves; activation takes the configured delay.
+    started = time.monotonic()
+    emulator.control.approve(rel_id)
+    assert (await graph.get_relationship(rel_id))["status"] in ("approved", "activating")
+    active = await graph.wait_until_status(rel_id, "active", timeout=5, poll_interval=0.05)
+    assert time.monotonic() - started >= 0.25
+    assert active["activatedDateTime"] and active["endDateTime"]
+
+    # Access assignments for two groups.
+    admin = await graph.create_access_assignment(rel_id, ADMIN_AGENTS, [HELPDESK, GLOBAL_READER, USER_ADMIN])
+    helpdesk = await graph.create_access_assignment(rel_id, HELPDESK_AGENTS, [HELPDESK])
+    assert admin["status"] == helpdesk["status"] == "pending"
+    assert admin["accessContainer"] == {"accessContainerId": ADMIN_AGENTS, "accessContainerType": "securityGroup"}
+    admin = await wait_assignment(graph, rel_id, admin["id"], "active")
+    assert admin["status"] == "active"
+    listed = [a async for a in graph.list_access_assignments(rel_id)]
+    assert {a["accessContainer"]["accessContainerId"] for a in listed} == {ADMIN_AGENTS, HELPDESK_AGENTS}
+    only_admin = [
+        a
+        async for a in graph.list_access_assignments(
+            rel_id, filter=f"accessContainer/accessContainerId eq '{ADMIN_AGENTS}'"
+        )
+    ]
+    assert [a["id"] for a in only_admin] == [admin["id"]]
+
+    # A second assignment for the same group: 409. Roles outside the relationship: 400.
+    with pytest.raises(Conflict) as duplicate:
+        await graph.create_access_assignment(rel_id, ADMIN_AGENTS, [HELPDESK])
+    assert duplicate.value.status == 409 and duplicate.value.code == "conflict"
+    with pytest.raises(BadRequest, match="not part of the relationship") as not_subset:
+        await graph.create_access_assignment(rel_id, "aaaaaaaa-0000-4000-8000-000000000003", [GLOBAL_ADMIN])
+    assert GLOBAL_ADMIN in not_subset.value.message
+
+    # Update an assignment: a stale etag fails, a fresh one works (and it is pending again).
+    helpdesk = await wait_assignment(graph, rel_id, helpdesk["id"], "active")
+    changed = await graph.update_access_assignment(rel_id, helpdesk["id"], helpdesk["@odata.etag"], [GLOBAL_READER])
+    assert changed is not None and role_ids_of(changed) == [GLOBAL_READER]
+    with pytest.raises(PreconditionFailed):
+        await graph.update_access_assignment(rel_id, helpdesk["id"], helpdesk["@odata.etag"], [HELPDESK])
+
+    # Active relationship: autoExtendDuration is editable, the display name is not.
+    active = await graph.get_relationship(rel_id)
+    extended = await graph.update_relationship(rel_id, active["@odata.etag"], {"autoExtendDuration": "P180D"})
+    assert extended is not None and extended["autoExtendDuration"] == "P180D"
+    with pytest.raises(BadRequest, match="created"):
+        await graph.update_relationship(rel_id, extended["@odata.etag"], {"displayName": "Renamed"})
+
+    # Delete one assignment: deleting, then deleted.
+    helpdesk = await wait_assignment(graph, rel_id, helpdesk["id"], "active")
+    await graph.delete_access_assignment(rel_id, helpdesk["id"], helpdesk["@odata.etag"])
+    assert (await graph.get_access_assignment(rel_id, helpdesk["id"]))["status"] == "deleting"
+    assert (await wait_assignment(graph, rel_id, helpdesk["id"], "deleted"))["status"] == "deleted"
+
+    # Terminate: terminationRequested -> terminating -> terminated; assignments go with it.
+    await graph.terminate_relationship(rel_id)
+    assert (await graph.get_relationship(rel_id))["status"] in ("terminationRequested", "terminating")
+    ended = await graph.wait_until_status(rel_id, "terminated", timeout=5, poll_interval=0.05)
+    assert ended["status"] == "terminated"
+    assert (await graph.get_access_assignment(rel_id, admin["id"]))["status"] == "deleted"
+    with pytest.raises(BadRequest, match="already"):
+        await graph.terminate_relationship(rel_id)
+
+    actions = [(r["action"], r["status"]) async for r in graph.list_requests(rel_id)]
+    assert actions == [("lockForApproval", "succeeded"), ("approve", "succeeded"), ("terminate", "succeeded")]
+
+
+async def test_list_relationships_filter_and_top(graph: GraphClient, emulator) -> None:
+    for name in ("Alpha", "Beta", "Gamma"):
+        await graph.create_relationship(name, [HELPDESK], customer_tenant_id=CUSTOMER)
+    emulator.control.seed_relationship(displayName="Delta", roles=[HELPDESK], status="active")
+    names = [r["displayName"] async for r in graph.list_relationships(top=2)]
+    assert names == ["Alpha", "Beta", "Gamma", "Delta"]
+    active = [r["displayName"] async for r in graph.list_relationships(filter="status eq 'active'")]
+    assert active == ["Delta"]
+    by_name = [r["displayName"] async for r in graph.list_relationships(filter="displayName eq 'beta'")]
+    assert by_name == ["Beta"]
+    with pytest.raises(BadRequest, match="filter"):
+        [r async for r in graph.list_relationships(filter="startswith(displayName, 'A')")]
+
+
+async def test_reject_ends_the_relationship(graph: GraphClient, emulator) -> None:
+    rel = await graph.create_relationship("Rejected", [HELPDESK], customer_tenant_id=CUSTOMER)
+    await graph.lock_for_approval(rel["id"])
+    emulator.control.reject(rel["id"])
+    assert (await graph.get_relationship(rel["id"]))["status"] == "terminated"
+
+
+async def test_customer_approve_through_graph_requests(graph: GraphClient, emulator) -> None:
+    """approve/reject are the customer's actions; the emulator accepts them on the Graph route too."""
+    rel = await graph.create_relationship("Via requests", [HELPDESK], customer_tenant_id=CUSTOMER)
+    with pytest.raises(Conflict, match="approvalPending"):
+        await graph.request_action(rel["id"], "approve")
+    await graph.lock_for_approval(rel["id"])
+    await graph.request_action(rel["id"], "approve")
+    assert (await graph.get_relationship(rel["id"]))["status"] == "active"
+    with pytest.raises(ValueError, match="unknown GDAP action"):
+        await graph.request_action(rel["id"], "approveAll")
+
+
+async def test_update_access_assignment_accepts_a_patch_body(graph: GraphClient, emulator) -> None:
+    rel = emulator.control.seed_relationship(displayName="Seeded", roles=[HELPDESK, GLOBAL_READER], status="active")
+    assignment = emulator.control.seed_access_assignment(rel["id"], groupId=ADMIN_AGENTS, roles=[HELPDESK])
+    patch = {"accessDetails": {"unifiedRoles": [{"roleDefinitionId": GLOBAL_READER}]}}
+    out = await graph.update_access_assignment(rel["id"], assignment["id"], assignment["@odata.etag"], patch)
+    assert out is not None and role_ids_of(out) == [GLOBAL_READER]

@@ -29,11 +29,11 @@ async def _body(request: Request) -> Any:
     try:
         return await request.json()
     except ValueError:
-        raise ServiceError(400, "The request body is not valid JSON.", "BadRequest") from None
+        raise ServiceError(400, "The request body is not valid JSON.", "badRequest") from None
 
 
 def _value_error(exc: ValueError) -> ServiceError:
-    return ServiceError(400, str(exc), "BadRequest")
+    return ServiceError(400, str(exc), "badRequest")
 
 
 def control_routes(state: EmulatorState) -> list[BaseRoute]:
@@ -87,7 +87,7 @@ def control_routes(state: EmulatorState) -> list[BaseRoute]:
             try:
                 rules = [state.faults.add(dict(r)) for r in (body if isinstance(body, list) else [body])]
             except (TypeError, ValueError) as exc:
-                raise ServiceError(400, str(exc), "BadRequest") from None
+                raise ServiceError(400, str(exc), "badRequest") from None
             out = [asdict(r) for r in rules]
             return JSONResponse(out if isinstance(body, list) else out[0], status_code=201)
         if request.method == "DELETE":

@@ -25,13 +25,14 @@ GRAPH_ROOT = "/graph/v1.0"
 BASE = f"{GRAPH_ROOT}/tenantRelationships/delegatedAdminRelationships"
 
 
-async def read_json(request: Request) -> dict[str, Any]:
+async def read_json(request: Request, *, allow_list: bool = False) -> Any:
+    """The JSON body (an object; or a list too, for bulk control calls), else a Graph-shaped 400."""
     try:
         body = await request.json()
     except ValueError:
-        raise ServiceError(400, "The request body is not valid JSON.", "BadRequest") from None
-    if not isinstance(body, dict):
-        raise ServiceError(400, "The request body must be a JSON object.", "BadRequest")
+        raise ServiceError(400, "The request body is not valid JSON.", "badRequest") from None
+    if not isinstance(body, dict) and not (allow_list and isinstance(body, list)):
+        raise ServiceError(400, "The request body must be a JSON object.", "badRequest")
     return body
 
 
@@ -415,14 +416,14 @@ class GdapService:
             return JSONResponse(out)
 
         async def seed_relationships(request: Request) -> Response:
-            body = await request.json()
+            body = await read_json(request, allow_list=True)
             entries = body if isinstance(body, list) else [body]
             with state.lock:
                 out = [svc._rel_json(state, svc.seed_relationship(state, e), state.clock.now()) for e in entries]
             return JSONResponse(out if isinstance(body, list) else out[0], status_code=201)
 
         async def set_relationship(request: Request) -> Response:
-            body = await request.json()
+            body = await read_json(request)
             with state.lock:
                 rel = svc._store(state).get(request.path_params["rel_id"])
                 svc.set_fields(state, rel, body)
@@ -430,7 +431,7 @@ class GdapService:
             return JSONResponse(out)
 
         async def seed_assignment(request: Request) -> Response:
-            body = await request.json()
+            body = await read_json(request)
             with state.lock:
                 now = state.clock.now()
                 rel = svc._store(state).get(request.path_params["rel_id"])

@@ -29,7 +29,7 @@ def parse_filter(expression: str | None) -> Callable[[dict[str, Any]], bool]:
     for part in re.split(r"\s+and\s+", expression.strip(), flags=re.IGNORECASE):
         m = _CLAUSE.match(part)
         if not m:
-            raise ServiceError(400, f"Invalid or unsupported $filter clause: {part!r}", "BadRequest")
+            raise ServiceError(400, f"Invalid or unsupported $filter clause: {part!r}", "badRequest")
         path, op, text, literal = m.groups()
         if text is not None:
             value: Any = text.replace("''", "'")
@@ -72,16 +72,16 @@ def page(
         try:
             size = int(query["$top"])
         except ValueError:
-            raise ServiceError(400, f"Invalid $top value {query['$top']!r}", "BadRequest") from None
+            raise ServiceError(400, f"Invalid $top value {query['$top']!r}", "badRequest") from None
         if size < 1:
-            raise ServiceError(400, "$top must be positive", "BadRequest")
+            raise ServiceError(400, "$top must be positive", "badRequest")
         size = min(size, max_page_size)
     offset = 0
     if "$skiptoken" in query:
         try:
             offset = int(base64.urlsafe_b64decode(query["$skiptoken"].encode()).decode())
         except ValueError:
-            raise ServiceError(400, "Invalid $skiptoken", "BadRequest") from None
+            raise ServiceError(400, "Invalid $skiptoken", "badRequest") from None
     body: dict[str, Any] = {}
     if context:
         body["@odata.context"] = context
@@ -89,7 +89,7 @@ def page(
     if offset + size < len(items):
         token = base64.urlsafe_b64encode(str(offset + size).encode()).decode()
         params = [(k, v) for k, v in query.multi_items() if k != "$skiptoken"] + [("$skiptoken", token)]
-        body["@odata.nextLink"] = str(request.url.replace(query=urlencode(params)))
+        body["@odata.nextLink"] = str(request.url.replace(query=urlencode(params, safe="$")))
     return body
 
 

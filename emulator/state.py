@@ -45,18 +45,21 @@ class Settings:
     required_token: str | None = None
 
     def update(self, values: dict[str, Any]) -> None:
+        """Set fields from a mapping, checking names and types (numbers must be >= 0)."""
         known = {f.name: f for f in fields(self)}
         unknown = set(values) - set(known)
         if unknown:
             raise ValueError(f"unknown settings: {sorted(unknown)}; known: {sorted(known)}")
         for name, value in values.items():
-            current = getattr(self, name)
-            if isinstance(current, bool) or value is None:
+            default = known[name].default
+            if isinstance(default, (int, float)):
+                if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+                    raise ValueError(f"setting {name} must be a number >= 0, not {value!r}")
+                setattr(self, name, type(default)(value))
+            elif value is None or isinstance(value, str):
                 setattr(self, name, value)
-            elif isinstance(current, (int, float)) and not isinstance(value, (int, float)):
-                raise ValueError(f"setting {name} must be a number, not {value!r}")
             else:
-                setattr(self, name, type(current)(value) if current is not None else value)
+                raise ValueError(f"setting {name} must be a string, not {value!r}")
 
 
 @dataclass

@@ -8,6 +8,7 @@ id, a new subscription's id) stays unknown in a preview, exactly as ``pulumi pre
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -236,6 +237,15 @@ def run_offline(
     Each call starts from a fresh runtime, so several runs can share one process (the tests do).
     ``stack_outputs`` answers StackReferences (stack name -> its outputs); unknown stacks have none.
     """
+    # The mock runtime drives its RPCs with asyncio.get_event_loop(); an earlier asyncio.run() in this
+    # thread (an HTTP read before declaring, another test) leaves no current loop behind. Give it one.
+    policy = asyncio.get_event_loop_policy()
+    try:
+        previous = policy.get_event_loop()
+    except RuntimeError:
+        previous = None
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
     mocks = CloudMocks(preview, lookup_results, stack_outputs)
     monitor = RecordingMonitor(mocks)
     settings.ROOT.set(None)
@@ -255,7 +265,11 @@ def run_offline(
         outputs = getattr(root, "outputs", {}) or {}
         result.exports = {k: await _resolve(v) for k, v in outputs.items()}
 
-    _sync_await(run_pulumi_func(body))
+    try:
+        _sync_await(run_pulumi_func(body))
+    finally:
+        asyncio.set_event_loop(previous)
+        loop.close()
     result.resources = list(monitor.declared)
     result.lookups = list(mocks.lookups)
     return result

@@ -19,6 +19,7 @@ from .delegation import CustomerDelegation, CustomerDelegationArgs
 from .lighthouse import LighthouseDelegation, LighthouseDelegationArgs
 from .partner_groups_ref import PartnerGroupIds
 from .providers import arm_provider
+from .revocation_runbook import RevocationRunbook, RevocationRunbookArgs
 
 TYPE = "csp-delegation:customers:CustomerTenant"
 
@@ -107,5 +108,24 @@ class CustomerTenant(pulumi.ComponentResource):
                         ),
                         pulumi.ResourceOptions(parent=self),
                     )
+            if customer.revocation_runbook.enabled:
+                runbook = customer.revocation_runbook
+                chosen = (runbook.subscription or next(iter(subscriptions))).lower()
+                host = next(sub for key, sub in subscriptions.items() if key.lower() == chosen)
+                RevocationRunbook(
+                    f"{name}-revocation",
+                    RevocationRunbookArgs(
+                        customer_name=customer.name,
+                        customer_tenant_id=customer.tenant_id,
+                        partner_tenant_id=partner.tenant_id,
+                        partner_principal_ids=args.group_ids.all_ids(),
+                        host_subscription_id=host.subscription_id,
+                        subscription_ids=[s.subscription_id for s in subscriptions.values()],
+                        resource_group=runbook.resource_group,
+                        location=runbook.location,
+                        provider=self.arm,
+                    ),
+                    pulumi.ResourceOptions(parent=self),
+                )
         self.subscription_ids = pulumi.Output.all(**{k: s.subscription_id for k, s in subscriptions.items()})
         self.register_outputs({"subscriptionIds": self.subscription_ids, "delegation": self.delegation.outputs})

@@ -32,6 +32,10 @@ class PartnerGroupIds:
     def all(self) -> pulumi.Output[Mapping[str, str]]:
         return self._ids
 
+    def all_ids(self) -> pulumi.Output[list[str]]:
+        """Every partner group's object id, sorted (what a revocation removes)."""
+        return self._ids.apply(lambda ids: sorted((ids or {}).values()))
+
     def get(self, key: str) -> pulumi.Output[str]:
         if self._per_key is not None and key in self._per_key:
             return pulumi.Output.from_input(self._per_key[key])

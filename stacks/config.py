@@ -226,6 +226,16 @@ class Lighthouse(_Model):
     roles: list[AzureRole] = Field(default_factory=lambda: ["Contributor"], min_length=1)
 
 
+class RevocationRunbook(_Model):
+    """Where the customer's revocation runbook (Automation account) is deployed in its tenant."""
+
+    enabled: bool = False
+    subscription: str | None = None
+    """Alias of a new subscription or id of an existing one; default: the customer's first subscription."""
+    resource_group: Annotated[str, Field(pattern=r"^[-\w\._\(\)]{1,90}$")] = "csp-partner-revocation"
+    location: Annotated[str, Field(pattern=r"^[a-z0-9]{2,40}$")] = "westeurope"
+
+
 class Customer(_Model):
     name: Slug
     display_name: DisplayName
@@ -236,6 +246,7 @@ class Customer(_Model):
     subscriptions: list[NewSubscription] = Field(default_factory=list)
     existing_subscriptions: list[ExistingSubscription] = Field(default_factory=list)
     lighthouse: Annotated[Lighthouse, BeforeValidator(_lighthouse_shorthand)] = Lighthouse()
+    revocation_runbook: RevocationRunbook = RevocationRunbook()
     legacy_dap: bool = False
     """DAP is still in place on this customer (moving to GDAP): it is removed only once GDAP is active."""
 
@@ -400,6 +411,28 @@ def _semantic_problems(cfg: StackConfig) -> list[ConfigProblem]:
             seen_subscriptions.setdefault(sub.subscription_id, path)
             problems.extend(_group_problem(sub.group, f"{path}.group", known_groups))
 
+        if customer.revocation_runbook.enabled:
+            path = f"{here}.revocationRunbook"
+            keys = {s.alias for s in customer.subscriptions} | {
+                s.subscription_id for s in customer.existing_subscriptions
+            }
+            chosen = customer.revocation_runbook.subscription
+            if not keys:
+                add(
+                    ConfigProblem(
+                        f"{path}.enabled",
+                        "the runbook is deployed into one of the customer's "
+                        "subscriptions and this customer has none: add one or turn the runbook off",
+                    )
+                )
+            elif chosen is not None and chosen.lower() not in {k.lower() for k in keys}:
+                add(
+                    ConfigProblem(
+                        f"{path}.subscription",
+                        f"{chosen!r} is not one of this customer's subscriptions "
+                        f"(aliases or ids: {', '.join(sorted(keys))})",
+                    )
+                )
         if customer.lighthouse.enabled:
             path = f"{here}.lighthouse"
             problems.extend(_group_problem(customer.lighthouse.group, f"{path}.group", known_groups))

@@ -25,6 +25,17 @@ PROJECT = "csp-delegation"
 UNKNOWN = Unknown
 SECRET = "[secret]"
 _PLACEHOLDER_NS = uuid.UUID("0b1e6d6a-9d0e-5a43-8a3c-0f7a4b1a2c55")
+# azure-native resources whose `name` output is the name given as an input: Azure echoes it, so it is
+# known in a preview too (as `pulumi preview` shows it).
+_NAME_INPUT = {
+    "azure-native:resources:ResourceGroup": "resourceGroupName",
+    "azure-native:storage:StorageAccount": "accountName",
+    "azure-native:storage:BlobContainer": "containerName",
+    "azure-native:storage:Blob": "blobName",
+    "azure-native:automation:AutomationAccount": "automationAccountName",
+    "azure-native:automation:Runbook": "runbookName",
+    "azure-native:automation:Python3Package": "packageName",
+}
 
 
 def placeholder_id(*parts: str) -> str:
@@ -130,11 +141,15 @@ class CloudMocks(pulumi.runtime.Mocks):
             name = str(args.inputs.get("name"))
             outputs = self._stack_outputs.get(name, {})
             return resource_id, {"name": name, "outputs": outputs, "secretOutputNames": []}
+        if args.typ in _NAME_INPUT and args.inputs.get(_NAME_INPUT[args.typ]) is not None:
+            state["name"] = args.inputs[_NAME_INPUT[args.typ]]
         # Outputs Azure computes on create: left out of a preview's state, so they read as unknown.
         if args.typ == "azuread:index/group:Group":
             state.pop("objectId", None)
             if not self.preview:
                 state["objectId"] = resource_id
+        elif args.typ == "azure-native:automation:AutomationAccount" and not self.preview:
+            state["identity"] = {"type": "SystemAssigned", "principalId": placeholder_id("identity", args.name)}
         elif args.typ == "azure-native:subscription:Alias":
             state.pop("properties", None)
             if not self.preview:
@@ -156,6 +171,8 @@ class CloudMocks(pulumi.runtime.Mocks):
         if args.token == "azuread:index/getUser:getUser":
             upn = str(args.args.get("userPrincipalName"))
             return {"objectId": placeholder_id("user", upn), "userPrincipalName": upn}
+        if args.token == "azure-native:storage:listStorageAccountServiceSAS":
+            return {"serviceSasToken": "sv=2024-01-01&sr=b&sp=r&sig=offline-placeholder"}
         if args.token == "azuread:index/getClientConfig:getClientConfig":
             return {"clientId": placeholder_id("client"), "objectId": placeholder_id("me"), "tenantId": ""}
         return {}

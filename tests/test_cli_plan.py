@@ -30,7 +30,7 @@ def test_plan_dev_shows_groups_customers_subscriptions_and_owner_grants():
     assert out.count("principalType: ForeignGroup") == 4
     assert "role: Owner" in out
     assert "(known after apply)" in out
-    assert "Summary: 23 resources in 13 components" in out
+    assert "Summary: 56 resources in 15 components" in out
     assert "Graph not read (offline plan)" in out
 
 
@@ -38,9 +38,9 @@ def test_plan_json_is_one_document_for_ci():
     result = dapctl("plan", "--stack", "dev", "--json")
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
-    assert report["summary"]["byType"]["azure-native:authorization:RoleAssignment"] == 4
+    assert report["summary"]["byType"]["azure-native:authorization:RoleAssignment"] == 4 + 3  # + runbook identity
     assert report["summary"]["byType"]["azure-native:subscription:Alias"] == 3
-    grants = [r for r in report["resources"] if r["type"].endswith("RoleAssignment")]
+    grants = [r for r in report["resources"] if r["type"].endswith("RoleAssignment") and r["name"].endswith("-grant")]
     assert {g["provider"]["tenantId"] for g in grants} == {
         "3a8b9c0d-1e2f-4a3b-8c4d-5e6f7a8b9c0d",
         "4b9c0d1e-2f3a-4b4c-9d5e-6f7a8b9c0d1e",

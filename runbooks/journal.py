@@ -1,0 +1,98 @@
+"""The revocation journal: what a run set out to remove and what it has done, safe against a crash.
+
+A run first writes its plan (the grants to remove) with write-to-temp-and-rename, so the plan file is
+either complete or absent. Each outcome is then appended as one JSON line and flushed to the OS before
+the run moves on (a killed process loses nothing flushed), and fsynced in groups (a power cut loses at
+most the last group: those deletions are simply redone, and a DELETE of what is gone is harmless).
+A line torn by a crash is ignored on reading. `--resume` loads the plan and the
+outcomes, skips what is done, and carries on: the end state is the same as one uninterrupted run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .grants import Grant
+
+DONE = frozenset({"removed", "already-absent"})
+
+
+@dataclass
+class JournalState:
+    customer_tenant_id: str
+    partner_tenant_id: str | None
+    plan: list[Grant]
+    outcomes: dict[str, dict] = field(default_factory=dict)
+
+    def pending(self) -> list[Grant]:
+        return [g for g in self.plan if self.outcomes.get(g.id, {}).get("outcome") not in DONE]
+
+
+class Journal:
+    """A plan file (atomic) plus an append-only outcome log (one flushed JSON line per outcome)."""
+
+    FSYNC_EVERY = 64
+
+    def __init__(self, directory: Path):
+        self.directory = Path(directory)
+        self.plan_path = self.directory / "plan.json"
+        self.log_path = self.directory / "outcomes.jsonl"
+        self._log = None
+        self._unsynced = 0
+
+    def exists(self) -> bool:
+        return self.plan_path.is_file()
+
+    def start(self, customer_tenant_id: str, partner_tenant_id: str | None, plan: list[Grant]) -> JournalState:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        document = {
+            "customerTenantId": customer_tenant_id,
+            "partnerTenantId": partner_tenant_id,
+            "plan": [g.to_json() for g in plan],
+        }
+        fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".plan-", suffix=".json")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(document, handle, indent=1)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, self.plan_path)
+        self.log_path.unlink(missing_ok=True)
+        return JournalState(customer_tenant_id, partner_tenant_id, list(plan))
+
+    def record(self, grant: Grant, outcome: str, message: str = "") -> None:
+        if self._log is None:
+            self._log = open(self.log_path, "a", encoding="utf-8")  # noqa: SIM115 - closed by close()
+        self._log.write(json.dumps({"id": grant.id, "outcome": outcome, "message": message}) + "\n")
+        self._log.flush()
+        self._unsynced += 1
+        if self._unsynced >= self.FSYNC_EVERY:
+            os.fsync(self._log.fileno())
+            self._unsynced = 0
+
+    def close(self) -> None:
+        if self._log is not None:
+            self._log.flush()
+            os.fsync(self._log.fileno())
+            self._log.close()
+            self._log = None
+            self._unsynced = 0
+
+    def load(self) -> JournalState:
+        document = json.loads(self.plan_path.read_text(encoding="utf-8"))
+        state = JournalState(
+            document["customerTenantId"],
+            document.get("partnerTenantId"),
+            [Grant.from_json(g) for g in document["plan"]],
+        )
+        if self.log_path.is_file():
+            for line in self.log_path.read_text(encoding="utf-8").splitlines():
+                try:
+                    entry = json.loads(line)
+                except json.JSONDecodeError:
+                    continue  # the line a crash tore: its step is redone
+                state.outcomes[entry["id"]] = entry
+        return state

@@ -163,3 +163,102 @@ class EmulatorControl:
     def seed_access_assignment(self, relationship_id: str, **fields: Any) -> dict[str, Any]:
         """Add an assignment (groupId, roles, status?) whatever the relationship's status."""
         return self._call("POST", f"/gdap/relationships/{relationship_id}/accessAssignments", fields)
+
+    # -- ARM (emulator.arm) ---------------------------------------------------------------
+    def arm_seed(self, section: dict[str, Any]) -> dict[str, int]:
+        """Merge an ``arm:`` scenario section into the current world (no reset); returns counts."""
+        return self._call("POST", "/arm/seed", section)
+
+    def arm_add_role_assignment(
+        self,
+        scope: str,
+        principal_id: str,
+        role: str,
+        *,
+        principal_type: str | None = None,
+        name: str | None = None,
+        description: str | None = None,
+    ) -> dict[str, Any]:
+        """Add an assignment out of band (as made in the portal): no throttling, no tenant check.
+
+        ``role`` is a built-in role name, a role GUID or a full roleDefinitionId; ``principal_type``
+        defaults to the principal's type in the scope's tenant. Returns the assignment as ARM shows it.
+        """
+        entry: dict[str, Any] = {"scope": scope, "principalId": principal_id, "role": role}
+        for key, value in (("principalType", principal_type), ("name", name), ("description", description)):
+            if value is not None:
+                entry[key] = value
+        return self._call("POST", "/arm/roleAssignments", entry)
+
+    def arm_remove_role_assignment(self, assignment_id: str) -> None:
+        """Remove an assignment out of band (404 if there is none with that id)."""
+        self._call("DELETE", "/arm/roleAssignments", params={"id": assignment_id})
+
+    def arm_role_assignments(self, scope: str | None = None, principal_id: str | None = None) -> list[dict[str, Any]]:
+        """Assignments as ARM shows them: all, or at/above/below ``scope``; optionally one principal's."""
+        params = {k: v for k, v in (("scope", scope), ("principalId", principal_id)) if v}
+        return self._call("GET", "/arm/roleAssignments", params=params)
+
+    def arm_throttle(self) -> list[dict[str, Any]]:
+        """Every throttle bucket used so far: level, id, principal, operation, tokens, remaining, taken, throttled."""
+        return self._call("GET", "/arm/throttle")
+
+    def arm_bucket(
+        self, level: str, scope_id: str, operation: str, principal: str | None = None
+    ) -> dict[str, Any] | None:
+        """One bucket (``principal`` None: the only one for that scope and operation), or None if unused."""
+        for bucket in self.arm_throttle():
+            if (
+                bucket["level"] == level
+                and bucket["id"] == scope_id.lower()
+                and bucket["operation"] == operation
+                and (principal is None or bucket["principal"] == principal.lower())
+            ):
+                return bucket
+        return None
+
+    def arm_set_bucket(self, level: str, scope_id: str, principal: str, operation: str, tokens: float) -> None:
+        """Set a bucket's tokens (e.g. drain it to test pacing from a cold start)."""
+        body = {"level": level, "id": scope_id, "principal": principal, "operation": operation, "tokens": tokens}
+        self._call("POST", "/arm/throttle", body)
+
+    def arm_reset_throttle(self) -> None:
+        """Refill every bucket."""
+        self._call("DELETE", "/arm/throttle")
+
+    def arm_set_throttle(
+        self,
+        *,
+        reads: tuple[int, float] | None = None,
+        writes: tuple[int, float] | None = None,
+        deletes: tuple[int, float] | None = None,
+        retry_after_granularity: float | None = None,
+    ) -> dict[str, Any]:
+        """Set bucket sizes and refill rates per operation type, e.g. ``deletes=(20, 50.0)``."""
+        changes: dict[str, Any] = {}
+        for operation, limits in (("reads", reads), ("writes", writes), ("deletes", deletes)):
+            if limits is not None:
+                changes[f"arm_{operation}_bucket"], changes[f"arm_{operation}_refill"] = limits
+        if retry_after_granularity is not None:
+            changes["arm_retry_after_granularity"] = retry_after_granularity
+        return self.settings(**changes)
+
+    def arm_set_latency(self, seconds: float) -> dict[str, Any]:
+        """Per-request ARM latency (awaited asynchronously: concurrent requests overlap)."""
+        return self.settings(arm_latency=seconds)
+
+    # -- Partner Center (emulator.partner_center) ------------------------------------------
+    def pc_add_customers(self, customers: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Add CSP customers (tenantId, companyName?, domain?, dap?, contractType?)."""
+        return self._call("POST", "/partner_center/customers", customers)
+
+    def pc_customer(self, customer_tenant_id: str) -> dict[str, Any]:
+        """The customer as Partner Center shows it, plus ``dap: {adminAgents, helpdeskAgents}``."""
+        return self._call("GET", f"/partner_center/customers/{customer_tenant_id}")
+
+    def pc_set_dap(
+        self, customer_tenant_id: str, *, admin_agents: bool | None = None, helpdesk_agents: bool | None = None
+    ) -> dict[str, Any]:
+        """Set which agent groups hold DAP on a customer (out of band)."""
+        dap = {k: v for k, v in (("adminAgents", admin_agents), ("helpdeskAgents", helpdesk_agents)) if v is not None}
+        return self._call("PATCH", f"/partner_center/customers/{customer_tenant_id}", {"dap": dap})

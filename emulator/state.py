@@ -44,6 +44,27 @@ class Settings:
     #: if set, only this bearer token is accepted (else any non-empty one).
     required_token: str | None = None
 
+    # -- ARM (emulator.arm) --------------------------------------------------------------
+    #: token buckets per (subscription or tenant) x principal x operation type: size and refill
+    #: per second (reference/azure-facts.md; the same numbers apply at subscription and tenant level).
+    arm_reads_bucket: int = 250
+    arm_reads_refill: float = 25.0
+    arm_writes_bucket: int = 200
+    arm_writes_refill: float = 10.0
+    arm_deletes_bucket: int = 200
+    arm_deletes_refill: float = 10.0
+    #: Retry-After on a throttled answer is rounded up to a multiple of this (1: whole seconds, as ARM).
+    arm_retry_after_granularity: float = 1.0
+    #: seconds every ARM request waits before it is handled (asynchronously: others are served meanwhile).
+    arm_latency: float = 0.0
+    #: ARM list page size (nextLink beyond it).
+    arm_page_size: int = 100
+    #: a subscription alias stays "Accepted" this long (emulator clock seconds) before "Succeeded".
+    alias_provisioning_delay: float = 0.0
+
+    # -- Partner Center (emulator.partner_center) ----------------------------------------
+    partner_center_latency: float = 0.0
+
     def update(self, values: dict[str, Any]) -> None:
         """Set fields from a mapping, checking names and types (numbers must be >= 0)."""
         known = {f.name: f for f in fields(self)}

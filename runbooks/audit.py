@@ -1,0 +1,291 @@
+"""Every access path a partner holds into one customer tenant: GDAP, DAP, Azure RBAC and Lighthouse.
+
+The customer's admin portals do not show it all in one place (GDAP roles are not listed as role
+members; RBAC grants to a partner's group show up as an unnamed foreign principal in each
+subscription), and removing DAP or GDAP leaves the RBAC grants. The audit sweeps every subscription
+the caller can see in the customer tenant, concurrently but inside ARM's throttling buckets (the
+clients pace themselves through a shared limiter), keeping only the partner's grants, so memory
+stays flat however many subscriptions there are.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from azure_http import AzureHttpError, GraphClient, NotFound
+from azure_http.arm import ArmClient, role_guid_of
+from azure_http.partner_center import PartnerCenterClient
+from catalog import azure_role_name, directory_role_name
+
+from .declared import DeclaredAccess
+from .grants import Grant, Kind, Origin
+
+LIVE_GDAP = frozenset({"created", "approvalPending", "approved", "activating", "active", "expiring"})
+ProgressFn = Callable[[str, int, int | None], None]
+"""progress(stage, done, total): called as the sweep advances (dapctl draws a progress bar)."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """Whose access to look for, in which customer tenant."""
+
+    customer_tenant_id: str
+    partner_tenant_id: str | None
+    """None: every partner (any foreign principal, any Lighthouse delegation)."""
+    principal_ids: frozenset[str] = frozenset()
+    """The partner's principals in its tenant (AdminAgents, HelpdeskAgents, other groups), lower-case."""
+
+    @classmethod
+    def for_partner(cls, customer_tenant_id: str, partner_tenant_id: str | None, principal_ids) -> Target:
+        return cls(
+            customer_tenant_id.lower(),
+            partner_tenant_id and partner_tenant_id.lower(),
+            frozenset(p.lower() for p in principal_ids),
+        )
+
+    @property
+    def all_partners(self) -> bool:
+        return self.partner_tenant_id is None and not self.principal_ids
+
+    def owns_principal(self, principal_id: str | None, principal_type: str | None) -> bool:
+        """Whether an RBAC principal is this partner's (never true for the customer's own principals)."""
+        if principal_id and principal_id.lower() in self.principal_ids:
+            return True
+        return self.all_partners and (principal_type or "").startswith("Foreign")
+
+    def owns_tenant(self, tenant_id: str | None) -> bool:
+        if not tenant_id:
+            return False
+        return self.partner_tenant_id is None or tenant_id.lower() == self.partner_tenant_id
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Concurrency bounds: overall, and per subscription (ARM's buckets are per subscription)."""
+
+    overall: int = 32
+    per_subscription: int = 4
+
+
+DEFAULT_LIMITS = Limits()
+
+
+@dataclass
+class Clients:
+    """What this run can reach. A customer's runbook has ARM only; a partner's run has all three."""
+
+    arm: ArmClient
+    """For the customer's tenant."""
+    graph: GraphClient | None = None
+    """The partner tenant's Graph (GDAP relationships): partner side only."""
+    partner_center: PartnerCenterClient | None = None
+    """The partner's Partner Center (DAP): partner side only."""
+
+
+@dataclass
+class AuditReport:
+    target: Target
+    grants: list[Grant] = field(default_factory=list)
+    subscriptions: int = 0
+    not_checked: list[str] = field(default_factory=list)
+    """What this run could not see (and why): a customer-side run cannot read the partner's GDAP."""
+    errors: list[str] = field(default_factory=list)
+
+    def by_kind(self, kind: Kind) -> list[Grant]:
+        return [g for g in self.grants if g.kind is kind]
+
+    def out_of_band(self) -> list[Grant]:
+        return [g for g in self.grants if g.origin is Origin.OUT_OF_BAND]
+
+    def to_json(self) -> dict:
+        return {
+            "customerTenantId": self.target.customer_tenant_id,
+            "partnerTenantId": self.target.partner_tenant_id,
+            "subscriptions": self.subscriptions,
+            "grants": [g.to_json() for g in self.grants],
+            "notChecked": self.not_checked,
+            "errors": self.errors,
+        }
+
+
+def _rbac_grant(assignment: dict, subscription_id: str) -> Grant:
+    props = assignment.get("properties") or {}
+    scope = props.get("scope") or ""
+    role_guid = role_guid_of(props.get("roleDefinitionId") or "")
+    inherited = not scope.lower().startswith(f"/subscriptions/{subscription_id.lower()}")
+    return Grant(
+        kind=Kind.RBAC,
+        id=assignment["id"],
+        description=f"{azure_role_name(role_guid)} at {scope}",
+        principal_id=(props.get("principalId") or "").lower(),
+        principal_type=props.get("principalType"),
+        role=azure_role_name(role_guid),
+        scope=scope,
+        subscription_id=None if inherited else subscription_id.lower(),
+        inherited=inherited,
+        details={"roleDefinitionId": props.get("roleDefinitionId")},
+    )
+
+
+def _lighthouse_grant(assignment: dict, subscription_id: str) -> Grant:
+    props = assignment.get("properties") or {}
+    definition = (props.get("registrationDefinition") or {}).get("properties") or {}
+    roles = [azure_role_name(a.get("roleDefinitionId", "")) for a in definition.get("authorizations") or []]
+    scope = assignment["id"].split("/providers/Microsoft.ManagedServices/")[0]
+    return Grant(
+        kind=Kind.LIGHTHOUSE,
+        id=assignment["id"],
+        description=f"Lighthouse delegation {definition.get('registrationDefinitionName', '')!r} "
+        f"to tenant {definition.get('managedByTenantId')} ({', '.join(roles)})",
+        role=", ".join(roles),
+        scope=scope,
+        subscription_id=subscription_id.lower(),
+        partner_tenant_id=(definition.get("managedByTenantId") or "").lower() or None,
+        principal_id=",".join(a.get("principalId", "") for a in definition.get("authorizations") or []) or None,
+        details={"registrationDefinitionId": props.get("registrationDefinitionId")},
+    )
+
+
+async def _sweep_subscription(
+    arm: ArmClient, target: Target, subscription_id: str, seen: set[str], report: AuditReport
+) -> None:
+    scope = f"/subscriptions/{subscription_id}"
+    try:
+        async for assignment in arm.list_role_assignments(scope):
+            props = assignment.get("properties") or {}
+            if not target.owns_principal(props.get("principalId"), props.get("principalType")):
+                continue
+            if assignment["id"].lower() in seen:
+                continue  # an inherited grant seen from another subscription under the same parent
+            seen.add(assignment["id"].lower())
+            report.grants.append(_rbac_grant(assignment, subscription_id))
+        async for assignment in arm.list_registration_assignments(scope, expand_definition=True):
+            grant = _lighthouse_grant(assignment, subscription_id)
+            if target.owns_tenant(grant.partner_tenant_id) and grant.id.lower() not in seen:
+                seen.add(grant.id.lower())
+                report.grants.append(grant)
+    except AzureHttpError as err:
+        report.errors.append(f"subscription {subscription_id}: {err}")
+
+
+async def _sweep_azure(
+    clients: Clients, target: Target, report: AuditReport, limits: Limits, progress: ProgressFn | None
+) -> None:
+    """Each subscription by a bounded pool of workers fed from the paged subscription list."""
+    queue: asyncio.Queue[str | None] = asyncio.Queue(maxsize=limits.overall * 2)
+    seen: set[str] = set()
+    done = 0
+
+    async def worker() -> None:
+        nonlocal done
+        while (subscription_id := await queue.get()) is not None:
+            await _sweep_subscription(clients.arm, target, subscription_id, seen, report)
+            done += 1
+            if progress:
+                progress("subscriptions", done, None)
+
+    workers = [asyncio.create_task(worker()) for _ in range(limits.overall)]
+    try:
+        async for subscription in clients.arm.list_subscriptions():
+            report.subscriptions += 1
+            await queue.put(subscription["subscriptionId"])
+    finally:
+        for _ in workers:
+            await queue.put(None)
+        await asyncio.gather(*workers)
+
+
+async def _gdap(graph: GraphClient, target: Target, report: AuditReport) -> None:
+    async for rel in graph.list_relationships():
+        if (rel.get("customer") or {}).get("tenantId", "").lower() != target.customer_tenant_id:
+            continue
+        status = rel.get("status")
+        if status not in LIVE_GDAP:
+            continue
+        role_ids = sorted(u["roleDefinitionId"] for u in (rel.get("accessDetails") or {}).get("unifiedRoles", []))
+        report.grants.append(
+            Grant(
+                kind=Kind.GDAP_RELATIONSHIP,
+                id=rel["id"],
+                description=f"GDAP relationship {rel.get('displayName')!r} ({status}, ends {rel.get('endDateTime')})",
+                role=", ".join(directory_role_name(r) for r in role_ids),
+                status=status,
+                partner_tenant_id=target.partner_tenant_id,
+                details={
+                    "displayName": rel.get("displayName"),
+                    "roleIds": role_ids,
+                    "endDateTime": rel.get("endDateTime"),
+                },
+            )
+        )
+        if status not in ("active", "expiring"):
+            continue
+        async for access in graph.list_access_assignments(rel["id"]):
+            if access.get("status") in ("deleting", "deleted"):
+                continue
+            group = (access.get("accessContainer") or {}).get("accessContainerId", "")
+            roles = sorted(u["roleDefinitionId"] for u in (access.get("accessDetails") or {}).get("unifiedRoles", []))
+            report.grants.append(
+                Grant(
+                    kind=Kind.GDAP_ACCESS,
+                    id=f"{rel['id']}/accessAssignments/{access['id']}",
+                    description=f"group {group} holds {', '.join(directory_role_name(r) for r in roles)} "
+                    f"through {rel.get('displayName')!r}",
+                    principal_id=group.lower(),
+                    principal_type="Group",
+                    role=", ".join(directory_role_name(r) for r in roles),
+                    status=access.get("status"),
+                    partner_tenant_id=target.partner_tenant_id,
+                    details={"relationshipId": rel["id"], "roleIds": roles},
+                )
+            )
+
+
+async def _dap(partner_center: PartnerCenterClient, target: Target, report: AuditReport) -> None:
+    try:
+        has_dap = await partner_center.has_dap(target.customer_tenant_id)
+    except NotFound:
+        report.not_checked.append("DAP: the customer is not in this partner's Partner Center")
+        return
+    if has_dap:
+        report.grants.append(
+            Grant(
+                kind=Kind.DAP,
+                id=f"dap:{target.customer_tenant_id}",
+                description="legacy DAP: AdminAgents as Global Administrator, HelpdeskAgents as Helpdesk "
+                "Administrator (not listed as role members in the customer tenant)",
+                role="Global Administrator, Helpdesk Administrator",
+                partner_tenant_id=target.partner_tenant_id,
+            )
+        )
+
+
+async def audit(
+    target: Target,
+    clients: Clients,
+    declared: DeclaredAccess | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+    progress: ProgressFn | None = None,
+) -> AuditReport:
+    """Find every grant of the target partner (or of any partner) in the customer tenant."""
+    report = AuditReport(target)
+    if clients.graph is not None and target.partner_tenant_id:
+        await _gdap(clients.graph, target, report)
+    else:
+        report.not_checked.append(
+            "GDAP: only the partner can list its relationships; the customer sees them in the Microsoft 365 "
+            "admin center under Settings > Partner relationships"
+        )
+    if clients.partner_center is not None:
+        await _dap(clients.partner_center, target, report)
+    else:
+        report.not_checked.append(
+            "DAP: no API shows it to the customer; check Settings > Partner relationships in the Microsoft 365 "
+            "admin center (the partner's roles column)"
+        )
+    await _sweep_azure(clients, target, report, limits, progress)
+    origin = (lambda g: declared.origin(g)) if declared is not None else (lambda g: Origin.UNKNOWN)
+    report.grants = sorted((g.with_origin(origin(g)) for g in report.grants), key=lambda g: (g.kind, g.id))
+    return report

@@ -1,0 +1,243 @@
+"""Remove a partner's access to a customer tenant: GDAP, DAP, Azure RBAC, Lighthouse. Reseller relationship kept.
+
+Dry run by default: the plan is the audit's grants of that partner, and nothing is touched. With
+``apply`` every grant is removed, in Microsoft's order for the directory side (GDAP terminated, then
+DAP removed) and concurrently for the Azure side (bounded per subscription and overall, paced inside
+ARM's buckets by the clients' shared limiter). Safety rules:
+
+- only grants in the plan are touched, and each is checked again against the target before its
+  DELETE: a principal that is not the partner's (another partner's foreign group, the customer's own
+  groups) is never removed, whatever the plan file says;
+- an outcome is "removed" only when Azure answered the DELETE (or says it is already gone); a grant
+  whose removal failed is reported as left, with the error, never as removed;
+- every outcome goes to the journal as it happens, so ``resume`` finishes an interrupted run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from azure_http import AzureHttpError, BadRequest, Forbidden, NotFound
+
+from .audit import DEFAULT_LIMITS, Clients, Limits, Target
+from .grants import Grant, Kind
+from .journal import DONE, Journal, JournalState
+
+ProgressFn = Callable[[str, int, int | None], None]
+
+CUSTOMER_SIDE_STEPS = {
+    Kind.GDAP_RELATIONSHIP: "Microsoft 365 admin center > Settings > Partner relationships > the partner > "
+    "Granular delegated admin privileges: select the relationship and terminate it",
+    Kind.GDAP_ACCESS: "ends with its GDAP relationship (terminate the relationship)",
+    Kind.DAP: "Microsoft 365 admin center > Settings > Partner relationships > the partner > Remove roles "
+    "(no API exists on the customer's side; the reseller relationship stays)",
+}
+
+
+@dataclass
+class Outcome:
+    grant: Grant
+    outcome: str
+    """removed | already-absent | failed | left | planned (dry run)."""
+    message: str = ""
+
+    def to_json(self) -> dict:
+        return {"grant": self.grant.to_json(), "outcome": self.outcome, "message": self.message}
+
+
+@dataclass
+class RevokeReport:
+    target: Target
+    applied: bool
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    def with_outcome(self, *names: str) -> list[Outcome]:
+        return [o for o in self.outcomes if o.outcome in names]
+
+    @property
+    def complete(self) -> bool:
+        """Everything planned is gone (removed now, before, or in an earlier run of a resumed journal)."""
+        return all(o.outcome in DONE for o in self.outcomes)
+
+    def to_json(self) -> dict:
+        return {
+            "customerTenantId": self.target.customer_tenant_id,
+            "partnerTenantId": self.target.partner_tenant_id,
+            "applied": self.applied,
+            "complete": self.complete,
+            "outcomes": [o.to_json() for o in self.outcomes],
+        }
+
+
+def revocation_plan(grants: list[Grant], target: Target) -> list[Grant]:
+    """The grants this run may remove: the target partner's, nothing else."""
+    plan = []
+    for grant in grants:
+        if grant.kind is Kind.RBAC and not target.owns_principal(grant.principal_id, grant.principal_type):
+            continue
+        if grant.kind is Kind.LIGHTHOUSE and not target.owns_tenant(grant.partner_tenant_id):
+            continue
+        plan.append(grant)
+    return plan
+
+
+class _Executor:
+    def __init__(
+        self,
+        target: Target,
+        clients: Clients,
+        journal: Journal | None,
+        limits: Limits,
+        progress: ProgressFn | None,
+        total: int,
+    ):
+        self.target, self.clients, self.journal, self.limits = target, clients, journal, limits
+        self.progress, self.total, self.done = progress, total, 0
+        self.overall = asyncio.Semaphore(limits.overall)
+        self.per_subscription: dict[str, asyncio.Semaphore] = defaultdict(
+            lambda: asyncio.Semaphore(limits.per_subscription)
+        )
+        self.relationships: dict[str, str] = {}
+        """Outcome of each GDAP relationship this run handled: its access assignments end with it."""
+
+    def _finish(self, grant: Grant, outcome: str, message: str = "") -> Outcome:
+        if self.journal is not None:
+            self.journal.record(grant, outcome, message)
+        self.done += 1
+        if self.progress:
+            self.progress("revoke", self.done, self.total)
+        return Outcome(grant, outcome, message)
+
+    async def remove(self, grant: Grant) -> Outcome:
+        try:
+            if grant.kind is Kind.RBAC:
+                return await self._azure(grant, self.clients.arm.delete_role_assignment)
+            if grant.kind is Kind.LIGHTHOUSE:
+                return await self._azure(grant, self.clients.arm.delete_registration_assignment)
+            if grant.kind is Kind.GDAP_RELATIONSHIP:
+                return await self._gdap(grant)
+            if grant.kind is Kind.GDAP_ACCESS:
+                relationship = grant.details.get("relationshipId", "")
+                if self.relationships.get(relationship) in DONE:
+                    return self._finish(grant, "removed", f"ended with relationship {relationship}")
+                return self._finish(grant, "left", "ends only with its relationship, which was not terminated")
+            if grant.kind is Kind.DAP:
+                return await self._dap(grant)
+        except AzureHttpError as err:
+            return self._finish(grant, "failed", str(err))
+        return self._finish(grant, "left", f"no removal for {grant.kind}")
+
+    async def _azure(self, grant: Grant, delete) -> Outcome:
+        # Checked again here, not only when planning: a tampered or stale plan file cannot widen the run.
+        if grant.kind is Kind.RBAC and not self.target.owns_principal(grant.principal_id, grant.principal_type):
+            return self._finish(grant, "left", "not the partner's principal: never touched")
+        if grant.kind is Kind.LIGHTHOUSE and not self.target.owns_tenant(grant.partner_tenant_id):
+            return self._finish(grant, "left", "delegated to another tenant: never touched")
+        async with self.overall, self.per_subscription[grant.subscription_id or grant.scope or ""]:
+            try:
+                deleted = await delete(grant.id)
+            except NotFound:
+                deleted = None
+            except Forbidden as err:
+                where = "its management group" if grant.inherited else "its scope"
+                return self._finish(grant, "failed", f"not allowed to remove it at {where}: {err.message}")
+        return self._finish(grant, "removed" if deleted is not None else "already-absent")
+
+    async def _gdap(self, grant: Grant) -> Outcome:
+        outcome = await self._terminate(grant)
+        self.relationships[grant.id] = outcome.outcome
+        return outcome
+
+    async def _terminate(self, grant: Grant) -> Outcome:
+        if self.clients.graph is None:
+            return self._finish(grant, "left", CUSTOMER_SIDE_STEPS[Kind.GDAP_RELATIONSHIP])
+        try:
+            current = await self.clients.graph.get_relationship(grant.id)
+        except NotFound:
+            return self._finish(grant, "already-absent")
+        status = current.get("status")
+        if status in ("terminationRequested", "terminating", "terminated", "expired"):
+            return self._finish(grant, "already-absent", f"status {status}")
+        if status == "created":
+            await self.clients.graph.delete_relationship(grant.id, current["@odata.etag"])
+            return self._finish(grant, "removed", "deleted before approval")
+        try:
+            await self.clients.graph.terminate_relationship(grant.id)
+        except BadRequest as err:
+            return self._finish(grant, "failed", f"Graph refused to terminate it ({status}): {err.message}")
+        return self._finish(grant, "removed", "termination requested")
+
+    async def _dap(self, grant: Grant) -> Outcome:
+        if self.clients.partner_center is None:
+            return self._finish(grant, "left", CUSTOMER_SIDE_STEPS[Kind.DAP])
+        await self.clients.partner_center.remove_dap(self.target.customer_tenant_id)
+        return self._finish(grant, "removed", "AllowDelegatedAccess set to false; reseller relationship kept")
+
+
+async def revoke(
+    target: Target,
+    clients: Clients,
+    plan: list[Grant] | None = None,
+    *,
+    apply: bool = False,
+    journal: Journal | None = None,
+    resume: bool = False,
+    limits: Limits = DEFAULT_LIMITS,
+    progress: ProgressFn | None = None,
+) -> RevokeReport:
+    """Remove the partner's grants in ``plan`` (or, with ``resume``, the journal's unfinished ones)."""
+    report = RevokeReport(target, applied=apply)
+    if resume:
+        if journal is None or not journal.exists():
+            raise ValueError("nothing to resume: no journal from an earlier run")
+        state = journal.load()
+        if state.customer_tenant_id != target.customer_tenant_id:
+            raise ValueError(f"the journal is for tenant {state.customer_tenant_id}, not {target.customer_tenant_id}")
+    else:
+        if plan is None:
+            raise ValueError("revoke needs a plan (the audit's grants) unless it resumes a journal")
+        plan = revocation_plan(plan, target)
+        if not apply:
+            report.outcomes = [Outcome(g, "planned", _dry_run_note(g, clients)) for g in plan]
+            return report
+        state = (
+            journal.start(target.customer_tenant_id, target.partner_tenant_id, plan)
+            if journal
+            else JournalState(target.customer_tenant_id, target.partner_tenant_id, plan)
+        )
+
+    finished = [
+        Outcome(g, state.outcomes[g.id]["outcome"], state.outcomes[g.id].get("message", "") + " (earlier run)")
+        for g in state.plan
+        if state.outcomes.get(g.id, {}).get("outcome") in DONE
+    ]
+    pending = state.pending()
+    executor = _Executor(target, clients, journal, limits, progress, len(pending))
+    try:
+        # Directory side first and in order (GDAP, then DAP), then every Azure grant concurrently.
+        directory = [g for g in pending if g.kind in (Kind.GDAP_RELATIONSHIP, Kind.GDAP_ACCESS, Kind.DAP)]
+        directory.sort(key=lambda g: [Kind.GDAP_RELATIONSHIP, Kind.GDAP_ACCESS, Kind.DAP].index(g.kind))
+        outcomes = [await executor.remove(g) for g in directory]
+        azure = [g for g in pending if g.kind in (Kind.RBAC, Kind.LIGHTHOUSE)]
+        outcomes += await asyncio.gather(*(executor.remove(g) for g in azure))
+    finally:
+        if journal is not None:
+            journal.close()
+    report.outcomes = finished + outcomes
+    return report
+
+
+def _dry_run_note(grant: Grant, clients: Clients) -> str:
+    if grant.kind in (Kind.GDAP_RELATIONSHIP, Kind.DAP) and (
+        (grant.kind is Kind.GDAP_RELATIONSHIP and clients.graph is None)
+        or (grant.kind is Kind.DAP and clients.partner_center is None)
+    ):
+        return "manual step: " + CUSTOMER_SIDE_STEPS[grant.kind]
+    if grant.kind is Kind.GDAP_ACCESS:
+        return CUSTOMER_SIDE_STEPS[Kind.GDAP_ACCESS]
+    if grant.inherited:
+        return "inherited from a management group: removed there (needs rights at that scope)"
+    return "would be removed"

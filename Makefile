@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STACK ?= dev
 
-.PHONY: plan test lint bench demo clean
+.PHONY: plan demo test lint bench clean
 
 $(BIN)/.runtime: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,10 @@ $(BIN)/.dev: $(BIN)/.runtime requirements-dev.txt
 ## plan: print the offline plan of $(STACK) (what the stack declares, on Pulumi's mock runtime)
 plan: $(BIN)/.runtime
 	$(BIN)/dapctl plan --stack $(STACK)
+
+## demo: onboard, approve, audit, an out-of-band grant, revoke, end to end against the local emulator
+demo: $(BIN)/.runtime
+	$(BIN)/dapctl demo
 
 ## test: lint, then the whole test suite
 test: $(BIN)/.dev lint

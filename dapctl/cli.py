@@ -195,6 +195,138 @@ def gdap_status(
         raise typer.Exit(1)
 
 
+FormatOption = typer.Option("table", "--format", "-f", help="table, json, markdown or html.")
+OutputOption = typer.Option(None, "--output", "-o", help="Write the report to this file.")
+PrincipalOption = typer.Option([], "--principal", help="Another partner principal (object id) to include; repeatable.")
+
+
+def _customer_and_view(stack: str, project_dir: Path, customer: str, principals: list[str], all_partners: bool):
+    from .tenant_access import partner_view
+
+    cfg = _load(stack, project_dir)
+    try:
+        target_customer = cfg.customer(customer)
+    except ConfigError as err:
+        fail_config(err)
+    view = partner_view(cfg, target_customer, principals, all_partners)
+    notes = [
+        f"partner group {key!r} has no objectId in the stack config: its grants are not attributed to the "
+        "partner (add objectId, or pass --principal)"
+        for key in view.unresolved_groups
+    ]
+    return cfg, target_customer, view, notes
+
+
+async def _run_audit(cfg, customer, view, progress):
+    from runbooks.audit import audit
+
+    from .tenant_access import declared_access, partner_clients, resolve_aliases
+
+    aliases = await resolve_aliases(cfg, customer)
+    declared = None if view.target.all_partners else declared_access(cfg, customer, aliases)
+    async with partner_clients(cfg, customer) as clients:
+        return await audit(view.target, clients, declared, progress=progress)
+
+
+@app.command()
+def audit(
+    customer: str = typer.Argument(..., help="Customer name from the stack config."),
+    stack: str = StackOption,
+    project_dir: Path = ProjectDirOption,
+    endpoint: str | None = EndpointOption,
+    fmt: str = FormatOption,
+    output: Path | None = OutputOption,
+    principals: list[str] = PrincipalOption,
+    all_partners: bool = typer.Option(False, "--all-partners", help="Every foreign principal and delegation."),
+) -> None:
+    """Every access path the partner holds in the customer's tenant: GDAP, DAP, Azure RBAC, Lighthouse."""
+    from azure_http import AzureHttpError, run_sync
+    from azure_http.connect import OfflineMode
+
+    from .access_commands import Format, progress_bar, render_audit
+    from .graph_access import use_endpoint
+
+    cfg, target_customer, view, notes = _customer_and_view(stack, project_dir, customer, principals, all_partners)
+    use_endpoint(endpoint)
+    with progress_bar(errors, "auditing") as progress:
+        try:
+            report = run_sync(_run_audit(cfg, target_customer, view, progress))
+        except (AzureHttpError, OfflineMode) as err:
+            _fail_http(err)
+    render_audit(report, Format(fmt), output, console, notes)
+    if report.errors:
+        raise typer.Exit(3)
+
+
+@app.command()
+def revoke(
+    customer: str = typer.Argument(..., help="Customer name from the stack config."),
+    stack: str = StackOption,
+    project_dir: Path = ProjectDirOption,
+    endpoint: str | None = EndpointOption,
+    apply: bool = typer.Option(False, "--apply", help="Remove the grants (default: dry run, nothing changes)."),
+    resume: bool = typer.Option(False, "--resume", help="Finish an interrupted --apply run from its journal."),
+    journal_dir: Path | None = typer.Option(None, "--journal", help="Journal folder (default .dapctl/<customer>)."),
+    fmt: str = FormatOption,
+    output: Path | None = OutputOption,
+    principals: list[str] = PrincipalOption,
+) -> None:
+    """Remove the partner's GDAP, DAP, Azure RBAC and Lighthouse access to a customer; keep the reseller link."""
+    from azure_http import AzureHttpError, run_sync
+    from azure_http.connect import OfflineMode
+    from runbooks.journal import Journal
+    from runbooks.revoke import revoke as run_revoke
+
+    from .access_commands import Format, progress_bar, render_revoke
+    from .graph_access import use_endpoint
+    from .tenant_access import partner_clients
+
+    cfg, target_customer, view, notes = _customer_and_view(stack, project_dir, customer, principals, False)
+    for note in notes:
+        errors.print(f"[yellow]note:[/] {escape(note)}")
+    use_endpoint(endpoint)
+    journal = Journal(journal_dir or Path(".dapctl") / target_customer.name) if (apply or resume) else None
+
+    async def run():
+        plan = None
+        if not resume:
+            plan = (await _run_audit(cfg, target_customer, view, None)).grants
+        async with partner_clients(cfg, target_customer) as clients:
+            return await run_revoke(
+                view.target, clients, plan, apply=apply or resume, journal=journal, resume=resume, progress=progress
+            )
+
+    with progress_bar(errors, "revoking") as progress:
+        try:
+            report = run_sync(run())
+        except (AzureHttpError, OfflineMode) as err:
+            _fail_http(err)
+        except ValueError as err:
+            errors.print(f"[bold red]{escape(str(err))}[/]")
+            raise typer.Exit(2) from None
+    render_revoke(report, Format(fmt), output, console)
+    if report.applied and not report.complete:
+        raise typer.Exit(1)
+
+
+@app.command()
+def demo(project_dir: Path = ProjectDirOption) -> None:
+    """Onboard, approve, audit, an out-of-band grant, revoke: end to end against the local emulator."""
+    import tempfile
+
+    from .demo import run_demo
+
+    cfg = _load("dev", project_dir)
+    console.print(
+        "[bold]csp-delegation demo[/]: the dev stack's partner and its customer Contoso, against the "
+        "local Graph/ARM/Partner Center emulator (no Azure account needed)."
+    )
+    with tempfile.TemporaryDirectory(prefix="dapctl-demo-") as journal:
+        ok = run_demo(cfg, console, journal, on_url=lambda url: console.print(f"emulator listening on {url}"))
+    if not ok:
+        raise typer.Exit(1)
+
+
 def main() -> None:
     app()
 

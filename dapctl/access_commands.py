@@ -1,0 +1,115 @@
+"""dapctl audit / revoke / drift: the runbooks, run by the partner against Azure or the emulator."""
+
+from __future__ import annotations
+
+import json
+import sys
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from runbooks.audit import AuditReport
+from runbooks.grants import Origin
+from runbooks.report import KIND_TITLES, audit_markdown, revoke_markdown, to_html
+from runbooks.revoke import RevokeReport
+
+
+class Format(StrEnum):
+    table = "table"
+    json = "json"
+    markdown = "markdown"
+    html = "html"
+
+
+@contextmanager
+def progress_bar(console: Console, label: str):
+    """A progress callback for the sweeps: a bar on a terminal, nothing in a log."""
+    if not console.is_terminal:
+        yield None
+        return
+    with Progress(
+        TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console, transient=True
+    ) as bar:
+        task = bar.add_task(label, total=None)
+
+        def update(stage: str, done: int, total: int | None) -> None:
+            bar.update(task, completed=done, total=total, description=stage)
+
+        yield update
+
+
+def emit(text: str, output: Path | None, console: Console) -> None:
+    if output is not None:
+        output.write_text(text, encoding="utf-8")
+        console.print(f"written to {output}")
+    else:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+def audit_table(report: AuditReport, console: Console, notes: list[str]) -> None:
+    table = Table(title=f"Partner access in tenant {report.target.customer_tenant_id}")
+    for column in ("kind", "what", "principal", "scope / status", "origin"):
+        table.add_column(column, overflow="fold")
+    for grant in report.grants:
+        origin = str(grant.origin)
+        style = "bold red" if grant.origin is Origin.OUT_OF_BAND else ""
+        scope = (grant.scope or grant.status or "") + (" (inherited)" if grant.inherited else "")
+        table.add_row(
+            escape(KIND_TITLES[grant.kind].split(" (")[0]),
+            escape(grant.description),
+            escape(f"{grant.principal_id or ''} {grant.principal_type or ''}".strip()),
+            escape(scope),
+            f"[{style}]{escape(origin)}[/]" if style else escape(origin),
+        )
+    console.print(table)
+    console.print(
+        f"{len(report.grants)} grant(s) in {report.subscriptions} subscription(s); "
+        f"[bold red]{len(report.out_of_band())} out-of-band[/]."
+    )
+    for line in report.not_checked + notes:
+        console.print(f"[yellow]note:[/] {escape(line)}")
+    for line in report.errors:
+        console.print(f"[red]error:[/] {escape(line)}")
+
+
+def render_audit(report: AuditReport, fmt: Format, output: Path | None, console: Console, notes: list[str]) -> None:
+    if fmt is Format.table:
+        audit_table(report, console, notes)
+    elif fmt is Format.json:
+        emit(json.dumps({**report.to_json(), "notes": notes}, indent=2), output, console)
+    elif fmt is Format.markdown:
+        emit(audit_markdown(report), output, console)
+    else:
+        emit(to_html("Partner access audit", audit_markdown(report)), output, console)
+
+
+def render_revoke(report: RevokeReport, fmt: Format, output: Path | None, console: Console) -> None:
+    if fmt is Format.json:
+        emit(json.dumps(report.to_json(), indent=2), output, console)
+    elif fmt is Format.html:
+        emit(to_html("Partner access revocation", revoke_markdown(report)), output, console)
+    elif fmt is Format.markdown:
+        emit(revoke_markdown(report), output, console)
+    else:
+        table = Table(title=("Revocation" if report.applied else "Revocation plan (dry run: nothing changed)"))
+        for column in ("what", "outcome", "note"):
+            table.add_column(column, overflow="fold")
+        colours = {"removed": "green", "already-absent": "green", "failed": "bold red", "left": "yellow"}
+        for o in report.outcomes:
+            colour = colours.get(o.outcome, "cyan")
+            table.add_row(escape(o.grant.description), f"[{colour}]{o.outcome}[/]", escape(o.message))
+        console.print(table)
+        if report.applied:
+            console.print(
+                "[green]Everything planned is gone.[/]"
+                if report.complete
+                else "[bold red]Some access remains: see the failed and left rows.[/]"
+            )
+            console.print("The reseller relationship is kept.")
+        else:
+            console.print("Dry run. Run again with [bold]--apply[/] to remove these grants.")

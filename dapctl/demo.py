@@ -1,0 +1,256 @@
+"""`dapctl demo`: the whole life of a customer's delegation, end to end, against the local emulator.
+
+Every step runs the project's real code (the GDAP dynamic providers, the ARM client, the audit and
+revocation runbooks, the report renderers) against the emulator on 127.0.0.1, with the dev stack's
+partner and its customer Contoso. Only `pulumi up` itself is played by the demo (no Pulumi CLI here):
+it calls the same providers and API requests the components declare.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Callable
+
+from rich.console import Console
+from rich.markup import escape
+from rich.panel import Panel
+
+import catalog
+from azure_http import GraphClient
+from azure_http.arm import ArmClient
+from azure_http.connect import ENV, connect
+from components.csp_subscription import mpa_billing_scope
+from components.gdap_resources import GdapAccessAssignmentProvider, GdapRelationshipProvider
+from components.naming import deterministic_guid, subscription_scope
+from emulator.client import EmulatorControl
+from emulator.server import EmulatorServer
+from runbooks.audit import audit
+from runbooks.journal import Journal
+from runbooks.revoke import revoke
+from stacks.config import Customer, StackConfig, duration_days
+
+from .access_commands import Format, render_audit, render_revoke
+from .tenant_access import declared_access, group_ids, partner_clients, partner_view, resolve_aliases
+
+DEMO_CUSTOMER = "contoso"
+
+
+def demo_scenario(cfg: StackConfig, customer: Customer) -> dict:
+    """The emulated world before onboarding: the partner, the customer's tenant and its own admins."""
+    ids, _ = group_ids(cfg)
+    partner = cfg.partner.tenant_id
+    customer_admin = deterministic_guid("demo", "customer-admin", customer.tenant_id)
+    return {
+        "name": "demo",
+        "partner_tenant_id": partner,
+        "settings": {"activation_delay": 0.5, "assignment_delay": 0.2},
+        "arm": {
+            "tenants": [
+                {"id": partner, "displayName": cfg.partner.display_name},
+                {
+                    "id": customer.tenant_id,
+                    "displayName": customer.display_name,
+                    "defaultDomain": customer.default_domain,
+                },
+            ],
+            "principals": [
+                *(
+                    {"id": object_id, "kind": "Group", "tenant": partner, "displayName": key}
+                    for key, object_id in ids.items()
+                ),
+                {
+                    "id": customer_admin,
+                    "kind": "User",
+                    "tenant": customer.tenant_id,
+                    "displayName": f"admin@{customer.default_domain}",
+                },
+            ],
+        },
+        "partner_center": {
+            "customers": [
+                {
+                    "tenantId": customer.tenant_id,
+                    "companyName": customer.display_name,
+                    "domain": customer.default_domain,
+                }
+            ]
+        },
+    }
+
+
+class Demo:
+    def __init__(self, cfg: StackConfig, console: Console, control: EmulatorControl, tmp_journal: str):
+        self.cfg, self.console, self.control = cfg, console, control
+        self.customer = cfg.customer(DEMO_CUSTOMER)
+        self.ids, _ = group_ids(cfg)
+        self.journal = Journal(tmp_journal)
+        self.step_no = 0
+
+    def step(self, title: str, explanation: str) -> None:
+        self.step_no += 1
+        self.console.print()
+        self.console.print(
+            Panel(escape(explanation), title=f"[bold]Step {self.step_no}: {escape(title)}[/]", title_align="left")
+        )
+
+    def say(self, text: str) -> None:
+        self.console.print(text)
+
+    async def onboard(self) -> tuple[str, list[str]]:
+        """What `pulumi up` does for a new GDAP customer with new CSP subscriptions."""
+        customer, gdap = self.customer, self.customer.gdap_settings
+        relationship = GdapRelationshipProvider().create(
+            {
+                "partnerTenantId": self.cfg.partner.tenant_id,
+                "customerTenantId": customer.tenant_id,
+                "customerDisplayName": customer.display_name,
+                "displayName": customer.gdap_display_name(),
+                "duration": f"P{duration_days(gdap.duration)}D",
+                "autoExtendDuration": "P180D" if gdap.auto_extend else "PT0S",
+                "roleIds": sorted(catalog.directory_role_id(r) for r in gdap.roles),
+            }
+        )
+        self.say(
+            f"GDAP relationship [bold]{relationship.outs['graphDisplayName']}[/] created and locked: "
+            f"status {relationship.outs['status']}"
+        )
+        self.say(f"approval link: {relationship.outs['approvalLink']}")
+        conn = connect()
+        subscriptions = []
+        async with ArmClient(conn.tokens, conn.endpoints, tenant_id=self.cfg.partner.tenant_id) as partner_arm:
+            for sub in customer.subscriptions:
+                alias = await partner_arm.create_alias(
+                    sub.alias,
+                    billing_scope=mpa_billing_scope(self.cfg.partner.billing_account or "", customer.tenant_id),
+                    display_name=sub.display_name,
+                    workload=sub.workload,
+                    poll_interval=0.1,
+                    timeout=30,
+                )
+                subscriptions.append(alias["properties"]["subscriptionId"])
+                self.say(f"subscription [bold]{sub.display_name}[/] provisioned: {subscriptions[-1]}")
+        admin = self.ids["adminAgents"]
+        async with ArmClient(conn.tokens, conn.endpoints, tenant_id=customer.tenant_id) as arm:
+            for subscription_id in subscriptions:
+                scope = subscription_scope(subscription_id)
+                await arm.create_role_assignment(
+                    scope, deterministic_guid(scope, catalog.OWNER, admin), catalog.OWNER, admin, "ForeignGroup"
+                )
+                self.say(f"AdminAgents is Owner of {scope} (principalType ForeignGroup)")
+        return relationship.id, subscriptions
+
+    async def map_groups(self, relationship_id: str) -> None:
+        """The next `pulumi up`: the relationship is active, so the access assignments are declared."""
+        for access in self.customer.gdap_access():
+            if access.group not in self.ids:
+                self.say(f"[yellow]{access.group}: no object id in the dev config (created by Pulumi); skipped here[/]")
+                continue
+            created = GdapAccessAssignmentProvider().create(
+                {
+                    "partnerTenantId": self.cfg.partner.tenant_id,
+                    "relationshipId": relationship_id,
+                    "groupId": self.ids[access.group],
+                    "roleIds": sorted(catalog.directory_role_id(r) for r in access.roles),
+                }
+            )
+            self.say(f"{access.group} mapped to {', '.join(access.roles)} ({created.outs['status']})")
+
+    async def run_audit(self):
+        view = partner_view(self.cfg, self.customer, [], all_partners=False)
+        aliases = await resolve_aliases(self.cfg, self.customer)
+        declared = declared_access(self.cfg, self.customer, aliases)
+        async with partner_clients(self.cfg, self.customer) as clients:
+            return view, await audit(view.target, clients, declared)
+
+    async def run(self) -> bool:
+        c = self.customer
+        self.step(
+            "Onboard",
+            f"`pulumi up` for the dev stack: a GDAP relationship for {c.display_name}, locked for "
+            "approval, and new CSP subscriptions with AdminAgents as Owner (a foreign group in the "
+            "customer's tenant).",
+        )
+        relationship_id, subscriptions = await self.onboard()
+
+        self.step(
+            "The customer approves",
+            "A Global Administrator of the customer opens the approval link and "
+            "approves. Graph reports approved, then activating, then active.",
+        )
+        self.control.approve(relationship_id)
+        conn = connect()
+        async with GraphClient(conn.tokens, conn.endpoints, tenant_id=self.cfg.partner.tenant_id) as graph:
+            active = await graph.wait_until_status(relationship_id, ["active"], timeout=30, poll_interval=0.2)
+        self.say(f"relationship is [green]{active['status']}[/] until {active.get('endDateTime')}")
+
+        self.step(
+            "Converge",
+            "The next run reads the status before declaring anything: the relationship is "
+            "active, so it maps the partner groups to their roles with access assignments.",
+        )
+        await self.map_groups(relationship_id)
+
+        self.step(
+            "Audit", "Every access path the partner holds, each marked declared (in the stack config) or out-of-band."
+        )
+        _, report = await self.run_audit()
+        render_audit(report, Format.table, None, self.console, [])
+
+        self.step(
+            "Someone grants access by hand",
+            "A technician gives HelpdeskAgents Contributor on a "
+            "subscription in the portal: Pulumi does not manage it, and nothing else would show it.",
+        )
+        scope = subscription_scope(subscriptions[-1])
+        self.control.arm_add_role_assignment(
+            scope, self.ids["helpdeskAgents"], "Contributor", principal_type="ForeignGroup"
+        )
+        self.say(f"HelpdeskAgents is now Contributor at {scope}")
+
+        self.step("Audit again", "The audit flags the new grant as out-of-band.")
+        view, report = await self.run_audit()
+        render_audit(report, Format.table, None, self.console, [])
+        flagged = report.out_of_band()
+
+        self.step(
+            "Revoke, dry run",
+            f"{c.display_name} wants the partner gone. The dry run lists what would go; "
+            "nothing changes. Removing GDAP alone would leave every Azure grant in place.",
+        )
+        async with partner_clients(self.cfg, c) as clients:
+            plan = await revoke(view.target, clients, report.grants, apply=False)
+        render_revoke(plan, Format.table, None, self.console)
+
+        self.step(
+            "Revoke",
+            "The same plan, applied: GDAP terminated, every RBAC grant of the partner removed, "
+            "journalled as it goes; the reseller relationship is kept.",
+        )
+        async with partner_clients(self.cfg, c) as clients:
+            result = await revoke(view.target, clients, report.grants, apply=True, journal=self.journal)
+        render_revoke(result, Format.table, None, self.console)
+
+        self.step("Audit after revocation", "Nothing of the partner's is left in the tenant.")
+        _, after = await self.run_audit()
+        render_audit(after, Format.table, None, self.console, [])
+        gone = not after.grants and result.complete and bool(flagged)
+        self.say("[bold green]The partner is gone.[/]" if gone else "[bold red]Something is left: see above.[/]")
+        return gone
+
+
+def run_demo(cfg: StackConfig, console: Console, journal_dir: str, on_url: Callable[[str], None] | None = None) -> bool:
+    customer = cfg.customer(DEMO_CUSTOMER)
+    previous = os.environ.get(ENV)
+    with EmulatorServer(scenario=demo_scenario(cfg, customer)) as server:
+        os.environ[ENV] = server.url
+        if on_url:
+            on_url(server.url)
+        try:
+            with EmulatorControl(server.url) as control:
+                return asyncio.run(Demo(cfg, console, control, journal_dir).run())
+        finally:
+            if previous is None:
+                os.environ.pop(ENV, None)
+            else:
+                os.environ[ENV] = previous

@@ -310,6 +310,66 @@ def revoke(
 
 
 @app.command()
+def drift(
+    stack: str = StackOption,
+    project_dir: Path = ProjectDirOption,
+    endpoint: str | None = EndpointOption,
+    customer: str | None = typer.Option(None, "--customer", "-c", help="Only this customer."),
+    fmt: str = typer.Option("table", "--format", "-f", help="table, json or markdown (an issue body)."),
+    output: Path | None = OutputOption,
+) -> None:
+    """Compare the stack config with the live tenants; exit 0 when they match, 2 on drift."""
+    from rich.table import Table
+
+    from azure_http import AzureHttpError, run_sync
+    from azure_http.connect import OfflineMode
+
+    from .access_commands import emit
+    from .drift import customer_drift, drift_markdown
+    from .graph_access import read_relationships, use_endpoint
+    from .tenant_access import declared_access, partner_clients, partner_view, resolve_aliases
+
+    cfg = _load(stack, project_dir)
+    try:
+        customers = [cfg.customer(customer)] if customer else list(cfg.customers)
+    except ConfigError as err:
+        fail_config(err)
+    use_endpoint(endpoint)
+
+    async def collect():
+        from runbooks.audit import audit as run_audit
+
+        relationships = await read_relationships(cfg)
+        items = []
+        for c in customers:
+            view = partner_view(cfg, c, [], all_partners=False)
+            declared = declared_access(cfg, c, await resolve_aliases(cfg, c))
+            async with partner_clients(cfg, c) as clients:
+                report = await run_audit(view.target, clients, declared)
+            items += customer_drift(cfg, c, report, declared, relationships)
+        return items
+
+    try:
+        items = run_sync(collect())
+    except (AzureHttpError, OfflineMode) as err:
+        _fail_http(err)
+    if fmt == "json":
+        emit(json.dumps({"stack": stack, "drift": [i.to_json() for i in items]}, indent=2), output, console)
+    elif fmt == "markdown":
+        emit(drift_markdown(stack, items), output, console)
+    else:
+        table = Table(title=f"Drift in stack {stack}")
+        for column in ("customer", "kind", "what", "fix"):
+            table.add_column(column, overflow="fold")
+        for item in items:
+            table.add_row(escape(item.customer), escape(item.kind), escape(item.what), escape(item.fix))
+        console.print(table)
+        console.print(f"{len(items)} finding(s)." if items else "[green]No drift.[/]")
+    if items:
+        raise typer.Exit(2)
+
+
+@app.command()
 def demo(project_dir: Path = ProjectDirOption) -> None:
     """Onboard, approve, audit, an out-of-band grant, revoke: end to end against the local emulator."""
     import tempfile

@@ -16,11 +16,11 @@ def use_endpoint(endpoint: str | None) -> None:
         os.environ[ENV] = endpoint
 
 
-def fetch_relationships(cfg: StackConfig) -> list[dict]:
+async def read_relationships(cfg: StackConfig) -> list[dict]:
     conn = connect()
+    async with GraphClient(conn.tokens, conn.endpoints, tenant_id=cfg.partner.tenant_id) as graph:
+        return await list_all_relationships(graph)
 
-    async def read() -> list[dict]:
-        async with GraphClient(conn.tokens, conn.endpoints, tenant_id=cfg.partner.tenant_id) as graph:
-            return await list_all_relationships(graph)
 
-    return run_sync(read())
+def fetch_relationships(cfg: StackConfig) -> list[dict]:
+    return run_sync(read_relationships(cfg))

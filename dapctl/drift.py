@@ -1,0 +1,154 @@
+"""Drift between what a stack declares and what the partner really holds, seen through the audit.
+
+`pulumi preview --refresh --expect-no-changes` sees what Pulumi manages. This sees the rest: grants
+made by hand (out-of-band), declared grants that disappeared, GDAP relationships that ended, are about
+to, or were never approved, and DAP still present after GDAP took over.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import datetime
+
+from runbooks.audit import AuditReport
+from runbooks.declared import DeclaredAccess
+from runbooks.grants import Kind, Origin
+from stacks.config import Customer, StackConfig
+
+from .gdap_status import status_rows
+
+
+@dataclass
+class DriftItem:
+    customer: str
+    kind: str
+    """unexpected | missing | gdap | dap"""
+    what: str
+    fix: str
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+def customer_drift(
+    cfg: StackConfig,
+    customer: Customer,
+    report: AuditReport,
+    declared: DeclaredAccess,
+    relationships: list[dict],
+    now: datetime | None = None,
+) -> list[DriftItem]:
+    items: list[DriftItem] = []
+    name = customer.name
+    for grant in report.grants:
+        if grant.origin is Origin.OUT_OF_BAND and grant.kind is not Kind.GDAP_RELATIONSHIP:
+            items.append(
+                DriftItem(
+                    name,
+                    "unexpected",
+                    grant.description,
+                    "declare it in the stack config, or remove it (dapctl revoke, or the portal)",
+                )
+            )
+    present_rbac = {
+        (
+            (g.scope or "").lower(),
+            (g.details.get("roleDefinitionId") or "").rsplit("/", 1)[-1].lower(),
+            (g.principal_id or "").lower(),
+        )
+        for g in report.by_kind(Kind.RBAC)
+    }
+    for scope, role, principal in sorted(declared.rbac - present_rbac):
+        if principal:
+            items.append(
+                DriftItem(
+                    name,
+                    "missing",
+                    f"role {role} for {principal} at {scope}",
+                    "run `pulumi up` for this stack (it re-creates the declared grant)",
+                )
+            )
+    present_lighthouse = {(g.scope or "").lower() for g in report.by_kind(Kind.LIGHTHOUSE)}
+    for scope in sorted(declared.lighthouse_scopes - present_lighthouse):
+        items.append(DriftItem(name, "missing", f"Lighthouse delegation at {scope}", "run `pulumi up` for this stack"))
+
+    gdap_active = False
+    if customer.delegation == "gdap":
+        for row in status_rows(cfg, relationships, now=now):
+            if row.customer != name:
+                continue
+            gdap_active = gdap_active or row.status in ("active", "expiring")
+            for warning in row.warnings:
+                items.append(
+                    DriftItem(
+                        name, "gdap", f"{row.display_name or 'relationship'}: {warning}", "see `dapctl gdap status`"
+                    )
+                )
+        for grant in report.by_kind(Kind.GDAP_RELATIONSHIP):
+            if grant.origin is Origin.OUT_OF_BAND:
+                items.append(
+                    DriftItem(
+                        name,
+                        "gdap",
+                        f"{grant.description}: not as declared (name or roles differ)",
+                        "a role change needs a new relationship: `pulumi up` replaces it",
+                    )
+                )
+        if gdap_active:
+            present_access = {
+                ((g.principal_id or "").lower(), frozenset(g.details.get("roleIds", [])))
+                for g in report.by_kind(Kind.GDAP_ACCESS)
+            }
+            for group, roles in sorted(declared.gdap_access - present_access, key=lambda x: x[0]):
+                items.append(
+                    DriftItem(
+                        name,
+                        "missing",
+                        f"GDAP access assignment for group {group} ({len(roles)} roles)",
+                        "run `pulumi up` (it maps active relationships)",
+                    )
+                )
+    dap_present = bool(report.by_kind(Kind.DAP))
+    if dap_present and customer.delegation == "gdap" and gdap_active:
+        items.append(
+            DriftItem(
+                name,
+                "dap",
+                "DAP still present although GDAP is active",
+                "remove DAP: `dapctl revoke` with --apply on a dap-only plan, or Partner Center",
+            )
+        )
+    elif dap_present and customer.delegation == "gdap" and not customer.legacy_dap:
+        items.append(
+            DriftItem(
+                name,
+                "dap",
+                "DAP present on a GDAP customer the config does not mark legacyDap",
+                "set legacyDap: true while moving it to GDAP, then remove DAP once GDAP is active",
+            )
+        )
+    if customer.delegation == "dap" and not dap_present and "DAP" not in " ".join(report.not_checked):
+        items.append(
+            DriftItem(
+                name,
+                "missing",
+                "DAP is gone (the customer removed it)",
+                "move the customer to delegation: gdap and send the approval link",
+            )
+        )
+    return items
+
+
+def drift_markdown(stack: str, items: list[DriftItem]) -> str:
+    if not items:
+        return f"# Drift in stack `{stack}`\n\nNo drift: the tenants match the stack config.\n"
+    lines = [
+        f"# Drift in stack `{stack}`",
+        "",
+        f"{len(items)} finding(s).",
+        "",
+        "| customer | kind | what | fix |",
+        "|---|---|---|---|",
+    ]
+    lines += [f"| {i.customer} | {i.kind} | {i.what.replace('|', '/')} | {i.fix} |" for i in items]
+    return "\n".join(lines) + "\n"

@@ -9,6 +9,7 @@ of the SDK skipping it with a warning. The stack config comes from the CLI (see 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -124,7 +125,13 @@ def _stack_policy(rule: Rule, context: ContextFactory) -> StackValidationPolicy:
     )
 
 
-def build_policies(context: ContextFactory = PolicyContext.from_pulumi_runtime) -> list[Policy]:
+@functools.cache
+def runtime_context() -> PolicyContext:
+    """The stack config the CLI passed to this analyzer process: read once, it does not change."""
+    return PolicyContext.from_pulumi_runtime()
+
+
+def build_policies(context: ContextFactory = runtime_context) -> list[Policy]:
     """One pulumi-policy Policy per rule, in the registry's order."""
     return [
         _resource_policy(rule, context) if rule.scope == "resource" else _stack_policy(rule, context) for rule in RULES

@@ -144,3 +144,20 @@ def test_violations_serialise_for_dapctl_json(applied):
         "message": advice.message,
     }
     assert not advice.mandatory
+
+
+def test_recorded_property_dependencies_replace_the_parent_fallback(previewed):
+    """If the offline runtime records property dependencies (as the engine gives the pack), they decide."""
+    aliases = {d.parent: d.urn for d in previewed.resources if d.type == "azure-native:subscription:Alias"}
+    resources = []
+    for declared in previewed.resources:
+        copy = dataclasses.replace(declared)
+        if declared.type == ROLE_ASSIGNMENT and declared.name.endswith("-grant"):
+            alias = aliases.get(declared.parent)
+            # The adatum grant claims no dependency: in the engine's terms its scope comes from nowhere.
+            copy.property_dependencies = {"scope": [alias] if alias and "adatum" not in declared.name else []}
+        resources.append(copy)
+    found = summary(evaluate(dataclasses.replace(previewed, resources=resources), parse_config(dev_raw())))
+    assert {v for v in found if v[1] == "mandatory"} == {
+        ("rbac-owner-on-provisioned-subscriptions", "mandatory", "adatum-adatum-prod-grant")
+    }

@@ -59,7 +59,9 @@ def plan(
         help="Where GDAP status is read before declaring: offline (default, reads nothing), azure, or an emulator URL.",
     ),
 ) -> None:
-    """Show what a stack declares, offline: the real program on Pulumi's mock runtime, no cloud, no CLI."""
+    """Show what a stack declares, offline: the real program on Pulumi's mock runtime, no cloud, no CLI.
+
+    The policy pack's rules run over the plan; a mandatory violation exits 4."""
     from stacks.loading import flat_config_for_runtime, load_stack_file
     from stacks.mock_runtime import run_offline
     from stacks.program import main as program
@@ -68,16 +70,22 @@ def plan(
     from .plan_view import render
 
     os.environ[ENDPOINT_ENV] = endpoint
+    import policy
+
     try:
-        load_stack_file(stack, project_dir)  # every config problem, before anything runs
+        config = load_stack_file(stack, project_dir)  # every config problem, before anything runs
         flat = flat_config_for_runtime(stack, project_dir)
     except ConfigError as err:
         fail_config(err)
-    report = build_report(run_offline(program, flat, stack=stack, preview=True))
+    run = run_offline(program, flat, stack=stack, preview=True)
+    violations = policy.evaluate(run, config)
+    report = build_report(run, violations)
     if as_json:
         sys.stdout.write(json.dumps(report, indent=2) + "\n")
     else:
         render(report, console)
+    if any(v.mandatory for v in violations):
+        raise typer.Exit(4)
 
 
 EndpointOption = typer.Option(

@@ -113,8 +113,9 @@ def _has_unknown(value: Any) -> bool:
     return False
 
 
-def build_report(run: OfflineRun) -> dict[str, Any]:
-    """One JSON-ready document: resources (with parent and tenant), look-ups, exports and a summary."""
+def build_report(run: OfflineRun, violations: list | None = None) -> dict[str, Any]:
+    """One JSON-ready document: resources (with parent and tenant), look-ups, exports, policy results, summary."""
+    violations = violations or []
     tenants: dict[str, str] = {}
     for r in run.resources:
         if r.type.startswith("pulumi:providers:"):
@@ -144,6 +145,8 @@ def build_report(run: OfflineRun) -> dict[str, Any]:
         "withUnknownInputs": sum(1 for r in custom if r["unknownInputs"]),
         "protected": sum(1 for r in custom if r["protect"]),
         "lookups": len(run.lookups),
+        "policyMandatory": sum(1 for v in violations if v.mandatory),
+        "policyAdvisory": sum(1 for v in violations if not v.mandatory),
     }
     notes = {
         name: (summary_ or {}).get("delegation", {}).get("nextStep")
@@ -157,6 +160,7 @@ def build_report(run: OfflineRun) -> dict[str, Any]:
         "resources": resources,
         "lookups": [{"token": lk.token, "args": _show(lk.args)} for lk in run.lookups],
         "exports": _show(run.exports),
+        "policy": [v.to_json() for v in violations],
         "summary": summary,
         "secretPlaceholder": SECRET,
     }

@@ -63,11 +63,21 @@ def render(report: dict[str, Any], console: Console) -> None:
         console.print("[bold]Next steps per customer[/]:")
         for name, step in report["nextSteps"].items():
             console.print(f"  [cyan]{escape(name)}[/]: {escape(str(step))}")
+    console.print("[bold]Policy[/] (the pack in policy/, run over this plan):")
+    if not report["policy"]:
+        console.print("  [green]no violations[/]")
+    for violation in report["policy"]:
+        colour = "bold red" if violation["level"] == "mandatory" else "yellow"
+        console.print(
+            f"  [{colour}]{escape(violation['level'])}[/] {escape(violation['policy'])}: "
+            f"{escape(violation['name'])}: {escape(violation['message'])}"
+        )
     summary = report["summary"]
     console.print(
         f"[bold]Summary:[/] {summary['resources']} resources in {summary['components']} components, "
         f"{summary['protected']} protected, {summary['withUnknownInputs']} with values known only after apply, "
-        f"{summary['lookups']} look-ups."
+        f"{summary['lookups']} look-ups; policy: {summary['policyMandatory']} mandatory, "
+        f"{summary['policyAdvisory']} advisory violation(s)."
     )
     for kind, count in summary["byType"].items():
         console.print(f"  {count:>4}  {escape(kind)}")

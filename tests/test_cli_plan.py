@@ -32,6 +32,7 @@ def test_plan_dev_shows_groups_customers_subscriptions_and_owner_grants():
     assert "(known after apply)" in out
     assert "Summary: 56 resources in 15 components" in out
     assert "Graph not read (offline plan)" in out
+    assert "policy: 0 mandatory, 1 advisory violation(s)" in out
 
 
 def test_plan_json_is_one_document_for_ci():
@@ -47,6 +48,9 @@ def test_plan_json_is_one_document_for_ci():
         "5c0d1e2f-3a4b-4c5d-8e6f-7a8b9c0d1e2f",
     }
     assert all(g["deleteBeforeReplace"] for g in grants)
+    assert report["summary"]["policyMandatory"] == 0
+    (advisory,) = report["policy"]
+    assert advisory["level"] == "advisory" and advisory["name"].startswith("fabrikam-")
     customers = {r["name"] for r in report["resources"] if r["type"] == "csp-delegation:customers:CustomerTenant"}
     assert customers == {"contoso", "fabrikam", "adatum"}
 

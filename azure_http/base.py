@@ -28,6 +28,7 @@ from azure_http.errors import TransportFailed, error_from_response, request_id_o
 from azure_http.paging import NEXT_LINK_KEYS, next_link_of
 from azure_http.redact import redact
 from azure_http.retry import RetryPolicy, parse_retry_after
+from azure_http.throttle import RateLimiter
 
 log = logging.getLogger("azure_http")
 
@@ -64,6 +65,7 @@ class ApiClient:
         http: httpx.AsyncClient | None = None,
         sleep: Sleep | None = None,
         default_params: Mapping[str, str] | None = None,
+        rate_limiter: RateLimiter | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.scope = scope
@@ -73,6 +75,9 @@ class ApiClient:
         self.timeout = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
         self.default_params = dict(default_params or {})
         self._sleep: Sleep = sleep or asyncio.sleep
+        #: Paces requests and records the service's remaining-budget headers (ARM); see
+        #: ``azure_http.throttle``. Used for requests ``rate_limit_key`` maps to a bucket.
+        self.rate_limiter = rate_limiter
         self._external_http = http
         self._http: httpx.AsyncClient | None = None
         self._http_loop: asyncio.AbstractEventLoop | None = None
@@ -133,6 +138,10 @@ class ApiClient:
         return f"{self.base_url}/{path.lstrip('/')}"
 
     # -- the request loop -----------------------------------------------------------------
+    def rate_limit_key(self, method: str, url: str) -> Any | None:
+        """The throttle bucket a request counts against (None: not paced). ARM overrides this."""
+        return None
+
     async def request(
         self,
         method: str,
@@ -160,11 +169,15 @@ class ApiClient:
             base_headers["If-Match"] = if_match
 
         policy = self.retry
+        limiter = self.rate_limiter
+        bucket = self.rate_limit_key(method, url) if limiter is not None else None
         waited = 0.0
         attempt = 0
         while True:
             attempt += 1
             token = await self.tokens.get_token(self.scope, self.tenant_id)
+            if bucket is not None:
+                await limiter.acquire(bucket)  # type: ignore[union-attr]
             started = time.monotonic()
             try:
                 async with self._connection() as http:
@@ -176,7 +189,11 @@ class ApiClient:
                         headers={**base_headers, "Authorization": f"Bearer {token}"},
                     )
                     await response.aread()
-            except httpx.TransportError as exc:
+            except BaseException as exc:
+                if bucket is not None:
+                    limiter.release(bucket)  # type: ignore[union-attr]
+                if not isinstance(exc, httpx.TransportError):
+                    raise
                 if attempt < policy.max_attempts and policy.should_retry_exception(exc, method):
                     delay = policy.backoff(attempt)
                     if waited + delay <= policy.max_total_wait:
@@ -196,6 +213,8 @@ class ApiClient:
 
             elapsed = time.monotonic() - started
             status = response.status_code
+            if bucket is not None:
+                limiter.observe(bucket, status, response.headers, _retry_after(response))  # type: ignore[union-attr]
             log.debug(
                 "%s %s -> %d in %.3fs (request-id %s)",
                 method,

@@ -3,7 +3,8 @@
 Chosen at call time from ``CSP_DELEGATION_ENDPOINT`` so nothing about the connection is stored in a
 pickled Pulumi dynamic provider or in state:
 - unset or ``azure``: the public Microsoft endpoints with azure-identity (DefaultAzureCredential);
-- ``http://127.0.0.1:PORT``: the project's local emulator, with a static token;
+- ``http://127.0.0.1:PORT``: the project's local emulator, with ``EmulatorTokens`` (unsigned tokens
+  naming the requested tenant, so ARM calls for a customer tenant reach that tenant's subscriptions);
 - ``offline``: no HTTP at all (the offline plan); asking for a client is then an error.
 """
 
@@ -12,7 +13,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from azure_http.auth import AzureIdentityTokens, StaticToken, TokenProvider
+from azure_http.auth import AzureIdentityTokens, TokenProvider
+from azure_http.emulator_tokens import EmulatorTokens
 from azure_http.endpoints import Endpoints
 
 ENV = "CSP_DELEGATION_ENDPOINT"
@@ -48,5 +50,5 @@ def connect(value: str | None = None) -> Connection:
     if target == "azure":
         return Connection(Endpoints(), AzureIdentityTokens(), target)
     if target.startswith(("http://127.", "http://localhost", "http://[::1]")):
-        return Connection(Endpoints.emulator(target), StaticToken(), target)
+        return Connection(Endpoints.emulator(target), EmulatorTokens(), target)
     raise ValueError(f"{ENV}={target!r}: use 'azure', 'offline' or the local emulator's http://127.0.0.1:PORT URL")

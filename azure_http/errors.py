@@ -158,8 +158,11 @@ def parse_error_body(response: httpx.Response) -> tuple[str | None, str, Any]:
     if isinstance(body, dict):
         err = body.get("error", body)
         if isinstance(err, dict):
-            code = err.get("code") if isinstance(err.get("code"), str) else None
-            msg = err.get("message")
+            raw_code = err.get("code")
+            code = raw_code if isinstance(raw_code, str) else None
+            if isinstance(raw_code, int) and not isinstance(raw_code, bool):  # Partner Center: numeric codes
+                code = str(raw_code)
+            msg = err.get("message") or err.get("description")  # (Partner Center says "description")
             if isinstance(msg, dict):  # OData v3 style {"message": {"value": ...}}
                 msg = msg.get("value")
             message = msg if isinstance(msg, str) else ""

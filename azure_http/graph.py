@@ -58,6 +58,13 @@ class GraphClient(ApiClient):
             sleep=sleep,
         )
 
+    # -- contracts (partner tenant) ---------------------------------------------------------
+    def list_contracts(self, *, filter: str | None = None) -> AsyncIterator[Json]:
+        """The partner tenant's contracts, one per CSP customer: ``contractType`` (ResellerPartner,
+        SyndicationPartner, BreadthPartner), ``customerId`` (the customer's tenant id),
+        ``defaultDomainName``, ``displayName``. Empty in any other tenant."""
+        return self.paginate("contracts", params={"$filter": filter} if filter else None)
+
     # -- relationships --------------------------------------------------------------------
     @staticmethod
     def _rel(rel_id: str | None = None) -> str:

@@ -1,0 +1,94 @@
+"""Partner Center REST client (``https://api.partnercenter.microsoft.com/v1``): customers and legacy DAP.
+
+The partner-side calls the audit and revocation need (reference/azure-facts.md, "Legacy DAP"):
+read a customer (``allowDelegatedAccess`` says whether the partner still holds DAP), remove DAP
+(idempotent), and get the reseller relationship request link. Partner Center answers errors as
+``{"code": <number>, "description": ...}``; they surface as the usual ``ApiError`` subclasses
+with the number as ``code``. Needs app+user auth in production (a partner admin's token).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from azure_http.auth import TokenProvider
+from azure_http.base import DEFAULT_TIMEOUT, ApiClient, Sleep
+from azure_http.endpoints import Endpoints
+from azure_http.retry import RetryPolicy
+
+Json = dict[str, Any]
+
+REMOVE_DAP_BODY: Json = {"AllowDelegatedAccess": False, "attributes": {"objectType": "Customer"}}
+
+
+def _customer(customer_tenant_id: str) -> str:
+    if not customer_tenant_id:
+        raise ValueError("empty customer id")
+    return f"v1/customers/{quote(customer_tenant_id, safe='-')}"
+
+
+class PartnerCenterClient(ApiClient):
+    """Partner Center client for the partner tenant."""
+
+    #: Partner Center's per-request id (kept across retries, so a retried PATCH is recognised).
+    client_request_id_header = "MS-RequestId"
+
+    def __init__(
+        self,
+        tokens: TokenProvider,
+        endpoints: Endpoints | None = None,
+        *,
+        tenant_id: str | None = None,
+        retry: RetryPolicy | None = None,
+        timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
+        http: httpx.AsyncClient | None = None,
+        sleep: Sleep | None = None,
+    ) -> None:
+        endpoints = endpoints or Endpoints()
+        super().__init__(
+            endpoints.partner_center,
+            endpoints.partner_center_scope,
+            tokens,
+            tenant_id=tenant_id,
+            retry=retry,
+            timeout=timeout,
+            http=http,
+            sleep=sleep,
+        )
+
+    async def get_customer(self, customer_tenant_id: str) -> Json:
+        """The customer (``NotFound`` if it is not this partner's); ``allowDelegatedAccess`` = DAP held."""
+        return await self.get_json(_customer(customer_tenant_id))
+
+    async def list_customers(self) -> AsyncIterator[Json]:
+        """Every customer of the partner, following Partner Center's continuation links."""
+        page = await self.get_json("v1/customers")
+        while True:
+            for item in page.get("items") or ():
+                yield item
+            following = (page.get("links") or {}).get("next") or {}
+            uri = following.get("uri")
+            if not uri:
+                return
+            headers = {h["key"]: h["value"] for h in following.get("headers") or () if "key" in h and "value" in h}
+            response = await self.request("GET", "v1/" + uri.lstrip("/"), headers=headers)
+            page = response.json()
+
+    async def has_dap(self, customer_tenant_id: str) -> bool:
+        return bool((await self.get_customer(customer_tenant_id)).get("allowDelegatedAccess"))
+
+    async def remove_dap(self, customer_tenant_id: str) -> Json:
+        """Remove the partner's delegated admin privileges (DAP) on a customer; idempotent.
+
+        Returns the customer as Partner Center answers. Leaves GDAP, Azure RBAC and the reseller
+        relationship alone: Microsoft's order is GDAP (with Azure roles) first, then RBAC, then DAP.
+        """
+        return await self.send_json("PATCH", _customer(customer_tenant_id), REMOVE_DAP_BODY)  # type: ignore[return-value]
+
+    async def relationship_request_link(self) -> str:
+        """The reseller relationship request URL to send to a new customer."""
+        return str((await self.get_json("v1/customers/relationshiprequests"))["url"])

@@ -1,0 +1,149 @@
+"""PartnerCenterClient and Graph contracts over real HTTP: customers, DAP removal (idempotent, nothing
+else touched), the reseller relationship link, tenant checks, errors and faults."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from azure_http import (
+    BadRequest,
+    EmulatorTokens,
+    Endpoints,
+    GraphClient,
+    NotFound,
+    PartnerCenterClient,
+    StaticToken,
+    Unauthorized,
+)
+from tests.arm_scenario import (
+    CONTOSO,
+    FABRIKAM,
+    PARTNER,
+    PROD,
+    RA_AA_PROD,
+    anyio_loop,
+    arm,
+    collect,
+    fast_retry,
+    scenario,
+)
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def anyio_backend():
+    return anyio_loop()
+
+
+@pytest.fixture
+def world(emulator):
+    emulator.control.reset(scenario())
+    return emulator
+
+
+def pc(world, tokens=None, **kwargs) -> PartnerCenterClient:
+    kwargs.setdefault("retry", fast_retry())
+    return PartnerCenterClient(tokens or EmulatorTokens(), Endpoints.emulator(world.url), **kwargs)
+
+
+async def test_get_customer_shows_dap(world) -> None:
+    async with pc(world) as client:
+        contoso = await client.get_customer(CONTOSO)
+        fabrikam = await client.get_customer(FABRIKAM)
+        customers = await collect(client.list_customers())
+    assert contoso["id"] == CONTOSO and contoso["allowDelegatedAccess"] is True
+    assert contoso["companyProfile"] == {
+        "tenantId": CONTOSO,
+        "domain": "contoso.onmicrosoft.com",
+        "companyName": "Contoso",
+        "attributes": {"objectType": "CustomerCompanyProfile"},
+    }
+    assert contoso["relationshipToPartner"] == "reseller" and contoso["attributes"] == {"objectType": "Customer"}
+    assert fabrikam["allowDelegatedAccess"] is True  # HelpdeskAgents only still counts
+    assert {c["id"] for c in customers} == {CONTOSO, FABRIKAM}
+
+
+async def test_remove_dap_is_idempotent_and_leaves_the_rest(world) -> None:
+    async with pc(world) as client:
+        first = await client.remove_dap(CONTOSO)
+        second = await client.remove_dap(CONTOSO)
+        assert await client.has_dap(CONTOSO) is False
+        assert await client.has_dap(FABRIKAM) is True
+    assert first["allowDelegatedAccess"] is False and second == first
+    assert world.control.pc_customer(CONTOSO)["dap"] == {"adminAgents": False, "helpdeskAgents": False}
+    patches = world.control.requests("/partnercenter/v1/customers", "PATCH")
+    assert [p["status"] for p in patches] == [200, 200]
+    # DAP removal does not touch Azure RBAC, nor the reseller relationship (the contract).
+    async with arm(world) as customer:
+        assert RA_AA_PROD.lower() in {a["id"].lower() async for a in customer.list_role_assignments(PROD)}
+    async with GraphClient(EmulatorTokens(), Endpoints.emulator(world.url)) as graph:
+        assert CONTOSO in {c["customerId"] async for c in graph.list_contracts()}
+
+
+async def test_dap_set_out_of_band_is_seen(world) -> None:
+    world.control.pc_set_dap(FABRIKAM, helpdesk_agents=False)
+    async with pc(world) as client:
+        assert await client.has_dap(FABRIKAM) is False
+    world.control.pc_set_dap(FABRIKAM, admin_agents=True)
+    async with pc(world) as client:
+        assert await client.has_dap(FABRIKAM) is True
+
+
+async def test_relationship_request_link(world) -> None:
+    async with pc(world, tokens=StaticToken()) as client:
+        link = await client.relationship_request_link()
+    assert link == (
+        "https://admin.microsoft.com/Adminportal/Home?invType=ResellerRelationship"
+        f"&partnerId={PARTNER}&msppId=0&DAP=true#/BillingAccounts/partner-invitation"
+    )
+
+
+async def test_errors(world) -> None:
+    async with pc(world) as client:
+        with pytest.raises(NotFound) as missing:
+            await client.get_customer(str(uuid.uuid4()))
+        with pytest.raises(NotFound):
+            await client.remove_dap(str(uuid.uuid4()))
+        with pytest.raises(BadRequest) as grant:
+            await client.send_json("PATCH", f"v1/customers/{CONTOSO}", {"AllowDelegatedAccess": True})
+    assert missing.value.code == "600" and "was not found" in missing.value.message
+    assert "can no longer be granted" in grant.value.message
+    async with pc(world, tokens=EmulatorTokens(), tenant_id=CONTOSO) as customer_token:
+        with pytest.raises(Unauthorized):
+            await customer_token.get_customer(CONTOSO)
+
+
+async def test_faults_apply_to_partner_center(world) -> None:
+    world.control.add_fault("/partnercenter", status=503, times=2, retry_after=0)
+    world.control.add_fault("/partnercenter/v1/customers/relationshiprequests", drop=True, times=1)
+    async with pc(world) as client:
+        assert (await client.remove_dap(CONTOSO))["allowDelegatedAccess"] is False
+        assert "partnerId=" in await client.relationship_request_link()
+    statuses = [r["status"] for r in world.control.requests("/partnercenter")]
+    assert statuses[:3] == [503, 503, 200]
+
+
+async def test_contracts_one_per_customer_in_the_partner_tenant_only(world) -> None:
+    async with GraphClient(EmulatorTokens(), Endpoints.emulator(world.url)) as graph:
+        contracts = await collect(graph.list_contracts())
+        filtered = await collect(graph.list_contracts(filter=f"customerId eq '{FABRIKAM}'"))
+    assert sorted((c["customerId"], c["displayName"], c["defaultDomainName"]) for c in contracts) == [
+        (CONTOSO, "Contoso", "contoso.onmicrosoft.com"),
+        (FABRIKAM, "Fabrikam", "fabrikam.onmicrosoft.com"),
+    ]
+    assert all(c["contractType"] == "ResellerPartner" and c["id"] for c in contracts)
+    assert [c["customerId"] for c in filtered] == [FABRIKAM]
+    async with GraphClient(EmulatorTokens(), Endpoints.emulator(world.url), tenant_id=CONTOSO) as graph:
+        assert await collect(graph.list_contracts()) == []
+
+
+async def test_contracts_page_like_graph(world) -> None:
+    world.control.pc_add_customers([{"tenantId": str(uuid.uuid4()), "companyName": f"C{i}"} for i in range(7)])
+    world.control.settings(page_size=4)
+    async with GraphClient(EmulatorTokens(), Endpoints.emulator(world.url)) as graph:
+        pages = [len(p["value"]) async for p in graph.pages("contracts")]
+        assert len(await collect(graph.list_contracts())) == 9
+    assert pages == [4, 4, 1]

@@ -69,13 +69,20 @@ def test_inside_a_running_loop(emulator) -> None:
 
 def test_leaves_the_main_thread_event_loop_alone() -> None:
     """Pulumi's runtime (and its mocks) call asyncio.get_event_loop() in the main thread later."""
-    before = asyncio.get_event_loop_policy().get_event_loop()  # the main thread's implicit loop
+    # An earlier asyncio.run() in this process (another test) leaves the thread with no loop at all:
+    # give it one, as the Pulumi runtime does, then check run_sync leaves exactly that one in place.
+    before = asyncio.new_event_loop()
+    asyncio.set_event_loop(before)
 
     async def nothing() -> None:
         await asyncio.sleep(0)
 
-    run_sync(nothing())
-    assert asyncio.get_event_loop_policy().get_event_loop() is before
+    try:
+        run_sync(nothing())
+        assert asyncio.get_event_loop_policy().get_event_loop() is before
+    finally:
+        asyncio.set_event_loop(None)
+        before.close()
 
 
 def test_returns_plain_values() -> None:

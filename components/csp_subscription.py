@@ -33,8 +33,8 @@ class CspSubscriptionArgs:
     role_guid: str
     principal_id: pulumi.Input[str]
     """Object id of the partner group granted the role (AdminAgents for the CSP Owner grant)."""
-    customer_provider: pulumi.ProviderResource
-    """azure-native provider for the customer's tenant (the role assignment lives there)."""
+    customer_tenant_id: str
+    """The customer's tenant, where the role assignment lives."""
     group_key: str = "adminAgents"
     new: NewSubscriptionSpec | None = None
     partner_provider: pulumi.ProviderResource | None = None
@@ -77,11 +77,11 @@ class CspSubscription(pulumi.ComponentResource):
         self.scope = self.subscription_id.apply(subscription_scope)
         self.grant = partner_role_assignment(
             f"{name}-grant",
+            tenant_id=args.customer_tenant_id,
             scope=self.scope,
             role_guid=args.role_guid,
             principal_id=args.principal_id,
             parent=self,
-            provider=args.customer_provider,
             group_key=args.group_key,
         )
         self.register_outputs({"subscriptionId": self.subscription_id, "scope": self.scope})

@@ -66,7 +66,7 @@ class CustomerTenant(pulumi.ComponentResource):
                     CspSubscriptionArgs(
                         role_guid=owner,
                         principal_id=args.group_ids.get(ADMIN_AGENTS),
-                        customer_provider=self.arm,
+                        customer_tenant_id=customer.tenant_id,
                         partner_provider=args.partner_arm,
                         new=NewSubscriptionSpec(
                             alias=sub.alias,
@@ -87,7 +87,7 @@ class CustomerTenant(pulumi.ComponentResource):
                         role_guid=catalog.azure_role_id(existing.role),
                         principal_id=args.group_ids.get(existing.group),
                         group_key=existing.group,
-                        customer_provider=self.arm,
+                        customer_tenant_id=customer.tenant_id,
                         subscription_id=existing.subscription_id,
                     ),
                     pulumi.ResourceOptions(parent=self),

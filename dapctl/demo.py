@@ -20,9 +20,10 @@ import catalog
 from azure_http import GraphClient
 from azure_http.arm import ArmClient
 from azure_http.connect import ENV, connect
+from components.arm_resources import PartnerRoleAssignmentProvider
 from components.csp_subscription import mpa_billing_scope
 from components.gdap_resources import GdapAccessAssignmentProvider, GdapRelationshipProvider
-from components.naming import deterministic_guid, subscription_scope
+from components.naming import deterministic_guid, role_definition_id, subscription_scope
 from emulator.client import EmulatorControl
 from emulator.server import EmulatorServer
 from runbooks.audit import audit
@@ -68,6 +69,8 @@ def demo_scenario(cfg: StackConfig, customer: Customer) -> dict:
             ],
         },
         "partner_center": {
+            # Microsoft gives this group Owner on every CSP subscription the partner provisions.
+            "admin_agents_group_id": ids.get("adminAgents"),
             "customers": [
                 {
                     "tenantId": customer.tenant_id,
@@ -131,13 +134,21 @@ class Demo:
                 subscriptions.append(alias["properties"]["subscriptionId"])
                 self.say(f"subscription [bold]{sub.display_name}[/] provisioned: {subscriptions[-1]}")
         admin = self.ids["adminAgents"]
-        async with ArmClient(conn.tokens, conn.endpoints, tenant_id=customer.tenant_id) as arm:
-            for subscription_id in subscriptions:
-                scope = subscription_scope(subscription_id)
-                await arm.create_role_assignment(
-                    scope, deterministic_guid(scope, catalog.OWNER, admin), catalog.OWNER, admin, "ForeignGroup"
-                )
-                self.say(f"AdminAgents is Owner of {scope} (principalType ForeignGroup)")
+        for subscription_id in subscriptions:
+            scope = subscription_scope(subscription_id)
+            grant = PartnerRoleAssignmentProvider().create(
+                {
+                    "tenantId": customer.tenant_id,
+                    "scope": scope,
+                    "roleDefinitionId": role_definition_id(scope, catalog.OWNER),
+                    "principalId": admin,
+                    "principalType": "ForeignGroup",
+                    "name": deterministic_guid(scope, catalog.OWNER, admin),
+                    "description": "Owner for the CSP partner's adminAgents group (csp-delegation)",
+                }
+            )
+            how = "adopted the one Microsoft made with the subscription" if grant.outs["adopted"] else "created"
+            self.say(f"AdminAgents is Owner of {scope} (ForeignGroup; {how})")
         return relationship.id, subscriptions
 
     async def map_groups(self, relationship_id: str) -> None:

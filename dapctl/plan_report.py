@@ -10,6 +10,7 @@ from collections import Counter
 from typing import Any
 
 import catalog
+from catalog.resource_kinds import DYNAMIC, PARTNER_ROLE_ASSIGNMENT, dynamic_kind
 from stacks.mock_runtime import SECRET, OfflineRun, Unknown
 
 NOTICE = (
@@ -34,18 +35,6 @@ def _role_from_definition_id(value: Any) -> Any:
         return UNKNOWN_TEXT
     guid = str(value).rsplit("/", 1)[-1]
     return catalog.azure_role_name(guid)
-
-
-DYNAMIC = "pulumi-python:dynamic:Resource"
-
-
-def dynamic_kind(inputs: dict[str, Any]) -> str:
-    """Python dynamic resources share one type token; tell ours apart by their inputs."""
-    if "groupId" in inputs and "relationshipId" in inputs:
-        return "GDAP access assignment"
-    if "customerTenantId" in inputs and "roleIds" in inputs:
-        return "GDAP relationship"
-    return "dynamic resource"
 
 
 def _directory_roles(value: Any) -> Any:
@@ -82,13 +71,15 @@ def key_inputs(type_: str, inputs: dict[str, Any]) -> dict[str, Any]:
             "billingScope": props.get("billingScope"),
             "workload": props.get("workload"),
         }
-    if type_ == "azure-native:authorization:RoleAssignment":
+    if type_ == "azure-native:authorization:RoleAssignment" or (
+        type_ == DYNAMIC and dynamic_kind(inputs) == PARTNER_ROLE_ASSIGNMENT
+    ):
         return {
             "role": _role_from_definition_id(inputs.get("roleDefinitionId")),
             "principalId": inputs.get("principalId"),
             "principalType": inputs.get("principalType"),
             "scope": inputs.get("scope"),
-            "name": inputs.get("roleAssignmentName"),
+            "name": inputs.get("roleAssignmentName") or inputs.get("name"),
             "description": inputs.get("description"),
         }
     if type_ == "azure-native:managedservices:RegistrationDefinition":
@@ -123,6 +114,12 @@ def build_report(run: OfflineRun, violations: list | None = None) -> dict[str, A
     resources = []
     for r in run.resources:
         provider = run.provider_of(r)
+        if r.type == DYNAMIC:
+            # Dynamic resources call Graph/ARM themselves; their tenant is an input, not a provider.
+            tenant = r.inputs.get("tenantId") or r.inputs.get("partnerTenantId")
+            provider_info = {"name": "dynamic provider (Graph/ARM)", "tenantId": tenant}
+        else:
+            provider_info = None if provider is None else {"name": provider.name, "tenantId": tenants[provider.urn]}
         resources.append(
             {
                 "urn": r.urn,
@@ -130,7 +127,7 @@ def build_report(run: OfflineRun, violations: list | None = None) -> dict[str, A
                 "name": r.name,
                 "component": not r.custom,
                 "parent": r.parent,
-                "provider": None if provider is None else {"name": provider.name, "tenantId": tenants[provider.urn]},
+                "provider": provider_info,
                 "inputs": _show(key_inputs(r.type, r.inputs)),
                 "protect": r.protect,
                 "deleteBeforeReplace": r.delete_before_replace,

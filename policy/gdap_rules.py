@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import catalog
-from dapctl.plan_report import dynamic_kind
+from catalog.resource_kinds import dynamic_kind
 
 from .context import PolicyContext
 from .model import DYNAMIC, MISSING, UNKNOWN, Finding, PlanResource, is_known

@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from catalog.resource_kinds import PARTNER_ROLE_ASSIGNMENT, dynamic_kind
+
 MANDATORY = "mandatory"
 ADVISORY = "advisory"
 Level = Literal["mandatory", "advisory"]
@@ -117,6 +119,13 @@ class Rule:
     """resource: ``check(resource, context)``; stack: ``check(resources, context)``."""
     remediation: str = ""
     tags: tuple[str, ...] = field(default_factory=tuple)
+
+
+def is_role_assignment(resource: PlanResource) -> bool:
+    """An Azure role assignment: azure-native's, or the partner-grant dynamic resource (adopts CSP grants)."""
+    if resource.type == ROLE_ASSIGNMENT:
+        return True
+    return resource.type == DYNAMIC and dynamic_kind(dict(resource.props)) == PARTNER_ROLE_ASSIGNMENT
 
 
 def is_known(value: Any) -> bool:

@@ -25,7 +25,7 @@ from typing import Any
 import catalog
 
 from .context import PolicyContext
-from .model import ALIAS, MISSING, ROLE_ASSIGNMENT, UNKNOWN, Finding, PlanResource, is_known
+from .model import ALIAS, MISSING, UNKNOWN, Finding, PlanResource, is_known, is_role_assignment
 
 ROLE_DEFINITION = "azure-native:authorization:RoleDefinition"
 
@@ -62,7 +62,7 @@ def check_principal_type(resource: PlanResource, context: PolicyContext) -> Iter
     managed identity (ServicePrincipal). A principal the config names as a partner group must be a
     ForeignGroup whatever type it is given.
     """
-    if resource.type != ROLE_ASSIGNMENT:
+    if not is_role_assignment(resource):
         return
     value = resource.get("principalType")
     principal = resource.get("principalId")
@@ -93,7 +93,7 @@ def check_principal_type(resource: PlanResource, context: PolicyContext) -> Iter
 
 def check_owner_scope(resource: PlanResource, context: PolicyContext) -> Iterator[Finding]:
     """Owner only at exactly /subscriptions/{id}: never a management group, the root, or a resource group."""
-    if resource.type != ROLE_ASSIGNMENT:
+    if not is_role_assignment(resource):
         return
     role = role_guid(resource)
     scope = resource.get("scope")
@@ -157,7 +157,7 @@ def may_be_owner(assignment: PlanResource, resources: Sequence[PlanResource]) ->
 def check_owner_on_provisioned(resources: Sequence[PlanResource], context: PolicyContext) -> Iterator[Finding]:
     """Owner only on a subscription this stack provisioned, or one the config declares with Owner."""
     for grant in resources:
-        if grant.type != ROLE_ASSIGNMENT or not may_be_owner(grant, resources) or provisioned_here(grant, resources):
+        if not is_role_assignment(grant) or not may_be_owner(grant, resources) or provisioned_here(grant, resources):
             continue
         scope = grant.get("scope")
         subscription = subscription_of(scope)
@@ -186,7 +186,7 @@ def check_owner_on_provisioned(resources: Sequence[PlanResource], context: Polic
 def check_owner_on_existing(resources: Sequence[PlanResource], context: PolicyContext) -> Iterator[Finding]:
     """Advisory: Owner on a subscription the partner did not provision is more than most support needs."""
     for grant in resources:
-        if grant.type != ROLE_ASSIGNMENT or role_guid(grant) != catalog.OWNER:
+        if not is_role_assignment(grant) or role_guid(grant) != catalog.OWNER:
             continue
         subscription = subscription_of(grant.get("scope"))
         if subscription is None or provisioned_here(grant, resources):

@@ -9,6 +9,7 @@ import pytest
 
 import catalog
 from policy import evaluate
+from policy.model import is_role_assignment
 from policy.offline import plan_resources
 from stacks.config import parse_config
 from stacks.mock_runtime import Declared, OfflineRun
@@ -46,7 +47,7 @@ def test_dev_stack_has_no_mandatory_violation_and_one_advice(mode, request):
 def test_preview_really_has_unknown_owner_scopes(previewed):
     """Guards the test above: it must exercise the unknown-scope path, not only known scopes."""
     scopes = [
-        r.get("scope") for r in plan_resources(previewed) if r.type == ROLE_ASSIGNMENT and r.name.endswith("-grant")
+        r.get("scope") for r in plan_resources(previewed) if is_role_assignment(r) and r.name.endswith("-grant")
     ]
     assert sum(1 for s in scopes if not isinstance(s, str)) == 3
 
@@ -152,7 +153,7 @@ def test_recorded_property_dependencies_replace_the_parent_fallback(previewed):
     resources = []
     for declared in previewed.resources:
         copy = dataclasses.replace(declared)
-        if declared.type == ROLE_ASSIGNMENT and declared.name.endswith("-grant"):
+        if declared.name.endswith("-grant"):
             alias = aliases.get(declared.parent)
             # The adatum grant claims no dependency: in the engine's terms its scope comes from nowhere.
             copy.property_dependencies = {"scope": [alias] if alias and "adatum" not in declared.name else []}

@@ -8,11 +8,13 @@ import pulumi
 import pytest
 
 import catalog
+from catalog.resource_kinds import PARTNER_ROLE_ASSIGNMENT, dynamic_kind
 from components.naming import deterministic_guid
 from stacks.mock_runtime import Unknown
 from tests.helpers import ADMIN_AGENTS_ID, HELPDESK_AGENTS_ID, PARTNER_TENANT, dev_raw, run
 
 ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
+DYNAMIC = "pulumi-python:dynamic:Resource"
 ALIAS = "azure-native:subscription:Alias"
 GROUP = "azuread:index/group:Group"
 MEMBER = "azuread:index/groupMember:GroupMember"
@@ -34,8 +36,10 @@ def previewed():
 
 
 def partner_grants(run_):
-    """The partner groups' role assignments (the runbook's identity has its own, ServicePrincipal ones)."""
-    return [r for r in run_.by_type(ROLE_ASSIGNMENT) if r.name.endswith("-grant")]
+    """The partner groups' role assignments: the adopting dynamic resource (components/arm_resources.py)."""
+    grants = [r for r in run_.by_type(DYNAMIC) if dynamic_kind(r.inputs) == PARTNER_ROLE_ASSIGNMENT]
+    assert all(g.name.endswith("-grant") for g in grants)
+    return grants
 
 
 def tenant_of(run_, resource) -> str:
@@ -50,7 +54,7 @@ def test_every_cloud_resource_has_an_explicit_provider_for_the_right_tenant(appl
         for r in applied.resources
         if r.custom and not r.type.startswith("pulumi:providers:") and r.type != "pulumi-python:dynamic:Resource"
     ]
-    assert len(cloud) == 16 + 2 * 15 + 3  # + two revocation runbooks: 15 resources each, 1 grant per subscription
+    assert len(cloud) == 12 + 2 * 15 + 3  # + two revocation runbooks: 15 resources each, 1 grant per subscription
     for r in cloud:
         tenant = tenant_of(applied, r)
         if r.type in (GROUP, MEMBER, ALIAS):
@@ -72,9 +76,12 @@ def test_owner_grants_are_foreign_group_at_subscription_scope(applied):
         assert inputs["roleDefinitionId"] == (
             f"{inputs['scope']}/providers/Microsoft.Authorization/roleDefinitions/8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
         )
-        assert inputs["roleAssignmentName"] == deterministic_guid(inputs["scope"], catalog.OWNER, ADMIN_AGENTS_ID)
-        uuid.UUID(inputs["roleAssignmentName"])
+        assert inputs["name"] == deterministic_guid(inputs["scope"], catalog.OWNER, ADMIN_AGENTS_ID)
+        uuid.UUID(inputs["name"])
         assert grant.delete_before_replace and not grant.protect
+        # The grant lives in the customer's tenant: named by the dynamic resource's own input.
+        customer = grant.name.split("-")[0]
+        assert inputs["tenantId"] == {"contoso": CONTOSO, "fabrikam": FABRIKAM, "adatum": ADATUM}[customer]
     existing = applied.named("fabrikam-6d1e2f3a-4b5c-4d6e-8f7a-8b9c0d1e2f3a-grant")
     assert existing.inputs["scope"] == "/subscriptions/6d1e2f3a-4b5c-4d6e-8f7a-8b9c0d1e2f3a"
     assert set(aliases) == {
@@ -215,7 +222,7 @@ def test_config_error_declares_nothing():
 
 def test_assignment_names_are_stable_and_follow_the_principal(applied):
     again = run(dev_raw())
-    names = lambda r: sorted(g.inputs["roleAssignmentName"] for g in partner_grants(r))  # noqa: E731
+    names = lambda r: sorted(g.inputs["name"] for g in partner_grants(r))  # noqa: E731
     assert names(applied) == names(again)
     raw = dev_raw()
     raw["partner"]["groups"]["adminAgents"]["objectId"] = "9f9f9f9f-0000-4000-8000-000000000000"

@@ -1,0 +1,146 @@
+"""A partner group's Azure role assignment in a customer tenant, as a Pulumi dynamic resource over ARM.
+
+Why not azure-native's RoleAssignment: when the partner provisions a CSP subscription, Microsoft itself
+gives AdminAgents Owner on it, under a name of its own choosing. ARM allows one assignment per
+principal + role + scope, so declaring the same grant under our deterministic name fails the very
+first `pulumi up` with 409 RoleAssignmentExists. This provider creates the assignment under the
+deterministic name when it is absent and adopts the existing one when ARM says it exists, so the grant
+is declared, kept (a refresh sees it removed, the next up restores it) and removed with the stack.
+
+Like the GDAP providers, it holds no client or credential (tokens are fetched per call for the tenant
+named in its inputs) and the serialized provider is a secret in state.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+from pulumi.dynamic import CreateResult, DiffResult, ReadResult, ResourceProvider, UpdateResult
+
+from azure_http import Conflict, NotFound, run_sync
+from azure_http.arm import ArmClient, role_guid_of
+from azure_http.connect import connect
+
+IDENTITY_INPUTS = ("tenantId", "scope", "roleDefinitionId", "principalId", "principalType")
+
+
+def _arm(tenant_id: str) -> ArmClient:
+    conn = connect()
+    return ArmClient(conn.tokens, conn.endpoints, tenant_id=tenant_id)
+
+
+def _outs(props: dict[str, Any], assignment: dict[str, Any], adopted: bool) -> dict[str, Any]:
+    actual = assignment.get("properties") or {}
+    return {
+        **props,
+        # What ARM reports, so a refresh shows drift (a grant re-made by hand as another type, say).
+        "principalType": actual.get("principalType", props["principalType"]),
+        "roleDefinitionId": actual.get("roleDefinitionId", props["roleDefinitionId"]),
+        "assignmentId": assignment["id"],
+        "assignmentName": assignment.get("name"),
+        "adopted": adopted,
+    }
+
+
+class PartnerRoleAssignmentProvider(ResourceProvider):
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        assignment, adopted = run_sync(self._create(props))
+        return CreateResult(assignment["id"], _outs(props, assignment, adopted))
+
+    async def _create(self, props: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+        async with _arm(props["tenantId"]) as arm:
+            try:
+                created = await arm.create_role_assignment(
+                    props["scope"],
+                    props["name"],
+                    props["roleDefinitionId"],
+                    props["principalId"],
+                    props["principalType"],
+                    description=props.get("description"),
+                )
+                return created, False
+            except Conflict as err:
+                if err.code != "RoleAssignmentExists":
+                    raise
+                existing = await self._find(arm, props)
+                if existing is None:
+                    raise
+                pulumi.log.info(f"adopted existing role assignment {existing['id']} (made outside this stack)")
+                return existing, True
+
+    @staticmethod
+    async def _find(arm: ArmClient, props: dict[str, Any]) -> dict[str, Any] | None:
+        """The principal's assignment of this role at exactly this scope (not inherited, not below)."""
+        wanted_role = role_guid_of(props["roleDefinitionId"])
+        async for assignment in arm.list_role_assignments(props["scope"], principal_id=props["principalId"]):
+            actual = assignment.get("properties") or {}
+            if (actual.get("scope") or "").lower() == props["scope"].lower() and role_guid_of(
+                actual.get("roleDefinitionId") or ""
+            ) == wanted_role:
+                return assignment
+        return None
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        assignment = run_sync(self._get(id_, props["tenantId"]))
+        if assignment is None:
+            return ReadResult(None, {})
+        return ReadResult(id_, _outs(props, assignment, bool(props.get("adopted"))))
+
+    async def _get(self, id_: str, tenant_id: str) -> dict[str, Any] | None:
+        async with _arm(tenant_id) as arm:
+            try:
+                return await arm.get_role_assignment(id_)
+            except NotFound:
+                return None
+
+    def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        changed = [k for k in IDENTITY_INPUTS if str(olds.get(k, "")).lower() != str(news.get(k, "")).lower()]
+        if not changed:
+            return DiffResult(changes=False)
+        # One assignment per principal + role + scope: the old one goes before its successor is made.
+        return DiffResult(changes=True, replaces=changed, delete_before_replace=True)
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        return UpdateResult({**olds, **news})  # only the description can differ, and ARM keeps its own
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        async def remove() -> None:
+            async with _arm(props["tenantId"]) as arm:
+                await arm.delete_role_assignment(id_)  # None when already gone
+
+        run_sync(remove())
+
+
+class PartnerRoleAssignment(pulumi.dynamic.Resource):
+    """Role ``roleDefinitionId`` for ``principalId`` at ``scope`` in tenant ``tenantId``: created or adopted."""
+
+    assignmentId: pulumi.Output[str]
+    adopted: pulumi.Output[bool]
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        tenant_id: str,
+        scope: pulumi.Input[str],
+        role_definition_id: pulumi.Input[str],
+        principal_id: pulumi.Input[str],
+        principal_type: str,
+        assignment_name: pulumi.Input[str],
+        description: str,
+        opts: pulumi.ResourceOptions | None = None,
+    ):
+        props = {
+            "tenantId": tenant_id,
+            "scope": scope,
+            "roleDefinitionId": role_definition_id,
+            "principalId": principal_id,
+            "principalType": principal_type,
+            "name": assignment_name,
+            "description": description,
+            "assignmentId": None,
+            "assignmentName": None,
+            "adopted": None,
+        }
+        super().__init__(PartnerRoleAssignmentProvider(), name, props, opts)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,6 +28,7 @@ class JournalState:
     partner_tenant_id: str | None
     plan: list[Grant]
     outcomes: dict[str, dict] = field(default_factory=dict)
+    run_id: str = ""
 
     def pending(self) -> list[Grant]:
         return [g for g in self.plan if self.outcomes.get(g.id, {}).get("outcome") not in DONE]
@@ -43,13 +45,18 @@ class Journal:
         self.log_path = self.directory / "outcomes.jsonl"
         self._log = None
         self._unsynced = 0
+        self._run_id = ""
 
     def exists(self) -> bool:
         return self.plan_path.is_file()
 
     def start(self, customer_tenant_id: str, partner_tenant_id: str | None, plan: list[Grant]) -> JournalState:
         self.directory.mkdir(parents=True, exist_ok=True)
+        # Outcome lines carry the run id of their plan: lines a crash left from an earlier run (the old
+        # log outlives the new plan for a moment) are never taken for this run's.
+        self._run_id = uuid.uuid4().hex
         document = {
+            "runId": self._run_id,
             "customerTenantId": customer_tenant_id,
             "partnerTenantId": partner_tenant_id,
             "plan": [g.to_json() for g in plan],
@@ -61,17 +68,28 @@ class Journal:
             os.fsync(handle.fileno())
         os.replace(tmp, self.plan_path)
         self.log_path.unlink(missing_ok=True)
-        return JournalState(customer_tenant_id, partner_tenant_id, list(plan))
+        return JournalState(customer_tenant_id, partner_tenant_id, list(plan), run_id=self._run_id)
 
     def record(self, grant: Grant, outcome: str, message: str = "") -> None:
         if self._log is None:
+            torn = self._ends_without_newline()
             self._log = open(self.log_path, "a", encoding="utf-8")  # noqa: SIM115 - closed by close()
-        self._log.write(json.dumps({"id": grant.id, "outcome": outcome, "message": message}) + "\n")
+            if torn:
+                self._log.write("\n")  # end the line a crash tore, so the next outcome stands on its own line
+        entry = {"run": self._run_id, "id": grant.id, "outcome": outcome, "message": message}
+        self._log.write(json.dumps(entry) + "\n")
         self._log.flush()
         self._unsynced += 1
         if self._unsynced >= self.FSYNC_EVERY:
             os.fsync(self._log.fileno())
             self._unsynced = 0
+
+    def _ends_without_newline(self) -> bool:
+        if not self.log_path.is_file() or self.log_path.stat().st_size == 0:
+            return False
+        with open(self.log_path, "rb") as handle:
+            handle.seek(-1, os.SEEK_END)
+            return handle.read(1) != b"\n"
 
     def close(self) -> None:
         if self._log is not None:
@@ -83,10 +101,12 @@ class Journal:
 
     def load(self) -> JournalState:
         document = json.loads(self.plan_path.read_text(encoding="utf-8"))
+        self._run_id = document.get("runId", "")
         state = JournalState(
             document["customerTenantId"],
             document.get("partnerTenantId"),
             [Grant.from_json(g) for g in document["plan"]],
+            run_id=self._run_id,
         )
         if self.log_path.is_file():
             for line in self.log_path.read_text(encoding="utf-8").splitlines():
@@ -94,5 +114,6 @@ class Journal:
                     entry = json.loads(line)
                 except json.JSONDecodeError:
                     continue  # the line a crash tore: its step is redone
-                state.outcomes[entry["id"]] = entry
+                if entry.get("run", "") == self._run_id:
+                    state.outcomes[entry["id"]] = entry
         return state

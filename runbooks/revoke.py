@@ -101,7 +101,48 @@ class _Executor:
             lambda: asyncio.Semaphore(limits.per_subscription)
         )
         self.relationships: dict[str, str] = {}
-        """Outcome of each GDAP relationship this run handled: its access assignments end with it."""
+        """Outcome of each GDAP relationship handled (by this run or, resumed, an earlier one)."""
+        self.live: dict[str, tuple[str | None, str | None]] = {}
+        """Lower-cased ARM id -> (principal id, principal type) of RBAC grants, or (tenant, None) of
+        Lighthouse ones, as ARM lists them now: ownership is checked against this, never the plan."""
+        self.unverified: dict[str, str] = {}
+        """Listing scope -> error, where ARM could not be read: nothing there is removed."""
+
+    @staticmethod
+    def listing_scope(grant: Grant) -> str:
+        if grant.inherited or not grant.subscription_id:
+            return grant.scope or ""
+        return f"/subscriptions/{grant.subscription_id}"
+
+    async def read_live(self, grants: list[Grant]) -> None:
+        """One listing per scope the Azure grants sit in (bounded like the deletions)."""
+        rbac_scopes = {(self.listing_scope(g), g.inherited) for g in grants if g.kind is Kind.RBAC}
+        lighthouse_scopes = {self.listing_scope(g) for g in grants if g.kind is Kind.LIGHTHOUSE}
+
+        async def list_rbac(scope: str, inherited: bool) -> None:
+            async with self.overall:
+                try:
+                    async for a in self.clients.arm.list_role_assignments(scope, at_scope=inherited):
+                        props = a.get("properties") or {}
+                        self.live[a["id"].lower()] = (props.get("principalId"), props.get("principalType"))
+                except AzureHttpError as err:
+                    self.unverified[scope.lower()] = str(err)
+
+        async def list_lighthouse(scope: str) -> None:
+            async with self.overall:
+                try:
+                    async for a in self.clients.arm.list_registration_assignments(scope, expand_definition=True):
+                        definition = ((a.get("properties") or {}).get("registrationDefinition") or {}).get(
+                            "properties"
+                        ) or {}
+                        self.live[a["id"].lower()] = (definition.get("managedByTenantId"), None)
+                except AzureHttpError as err:
+                    self.unverified[scope.lower()] = str(err)
+
+        await asyncio.gather(
+            *(list_rbac(scope, inherited) for scope, inherited in rbac_scopes),
+            *(list_lighthouse(scope) for scope in lighthouse_scopes),
+        )
 
     def _finish(self, grant: Grant, outcome: str, message: str = "") -> Outcome:
         if self.journal is not None:
@@ -131,11 +172,18 @@ class _Executor:
         return self._finish(grant, "left", f"no removal for {grant.kind}")
 
     async def _azure(self, grant: Grant, delete) -> Outcome:
-        # Checked again here, not only when planning: a tampered or stale plan file cannot widen the run.
-        if grant.kind is Kind.RBAC and not self.target.owns_principal(grant.principal_id, grant.principal_type):
-            return self._finish(grant, "left", "not the partner's principal: never touched")
-        if grant.kind is Kind.LIGHTHOUSE and not self.target.owns_tenant(grant.partner_tenant_id):
-            return self._finish(grant, "left", "delegated to another tenant: never touched")
+        # Ownership is checked against what ARM lists now, not what the plan (or a journal file) claims:
+        # a tampered or stale plan cannot widen the run to another principal's grant.
+        scope = self.listing_scope(grant).lower()
+        if scope in self.unverified:
+            return self._finish(grant, "failed", f"could not read {scope} to verify it: {self.unverified[scope]}")
+        live = self.live.get(grant.id.lower())
+        if live is None:
+            return self._finish(grant, "already-absent", "not listed at its scope any more")
+        if grant.kind is Kind.RBAC and not self.target.owns_principal(live[0], live[1]):
+            return self._finish(grant, "left", f"held by {live[0]}, not the partner's principal: never touched")
+        if grant.kind is Kind.LIGHTHOUSE and not self.target.owns_tenant(live[0]):
+            return self._finish(grant, "left", f"delegated to tenant {live[0]}, not the partner: never touched")
         async with self.overall, self.per_subscription[grant.subscription_id or grant.scope or ""]:
             try:
                 deleted = await delete(grant.id)
@@ -216,12 +264,16 @@ async def revoke(
     ]
     pending = state.pending()
     executor = _Executor(target, clients, journal, limits, progress, len(pending))
+    for grant in state.plan:  # relationships an earlier (resumed) run ended take their access assignments along
+        if grant.kind is Kind.GDAP_RELATIONSHIP and state.outcomes.get(grant.id, {}).get("outcome") in DONE:
+            executor.relationships[grant.id] = state.outcomes[grant.id]["outcome"]
     try:
         # Directory side first and in order (GDAP, then DAP), then every Azure grant concurrently.
         directory = [g for g in pending if g.kind in (Kind.GDAP_RELATIONSHIP, Kind.GDAP_ACCESS, Kind.DAP)]
         directory.sort(key=lambda g: [Kind.GDAP_RELATIONSHIP, Kind.GDAP_ACCESS, Kind.DAP].index(g.kind))
         outcomes = [await executor.remove(g) for g in directory]
         azure = [g for g in pending if g.kind in (Kind.RBAC, Kind.LIGHTHOUSE)]
+        await executor.read_live(azure)
         outcomes += await asyncio.gather(*(executor.remove(g) for g in azure))
     finally:
         if journal is not None:

@@ -812,6 +812,7 @@ class ArmService:
         "registration_definitions",
         "registration_assignments",
         "tokens",
+        "aliases",
     )
 
     def seed(self, state: EmulatorState, section: Any) -> dict[str, int]:
@@ -866,6 +867,23 @@ class ArmService:
             }
         for entry in section.get("role_assignments") or []:
             self.seed_role_assignment(state, entry)
+        for entry in section.get("aliases") or []:
+            # An alias that already created its subscription (a `pulumi up` done before the scenario starts).
+            sub = store.subscriptions.get(_guid(entry, "subscriptionId", "alias"))
+            if sub is None:
+                raise ValueError(f"alias {entry.get('name')!r}: seed its subscription under subscriptions first")
+            now = state.clock.now()
+            store.aliases[str(entry["name"]).lower()] = m.Alias(
+                name=str(entry["name"]),
+                subscription_id=sub.id,
+                billing_scope=str(entry.get("billingScope", "")),
+                display_name=sub.display_name,
+                workload=str(entry.get("workload", "Production")),
+                reseller_id=None,
+                customer_tenant_id=sub.tenant_id,
+                created=now,
+                ready_at=now,
+            )
         for entry in section.get("registration_definitions") or []:
             entry = dict(entry)
             scope = m.parse_scope(entry.pop("scope"))

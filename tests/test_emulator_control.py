@@ -23,9 +23,9 @@ AUTH = {"Authorization": "Bearer test"}
 def test_dev_scenario_loads(emulator) -> None:
     dump = emulator.control.load_scenario(DEV)
     statuses = {r["displayName"]: r["status"] for r in dump["gdap"]["relationships"]}
-    assert statuses == {"Contoso GDAP": "active", "Fabrikam GDAP": "approvalPending", "Tailspin GDAP": "expiring"}
+    assert statuses == {"contoso-gdap": "active", "adatum-gdap": "approvalPending"}
     contoso = dump["gdap"]["relationships"][0]
-    assert [a["status"] for a in contoso["accessAssignments"]] == ["active"]
+    assert [a["status"] for a in contoso["accessAssignments"]] == ["active", "active"]
     assert dump["settings"]["activation_delay"] == 2
     assert emulator.settings.activation_delay == 2  # the in-process handle sees the same state
 
@@ -147,7 +147,7 @@ def test_standalone_server_context_manager() -> None:
     scenario = load_scenario_file(DEV)
     with EmulatorServer(scenario=scenario) as server, EmulatorControl(server.url) as control:
         assert server.url.startswith("http://127.0.0.1:")
-        assert len(control.state()["gdap"]["relationships"]) == 3
+        assert len(control.state()["gdap"]["relationships"]) == 2
 
 
 def test_command_line_picks_a_free_port(tmp_path: Path) -> None:
@@ -164,7 +164,7 @@ def test_command_line_picks_a_free_port(tmp_path: Path) -> None:
             url = line.split()[-1]
             assert not url.endswith(":0")
             response = httpx.get(url + RELS, headers=AUTH, timeout=5)
-            assert len(response.json()["value"]) == 3
+            assert len(response.json()["value"]) == 2
         finally:
             process.terminate()
             process.wait(timeout=10)

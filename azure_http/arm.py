@@ -25,7 +25,7 @@ from urllib.parse import quote, urlsplit
 import httpx
 
 from azure_http.auth import TokenProvider
-from azure_http.base import DEFAULT_TIMEOUT, ApiClient, Sleep
+from azure_http.base import DEFAULT_TIMEOUT, MAX_CONCURRENCY, ApiClient, Sleep
 from azure_http.endpoints import Endpoints
 from azure_http.polling import poll_until
 from azure_http.retry import RetryPolicy
@@ -94,6 +94,13 @@ def scope_contains(outer: str, inner: str) -> bool:
     return not o or i == o or i.startswith(o + "/")
 
 
+async def _of_principal(items: AsyncIterator[Json], principal_id: str) -> AsyncIterator[Json]:
+    wanted = principal_id.lower()
+    async for item in items:
+        if str(item.get("properties", {}).get("principalId", "")).lower() == wanted:
+            yield item
+
+
 class ArmClient(ApiClient):
     """ARM client for one tenant (the token's); see the module doc for sweeps."""
 
@@ -111,10 +118,13 @@ class ArmClient(ApiClient):
         sleep: Sleep | None = None,
         rate_limiter: ArmRateLimiter | None = None,
         pace: bool = True,
+        max_concurrency: int = MAX_CONCURRENCY,
     ) -> None:
         """``rate_limiter``: share one across the clients and tasks of a sweep (one per principal);
         by default each client gets its own. ``pace=False`` (without a limiter) only records the
-        remaining-budget headers and never waits before sending."""
+        remaining-budget headers and never waits before sending. ``max_concurrency``: requests on
+        the wire at once (more wait in asyncio, not in the connection pool); ``for_tenant`` clones
+        share the budget along with the pool."""
         endpoints = endpoints or Endpoints()
         super().__init__(
             endpoints.arm,
@@ -127,6 +137,7 @@ class ArmClient(ApiClient):
             sleep=sleep,
             default_params={"api-version": ROLE_ASSIGNMENTS_API},
             rate_limiter=rate_limiter or ArmRateLimiter(pace=pace),
+            max_concurrency=max_concurrency,
         )
         self._base_path = urlsplit(self.base_url).path.rstrip("/")
 
@@ -180,16 +191,17 @@ class ArmClient(ApiClient):
         """Role assignments at ``scope`` and above it (inherited, e.g. from management groups) and,
         unless ``at_scope``, below it (resource groups, resources); optionally one principal's.
 
-        ``at_scope`` sends ``$filter=atScope()``: Azure's docs and spec disagree on whether that
-        includes assignments *above* the scope, so compare ``properties.scope`` when it matters.
+        ``at_scope`` sends ``$filter=atScope()`` (the scope and above, as az CLI relies on; the
+        docs and spec disagree about "above": compare ``properties.scope`` when it matters).
+        With both arguments the principal is filtered here, not by ARM: clients in the wild avoid
+        combining ARM filters ("combining filters is unsupported", azure-cli).
         """
-        clauses = []
+        path = f"{_scope(scope)}/{ROLE_ASSIGNMENTS}"
         if at_scope:
-            clauses.append("atScope()")
-        if principal_id:
-            clauses.append(f"principalId eq '{principal_id}'")
-        params = {"$filter": " and ".join(clauses)} if clauses else None
-        return self.paginate(f"{_scope(scope)}/{ROLE_ASSIGNMENTS}", params=params)
+            listing = self.paginate(path, params={"$filter": "atScope()"})
+            return listing if not principal_id else _of_principal(listing, principal_id)
+        params = {"$filter": f"principalId eq '{principal_id}'"} if principal_id else None
+        return self.paginate(path, params=params)
 
     async def get_role_assignment(self, assignment_id: str) -> Json:
         """One assignment by its full id (``NotFound`` when it does not exist)."""

@@ -29,6 +29,11 @@ demo: $(BIN)/.runtime
 test: $(BIN)/.dev lint
 	$(BIN)/pytest
 
+## bench: audit + revoke at scale against the emulator (wide sweep vs a sequential baseline, deep deletion vs
+## the bucket optimum, peak memory); prints a table, fails if a target is missed
+bench: $(BIN)/.dev
+	$(BIN)/python -m bench.sweep
+
 lint: $(BIN)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

@@ -1,0 +1,1 @@
+"""Benchmarks of the runbooks against the local emulator (``make bench``)."""

@@ -31,6 +31,7 @@ from azure_http.paging import NEXT_LINK_KEYS, next_link_of
 from azure_http.redact import redact
 from azure_http.retry import RetryPolicy, parse_retry_after
 from azure_http.throttle import RateLimiter
+from azure_http.transport import ShardedTransport
 
 log = logging.getLogger("azure_http")
 
@@ -41,10 +42,10 @@ if importlib.util.find_spec("sniffio") is None:
     sys.modules.setdefault("sniffio", None)  # type: ignore[assignment]
 
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
-#: Requests one pooled client has on the wire at once; more wait their turn in asyncio. (httpcore's
-#: pool re-scans every queued request against every connection on each change: with hundreds of
-#: requests queued in it, a sweep spends its time there rather than on the network.)
-MAX_CONCURRENCY = 16
+#: Requests one pooled client has on the wire at once; more wait their turn in asyncio rather than
+#: in httpcore's pool, whose bookkeeping grows with the square of what it holds. The connections are
+#: spread over pools of 16 (``azure_http.transport``).
+MAX_CONCURRENCY = 64
 USER_AGENT = "csp-delegation/0.1 (+azure_http)"
 
 Sleep = Callable[[float], Awaitable[Any]]
@@ -136,7 +137,7 @@ class ApiClient:
                 async with self._slots:  # at most max_concurrency requests in the pool at once
                     yield http  # type: ignore[misc]
         else:
-            async with _new_http_client(self.timeout) as http:
+            async with _new_http_client(self.timeout, 1) as http:
                 yield http
 
     def __repr__(self) -> str:
@@ -319,10 +320,10 @@ def _tls_context() -> ssl.SSLContext:
 
 
 def _new_http_client(timeout: httpx.Timeout, connections: int = MAX_CONCURRENCY) -> httpx.AsyncClient:
-    # Keep as many connections alive as may be in use: httpx's default (20) makes a concurrent
-    # sweep reconnect for most requests.
-    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
-    return httpx.AsyncClient(timeout=timeout, headers={"User-Agent": USER_AGENT}, verify=_tls_context(), limits=limits)
+    # Every connection that may be in use is kept alive (httpx's default keeps 20, so a concurrent
+    # sweep would reconnect for most requests), in pools small enough for httpcore to stay cheap.
+    transport = ShardedTransport(connections, verify=_tls_context())
+    return httpx.AsyncClient(timeout=timeout, headers={"User-Agent": USER_AGENT}, transport=transport)
 
 
 def _retry_after(response: httpx.Response) -> float | None:

@@ -1,0 +1,56 @@
+"""The pooled transport under a concurrent sweep: bounded requests in flight, small pools, slots returned."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from azure_http.base import MAX_CONCURRENCY
+from azure_http.transport import ShardedTransport
+from tests.arm_scenario import FABRIKAM, SUB_FAB, SUB_PROD, anyio_loop, arm, scenario
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def anyio_backend():
+    return anyio_loop()
+
+
+@pytest.fixture
+def world(emulator):
+    emulator.control.reset(scenario())
+    return emulator
+
+
+async def test_requests_in_flight_are_bounded_and_shared_with_for_tenant_clones(world) -> None:
+    world.control.arm_set_latency(0.2)
+    async with arm(world, max_concurrency=3) as client:
+        other = client.for_tenant(FABRIKAM)
+        started = time.monotonic()
+        await asyncio.gather(
+            *(client.get_subscription(SUB_PROD) for _ in range(3)), *(other.get_subscription(SUB_FAB) for _ in range(3))
+        )
+        elapsed = time.monotonic() - started
+    assert 0.4 <= elapsed < 0.9  # six requests, three at a time, 0.2 s each
+
+
+async def test_the_transport_spreads_requests_over_small_pools_and_frees_them(world) -> None:
+    world.control.arm_set_latency(0.05)
+    async with arm(world) as client:
+        transport = client._http._transport  # the pooled client's transport
+        assert isinstance(transport, ShardedTransport) and transport.pools == MAX_CONCURRENCY // 16
+        await asyncio.gather(*(client.get_subscription(SUB_PROD) for _ in range(40)))
+        assert transport._busy == [0] * transport.pools  # every slot given back
+        assert sum(1 for pool in transport._pools if pool._pool.connections) == transport.pools  # all used
+
+
+def test_pool_sizes() -> None:
+    import ssl
+
+    context = ssl.create_default_context()
+    assert ShardedTransport(64, verify=context).pools == 4
+    assert ShardedTransport(1, verify=context).pools == 1
+    assert ShardedTransport(40, verify=context, per_pool=16).pools == 3

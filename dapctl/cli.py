@@ -298,7 +298,7 @@ def revoke(
     async def run():
         plan = None
         if not resume:
-            plan = (await _run_audit(cfg, target_customer, view, None)).grants
+            plan = await _run_audit(cfg, target_customer, view, None)
         async with partner_clients(cfg, target_customer) as clients:
             return await run_revoke(
                 view.target, clients, plan, apply=apply or resume, journal=journal, resume=resume, progress=progress

@@ -77,7 +77,7 @@ def demo_scenario(cfg: StackConfig, customer: Customer) -> dict:
                     "companyName": customer.display_name,
                     "domain": customer.default_domain,
                 }
-            ]
+            ],
         },
     }
 
@@ -230,7 +230,7 @@ class Demo:
             "nothing changes. Removing GDAP alone would leave every Azure grant in place.",
         )
         async with partner_clients(self.cfg, c) as clients:
-            plan = await revoke(view.target, clients, report.grants, apply=False)
+            plan = await revoke(view.target, clients, report, apply=False)
         render_revoke(plan, Format.table, None, self.console)
 
         self.step(
@@ -239,7 +239,7 @@ class Demo:
             "journalled as it goes; the reseller relationship is kept.",
         )
         async with partner_clients(self.cfg, c) as clients:
-            result = await revoke(view.target, clients, report.grants, apply=True, journal=self.journal)
+            result = await revoke(view.target, clients, report, apply=True, journal=self.journal)
         render_revoke(result, Format.table, None, self.console)
 
         self.step("Audit after revocation", "Nothing of the partner's is left in the tenant.")

@@ -14,8 +14,8 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from azure_http import AzureHttpError, GraphClient, NotFound
-from azure_http.arm import ArmClient, role_guid_of
+from azure_http import AzureHttpError, Forbidden, GraphClient, NotFound
+from azure_http.arm import ArmClient, role_guid_of, subscription_id_of
 from azure_http.partner_center import PartnerCenterClient
 from catalog import azure_role_name, directory_role_name
 
@@ -110,11 +110,11 @@ class AuditReport:
         }
 
 
-def _rbac_grant(assignment: dict, subscription_id: str) -> Grant:
+def _rbac_grant(assignment: dict, subscription_id: str | None) -> Grant:
     props = assignment.get("properties") or {}
     scope = props.get("scope") or ""
     role_guid = role_guid_of(props.get("roleDefinitionId") or "")
-    inherited = not scope.lower().startswith(f"/subscriptions/{subscription_id.lower()}")
+    inherited = subscription_id is None or not scope.lower().startswith(f"/subscriptions/{subscription_id.lower()}")
     return Grant(
         kind=Kind.RBAC,
         id=assignment["id"],
@@ -123,7 +123,7 @@ def _rbac_grant(assignment: dict, subscription_id: str) -> Grant:
         principal_type=props.get("principalType"),
         role=azure_role_name(role_guid),
         scope=scope,
-        subscription_id=None if inherited else subscription_id.lower(),
+        subscription_id=None if inherited or subscription_id is None else subscription_id.lower(),
         inherited=inherited,
         details={"roleDefinitionId": props.get("roleDefinitionId")},
     )
@@ -195,6 +195,33 @@ async def _sweep_azure(
         for _ in workers:
             await queue.put(None)
         await asyncio.gather(*workers)
+    await _sweep_above_subscriptions(clients.arm, target, seen, report)
+
+
+async def _sweep_above_subscriptions(arm: ArmClient, target: Target, seen: set[str], report: AuditReport) -> None:
+    """The partner's grants anywhere in the tenant, by principal: catches a management group with no
+    subscription under it (yet), which no subscription's listing shows."""
+    if not target.principal_ids:
+        report.not_checked.append(
+            "grants above subscriptions with no subscription under them: name the partner's "
+            "principals (all-partners mode lists foreign principals per subscription only)"
+        )
+        return
+    for principal in sorted(target.principal_ids):
+        try:
+            async for assignment in arm.list_role_assignments("/", principal_id=principal):
+                if assignment["id"].lower() in seen:
+                    continue
+                seen.add(assignment["id"].lower())
+                report.grants.append(_rbac_grant(assignment, subscription_id_of(assignment["id"])))
+        except Forbidden:
+            report.not_checked.append(
+                "grants at the tenant root and management groups: this identity cannot list "
+                "role assignments at / (needs Reader at the root management group)"
+            )
+            return
+        except AzureHttpError as err:
+            report.errors.append(f"tenant-wide listing for principal {principal}: {err}")
 
 
 async def _gdap(graph: GraphClient, target: Target, report: AuditReport) -> None:

@@ -26,7 +26,7 @@ async def _run(parameters: dict, apply: bool) -> int:
     async with ArmClient(ManagedIdentityTokens(), tenant_id=target.customer_tenant_id) as arm:
         clients = Clients(arm=arm)
         found = await audit(target, clients)
-        result = await revoke(target, clients, found.grants, apply=apply)
+        result = await revoke(target, clients, found, apply=apply)
     print(revoke_markdown(result))
     failed = result.with_outcome("failed")
     return 1 if failed else 0

@@ -21,12 +21,22 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from azure_http import AzureHttpError, BadRequest, Forbidden, NotFound
+from azure_http.arm import subscription_id_of
 
-from .audit import DEFAULT_LIMITS, Clients, Limits, Target
+from .audit import DEFAULT_LIMITS, AuditReport, Clients, Limits, Target
 from .grants import Grant, Kind
 from .journal import DONE, Journal, JournalState
 
 ProgressFn = Callable[[str, int, int | None], None]
+_RBAC_MARKER = "/providers/microsoft.authorization/roleassignments/"
+_LIGHTHOUSE_MARKER = "/providers/microsoft.managedservices/registrationassignments/"
+
+
+def _managing_tenant(assignment: dict) -> str | None:
+    props = assignment.get("properties") or {}
+    definition = (props.get("registrationDefinition") or {}).get("properties") or {}
+    return definition.get("managedByTenantId")
+
 
 CUSTOMER_SIDE_STEPS = {
     Kind.GDAP_RELATIONSHIP: "Microsoft 365 admin center > Settings > Partner relationships > the partner > "
@@ -109,22 +119,45 @@ class _Executor:
         """Listing scope -> error, where ARM could not be read: nothing there is removed."""
 
     @staticmethod
-    def listing_scope(grant: Grant) -> str:
-        if grant.inherited or not grant.subscription_id:
-            return grant.scope or ""
-        return f"/subscriptions/{grant.subscription_id}"
+    def scope_of(grant: Grant) -> str:
+        """The scope the grant's id names (never the plan's own scope field, which may be stale or edited)."""
+        lower = grant.id.lower()
+        for marker in (_RBAC_MARKER, _LIGHTHOUSE_MARKER):
+            at = lower.find(marker)
+            if at >= 0:
+                return grant.id[:at] or "/"
+        return grant.scope or "/"
+
+    @classmethod
+    def listing(cls, grant: Grant) -> tuple[str, bool]:
+        """Where to list to see the grant: its subscription, or its own scope (atScope) above subscriptions."""
+        scope = cls.scope_of(grant)
+        subscription = subscription_id_of(scope)
+        return (f"/subscriptions/{subscription}", False) if subscription else (scope, True)
+
+    def trust(self, report: AuditReport) -> None:
+        """Ownership as the audit just listed it in this process (no second listing needed)."""
+        for grant in report.grants:
+            if grant.kind is Kind.RBAC:
+                self.live[grant.id.lower()] = (grant.principal_id, grant.principal_type)
+            elif grant.kind is Kind.LIGHTHOUSE:
+                self.live[grant.id.lower()] = (grant.partner_tenant_id, None)
 
     async def read_live(self, grants: list[Grant]) -> None:
         """One listing per scope the Azure grants sit in (bounded like the deletions)."""
-        rbac_scopes = {(self.listing_scope(g), g.inherited) for g in grants if g.kind is Kind.RBAC}
-        lighthouse_scopes = {self.listing_scope(g) for g in grants if g.kind is Kind.LIGHTHOUSE}
+        wanted = {g.id.lower() for g in grants}
+        rbac_scopes = {self.listing(g) for g in grants if g.kind is Kind.RBAC and g.id.lower() not in self.live}
+        lighthouse_scopes = {
+            self.listing(g)[0] for g in grants if g.kind is Kind.LIGHTHOUSE and g.id.lower() not in self.live
+        }
 
-        async def list_rbac(scope: str, inherited: bool) -> None:
+        async def list_rbac(scope: str, at_scope: bool) -> None:
             async with self.overall:
                 try:
-                    async for a in self.clients.arm.list_role_assignments(scope, at_scope=inherited):
-                        props = a.get("properties") or {}
-                        self.live[a["id"].lower()] = (props.get("principalId"), props.get("principalType"))
+                    async for a in self.clients.arm.list_role_assignments(scope, at_scope=at_scope):
+                        if a["id"].lower() in wanted:
+                            props = a.get("properties") or {}
+                            self.live[a["id"].lower()] = (props.get("principalId"), props.get("principalType"))
                 except AzureHttpError as err:
                     self.unverified[scope.lower()] = str(err)
 
@@ -132,17 +165,25 @@ class _Executor:
             async with self.overall:
                 try:
                     async for a in self.clients.arm.list_registration_assignments(scope, expand_definition=True):
-                        definition = ((a.get("properties") or {}).get("registrationDefinition") or {}).get(
-                            "properties"
-                        ) or {}
-                        self.live[a["id"].lower()] = (definition.get("managedByTenantId"), None)
+                        if a["id"].lower() in wanted:
+                            self.live[a["id"].lower()] = (_managing_tenant(a), None)
                 except AzureHttpError as err:
                     self.unverified[scope.lower()] = str(err)
 
         await asyncio.gather(
-            *(list_rbac(scope, inherited) for scope, inherited in rbac_scopes),
+            *(list_rbac(scope, at_scope) for scope, at_scope in rbac_scopes),
             *(list_lighthouse(scope) for scope in lighthouse_scopes),
         )
+
+    async def _confirm(self, grant: Grant) -> tuple[str | None, str | None] | None:
+        """A grant its scope's listing did not show: look it up by id; None only when ARM says it is gone."""
+        try:
+            if grant.kind is Kind.RBAC:
+                props = (await self.clients.arm.get_role_assignment(grant.id)).get("properties") or {}
+                return props.get("principalId"), props.get("principalType")
+            return _managing_tenant(await self.clients.arm.get_registration_assignment(grant.id)), None
+        except NotFound:
+            return None
 
     def _finish(self, grant: Grant, outcome: str, message: str = "") -> Outcome:
         if self.journal is not None:
@@ -172,19 +213,21 @@ class _Executor:
         return self._finish(grant, "left", f"no removal for {grant.kind}")
 
     async def _azure(self, grant: Grant, delete) -> Outcome:
-        # Ownership is checked against what ARM lists now, not what the plan (or a journal file) claims:
-        # a tampered or stale plan cannot widen the run to another principal's grant.
-        scope = self.listing_scope(grant).lower()
-        if scope in self.unverified:
-            return self._finish(grant, "failed", f"could not read {scope} to verify it: {self.unverified[scope]}")
-        live = self.live.get(grant.id.lower())
-        if live is None:
-            return self._finish(grant, "already-absent", "not listed at its scope any more")
-        if grant.kind is Kind.RBAC and not self.target.owns_principal(live[0], live[1]):
-            return self._finish(grant, "left", f"held by {live[0]}, not the partner's principal: never touched")
-        if grant.kind is Kind.LIGHTHOUSE and not self.target.owns_tenant(live[0]):
-            return self._finish(grant, "left", f"delegated to tenant {live[0]}, not the partner: never touched")
-        async with self.overall, self.per_subscription[grant.subscription_id or grant.scope or ""]:
+        # Ownership is checked against what ARM says now, not what the plan (or a journal file) claims:
+        # a tampered or stale plan can neither widen the run nor report a grant gone while it stays.
+        scope, _ = self.listing(grant)
+        if scope.lower() in self.unverified:
+            return self._finish(
+                grant, "failed", f"could not read {scope} to verify it: {self.unverified[scope.lower()]}"
+            )
+        async with self.overall, self.per_subscription[scope.lower()]:
+            live = self.live.get(grant.id.lower()) or await self._confirm(grant)
+            if live is None:
+                return self._finish(grant, "already-absent", "ARM has no assignment with this id")
+            if grant.kind is Kind.RBAC and not self.target.owns_principal(live[0], live[1]):
+                return self._finish(grant, "left", f"held by {live[0]}, not the partner's principal: never touched")
+            if grant.kind is Kind.LIGHTHOUSE and not self.target.owns_tenant(live[0]):
+                return self._finish(grant, "left", f"delegated to tenant {live[0]}, not the partner: never touched")
             try:
                 deleted = await delete(grant.id)
             except NotFound:
@@ -228,7 +271,7 @@ class _Executor:
 async def revoke(
     target: Target,
     clients: Clients,
-    plan: list[Grant] | None = None,
+    plan: AuditReport | list[Grant] | None = None,
     *,
     apply: bool = False,
     journal: Journal | None = None,
@@ -236,7 +279,16 @@ async def revoke(
     limits: Limits = DEFAULT_LIMITS,
     progress: ProgressFn | None = None,
 ) -> RevokeReport:
-    """Remove the partner's grants in ``plan`` (or, with ``resume``, the journal's unfinished ones)."""
+    """Remove the partner's grants in ``plan`` (or, with ``resume``, the journal's unfinished ones).
+
+    ``plan``: the AuditReport this process just produced (its listing is trusted as the live state), or
+    grants from elsewhere (a file, a journal: each is checked against what ARM lists before removal).
+    ``resume`` always applies: it finishes a run that was applying.
+    """
+    audited = plan if isinstance(plan, AuditReport) else None
+    if audited is not None:
+        plan = audited.grants
+    apply = apply or resume
     report = RevokeReport(target, applied=apply)
     if resume:
         if journal is None or not journal.exists():
@@ -264,6 +316,8 @@ async def revoke(
     ]
     pending = state.pending()
     executor = _Executor(target, clients, journal, limits, progress, len(pending))
+    if audited is not None:
+        executor.trust(audited)
     for grant in state.plan:  # relationships an earlier (resumed) run ended take their access assignments along
         if grant.kind is Kind.GDAP_RELATIONSHIP and state.outcomes.get(grant.id, {}).get("outcome") in DONE:
             executor.relationships[grant.id] = state.outcomes[grant.id]["outcome"]

@@ -221,11 +221,6 @@ def test_a_plan_entry_claiming_a_customer_assignment_is_the_partners_never_remov
     assert {o.outcome for o in report.outcomes} <= {"left", "failed"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="GAP runbooks/audit.py: only scopes at, above or below a subscription are swept, so a partner grant "
-    "on a management group with no subscription under it (yet) is never found",
-)
 def test_audit_finds_a_partner_grant_on_a_management_group_without_subscriptions(emulator, fixed_world):
     world, control = fixed_world, emulator.control
     control.arm_seed({"management_groups": [{"name": "sandbox", "tenant": world.customer}]})
@@ -239,12 +234,6 @@ def test_audit_finds_a_partner_grant_on_a_management_group_without_subscriptions
     assert grant["id"].lower() in ids_of(report.grants, Kind.RBAC)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG runbooks/revoke.py _Executor._azure: a grant missing from the listing of the scope its plan entry "
-    "names (subscription_id/scope/inherited) is reported 'already-absent' without looking at its id, so an entry "
-    "whose scope disagrees with its id is reported gone while the grant stays",
-)
 @pytest.mark.parametrize("through", ["plan", "journal"])
 def test_a_plan_entry_whose_scope_disagrees_with_its_id_is_never_reported_gone_while_present(
     emulator, fixed_world, tmp_path, through

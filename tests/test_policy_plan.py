@@ -46,9 +46,7 @@ def test_dev_stack_has_no_mandatory_violation_and_one_advice(mode, request):
 
 def test_preview_really_has_unknown_owner_scopes(previewed):
     """Guards the test above: it must exercise the unknown-scope path, not only known scopes."""
-    scopes = [
-        r.get("scope") for r in plan_resources(previewed) if is_role_assignment(r) and r.name.endswith("-grant")
-    ]
+    scopes = [r.get("scope") for r in plan_resources(previewed) if is_role_assignment(r) and r.name.endswith("-grant")]
     assert sum(1 for s in scopes if not isinstance(s, str)) == 3
 
 

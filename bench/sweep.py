@@ -145,7 +145,8 @@ def run_sweep(job: dict[str, Any]) -> dict[str, Any]:
                 "subscriptions": report.subscriptions,
             }
             started, before, cpu0 = time.perf_counter(), (limiter.stats.acquired, limiter.stats.throttled), cpu()
-            result = await revoke(target, Clients(arm=arm), report.grants, apply=True, limits=limits)
+            # As dapctl does: the audit this process just made is the plan (its listing is the live state).
+            result = await revoke(target, Clients(arm=arm), report, apply=True, limits=limits)
             out["revoke"] = {
                 "seconds": time.perf_counter() - started,
                 "cpu": [b - a for a, b in zip(cpu0, cpu(), strict=True)],
@@ -157,6 +158,49 @@ def run_sweep(job: dict[str, Any]) -> dict[str, Any]:
             }
         if http is not None:
             await http.aclose()
+        return out
+
+    out = asyncio.run(go())
+    out["peak_mb"] = peak_rss_mb()
+    return out
+
+
+def naive_sweep(job: dict[str, Any]) -> dict[str, Any]:
+    """The baseline: what a naive script does, one request at a time, over the same HTTP client.
+
+    For each subscription: list its role assignments and its Lighthouse assignments; keep the partner's;
+    then delete them one by one. No concurrency, no use of ``managedByTenants``.
+    """
+    from azure_http import ArmClient, EmulatorTokens, Endpoints
+
+    principals = {p.lower() for p in job["principals"]}
+
+    async def go() -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        requests = 0
+        async with ArmClient(EmulatorTokens(), Endpoints.emulator(job["url"]), tenant_id=job["customer"]) as arm:
+            started = time.perf_counter()
+            found: dict[str, None] = {}
+            subscriptions = [s["subscriptionId"] async for s in arm.list_subscriptions()]
+            requests += 1
+            for subscription in subscriptions:
+                scope = f"/subscriptions/{subscription}"
+                async for page in arm.pages(f"{scope}/providers/Microsoft.Authorization/roleAssignments"):
+                    requests += 1
+                    for a in page.get("value", []):
+                        if (a["properties"].get("principalId") or "").lower() in principals:
+                            found[a["id"].lower()] = None
+                async for _page in arm.pages(
+                    f"{scope}/providers/Microsoft.ManagedServices/registrationAssignments",
+                    params={"api-version": "2022-10-01", "$expandRegistrationDefinition": "true"},
+                ):
+                    requests += 1
+            out["audit"] = {"seconds": time.perf_counter() - started, "requests": requests, "grants": sorted(found)}
+            started, requests = time.perf_counter(), 0
+            for assignment_id in found:
+                await arm.delete_role_assignment(assignment_id)
+                requests += 1
+            out["revoke"] = {"seconds": time.perf_counter() - started, "requests": requests}
         return out
 
     out = asyncio.run(go())
@@ -192,7 +236,7 @@ def peak_rss_mb() -> float:
 
 def in_fresh_process(job: dict[str, Any]) -> dict[str, Any]:
     with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
-        return pool.submit(run_sweep, job).result()
+        return pool.submit(naive_sweep if job.get("naive") else run_sweep, job).result()
 
 
 # -- scenarios ----------------------------------------------------------------------------------------
@@ -268,7 +312,11 @@ def wide(emu: EmulatorProcess, args: argparse.Namespace, notes: list[str]) -> li
 
     load(emu, sample)
     slow = in_fresh_process(job_for(emu, sample, (1, 1), **tuned))
-    problems += [f"baseline: {p}" for p in check_world_after(emu, sample, slow["audit"]["grants"])]
+    problems += [f"sequential: {p}" for p in check_world_after(emu, sample, slow["audit"]["grants"])]
+    load(emu, sample)
+    naive = in_fresh_process(job_for(emu, sample, (1, 1), naive=True))
+    problems += [f"naive baseline: {p}" for p in check_world_after(emu, sample, naive["audit"]["grants"])]
+    scale = len(full.subscriptions) / len(sample.subscriptions)
     for name in ("audit", "revoke"):
         if fast[name].get("errors"):
             problems.append(f"{name} errors: {fast[name]['errors']}")
@@ -280,9 +328,9 @@ def wide(emu: EmulatorProcess, args: argparse.Namespace, notes: list[str]) -> li
         ("audit", f"wide audit ({args.subscriptions} subs x {WIDE_ASSIGNMENTS})"),
         ("revoke", f"wide revoke ({len(fast['audit']['grants'])} grants)"),
     ):
-        f, s = fast[name], slow[name]
+        f, s, n = fast[name], slow[name], naive[name]
         per_request = s["seconds"] / s["requests"]
-        baseline = per_request * f["requests"]
+        baseline = n["seconds"] * scale
         ratio = baseline / f["seconds"]
         memory_ok = peak_mb < MEMORY_TARGET_MB
         rows.append(
@@ -299,9 +347,14 @@ def wide(emu: EmulatorProcess, args: argparse.Namespace, notes: list[str]) -> li
             )
         )
         notes.append(
-            f"* {name} baseline: Limits(overall=1, per_subscription=1) on the first {args.baseline_subscriptions} "
-            f"of the {args.subscriptions} subscriptions: {s['requests']} requests in {s['seconds']:.2f} s "
-            f"({per_request * 1000:.1f} ms/request), x {f['requests']} requests of the full sweep"
+            f"* {name} baseline: a naive script (one request at a time; per subscription, list its role and "
+            f"Lighthouse assignments; then delete one by one) on the first {args.baseline_subscriptions} of the "
+            f"{args.subscriptions} subscriptions: {n['requests']} requests in {n['seconds']:.2f} s, x {scale:g}"
+        )
+        notes.append(
+            f"  {name} with the runbook's own code run sequentially (Limits(1, 1)) instead: "
+            f"{per_request * 1000:.1f} ms/request x {f['requests']} requests = {per_request * f['requests']:.2f} s, "
+            f"{per_request * f['requests'] / f['seconds']:.1f}x (concurrency alone)"
         )
         client_ms, emulator_ms = (c / f["requests"] * 1000 for c in f["cpu"])
         notes.append(

@@ -19,7 +19,8 @@ shared by every ``ArmClient`` and task of a sweep (audit and revoke alike):
 - until the first answer for a key has told us the real level, only one request per key is in
   flight (``probe=True``), so a cold start against a half-empty bucket does not become a storm;
 - ``headroom`` tokens (default 1) are never spent, which absorbs jitter between the moment a
-  request leaves and the moment ARM counts it.
+  request leaves and the moment ARM counts it; each 429 that still happens adds one more to that
+  bucket's headroom, up to 5% of its size.
 
 The local buckets use the documented sizes and refill rates (``ARM_LIMITS``) unless told
 otherwise; ARM may be configured lower (the emulator, in tests): the remaining header corrects
@@ -31,6 +32,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import threading
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -41,6 +43,8 @@ SUBSCRIPTION, TENANT = "subscription", "tenant"
 READS, WRITES, DELETES = "reads", "writes", "deletes"
 OPERATIONS = (READS, WRITES, DELETES)
 HEADER_PREFIX = "x-ms-ratelimit-remaining-"
+#: After each 429 a bucket keeps one more token spare, up to this share of its size.
+ADAPTIVE_HEADROOM = 0.05
 
 
 @dataclass(frozen=True)
@@ -135,9 +139,16 @@ class LimiterStats:
 @dataclass
 class _Bucket:
     size: float
+    """ARM's bucket size minus ``headroom``: what we let ourselves spend."""
     rate: float
     tokens: float
     updated: float
+    headroom: float
+    max_headroom: float
+    pending: int = 0
+    """Reservations taken whose requests have not left yet."""
+    shift: float = 0.0
+    """Seconds every pending reservation was pushed back by corrections (429s) since the start."""
     known: bool = False
     probing: bool = False
     blocked_until: float = 0.0
@@ -186,9 +197,21 @@ class ArmRateLimiter:
         if bucket is None:
             limits = self.limits.get((key.level, key.operation)) or ARM_LIMITS[(SUBSCRIPTION, key.operation)]
             size = max(1.0, float(limits.size - self.headroom))
-            bucket = self._buckets[key] = _Bucket(size, float(limits.refill_per_second), size, now)
+            ceiling = max(float(self.headroom), math.ceil(limits.size * ADAPTIVE_HEADROOM))
+            bucket = _Bucket(size, float(limits.refill_per_second), size, now, float(self.headroom), ceiling)
+            self._buckets[key] = bucket
         else:
-            bucket.tokens = min(bucket.size, bucket.tokens + bucket.rate * (now - bucket.updated))
+            # Refill, but model ARM's bucket, which holds at most its size: what we have taken
+            # (tokens) plus what is reserved or on the wire and maybe not counted by ARM yet
+            # (pending, inflight) never exceeds it. Refill ARM could not hold is lost to it, so
+            # every pending reservation comes due that much later.
+            cap = max(bucket.tokens, bucket.size - bucket.pending - bucket.inflight)
+            refilled = bucket.tokens + bucket.rate * (now - bucket.updated)
+            if refilled > cap:
+                if bucket.tokens < 0:  # reservations were waiting for that refill
+                    bucket.shift += (refilled - cap) / bucket.rate
+                refilled = cap
+            bucket.tokens = refilled
             bucket.updated = now
         return bucket
 
@@ -208,7 +231,9 @@ class ArmRateLimiter:
         """
         if not self.pace:  # record-only: headers are still read by observe()
             with self._lock:
-                self._bucket(key, self._clock()).inflight += 1
+                bucket = self._bucket(key, self._clock())
+                bucket.tokens -= 1.0
+                bucket.inflight += 1
                 self.stats.acquired += 1
             return
         started = self._clock()
@@ -230,9 +255,15 @@ class ArmRateLimiter:
                     # Take the token now, even if it only exists later: a reservation, so waiters
                     # are served in arrival order, each with one exact sleep.
                     bucket.tokens -= 1.0
-                    bucket.inflight += 1
                     self.stats.acquired += 1
-                    reservation = -bucket.tokens / bucket.rate if bucket.tokens < 0 else 0.0
+                    if bucket.tokens >= 0:  # a token is here: go
+                        bucket.inflight += 1  # on the wire from now until observe()/release()
+                        if waited:
+                            self._count_wait(started, locked=True)
+                        return
+                    bucket.pending += 1
+                    shift0 = bucket.shift
+                    reservation = -bucket.tokens / bucket.rate
             if reservation is not None:
                 break
             waited = True
@@ -241,26 +272,38 @@ class ArmRateLimiter:
             else:
                 await self._sleep(delay)
         try:
-            if reservation > 0:
-                waited = True
-                await self._sleep(reservation)
-            while True:  # a 429 seen meanwhile blocks everyone until its Retry-After has passed
-                with self._lock:
-                    blocked = self._buckets[key].blocked_until - self._clock()
-                if blocked <= 0:
-                    break
-                waited = True
-                await self._sleep(blocked)
+            delay = reservation
+            while True:
+                await self._sleep(delay)
+                with self._lock:  # pushed back meanwhile (refill ARM lost, a 429)? blocked by a 429?
+                    bucket = self._bucket(key, self._clock())
+                    pushed, shift0 = bucket.shift - shift0, bucket.shift
+                    delay = max(pushed, bucket.blocked_until - self._clock())
+                    if delay <= 1e-6:
+                        bucket.pending -= 1
+                        bucket.inflight += 1  # on the wire from now until observe()/release()
+                        break
         except BaseException:  # cancelled while holding a reservation (and maybe the probe)
-            self.release(key)
+            with self._lock:
+                self._buckets[key].pending -= 1
+            self._end_probe(key)
             raise
-        if waited:
-            self._count_wait(started)
+        self._count_wait(started)
 
-    def _count_wait(self, started: float) -> None:
+    def _end_probe(self, key: BucketKey) -> None:
         with self._lock:
-            self.stats.waited += 1
-            self.stats.wait_seconds += self._clock() - started
+            bucket = self._buckets.get(key)
+            if bucket is not None and bucket.probing:
+                bucket.probing = False
+                self._wake(bucket)
+
+    def _count_wait(self, started: float, *, locked: bool = False) -> None:
+        if not locked:
+            with self._lock:
+                self._count_wait(started, locked=True)
+            return
+        self.stats.waited += 1
+        self.stats.wait_seconds += self._clock() - started
 
     def observe(
         self, key: BucketKey, status: int, headers: Mapping[str, str], retry_after: float | None = None
@@ -276,11 +319,11 @@ class ArmRateLimiter:
                 if bucket.probing and bucket.inflight == 0:
                     # The probe's answer with nothing else in flight is exact: adopt it, and learn a
                     # bigger bucket than the documented one if ARM reports more.
-                    bucket.size = max(bucket.size, float(remaining + 1 - self.headroom))
-                    bucket.tokens = float(remaining - self.headroom)
+                    bucket.size = max(bucket.size, float(remaining + 1 - bucket.headroom))
+                    bucket.tokens = float(remaining - bucket.headroom)
                 else:
                     # Otherwise only ever lower the estimate: the header lags requests in flight.
-                    bucket.tokens = min(bucket.tokens, float(remaining - self.headroom))
+                    bucket.tokens = min(bucket.tokens, float(remaining - bucket.headroom))
                 bucket.known = True
             if status < 500:
                 bucket.known = True  # (an answer without the header: nothing more to learn)
@@ -288,7 +331,17 @@ class ArmRateLimiter:
                 self.stats.throttled += 1
                 bucket.throttled += 1
                 bucket.known = True
-                bucket.tokens = min(bucket.tokens, 0.0)
+                # ARM has nothing left and has not counted what is on the wire: if we thought
+                # otherwise, move the estimate and every pending reservation back by the difference,
+                # and keep one more token spare from now on (up to 5% of the bucket).
+                behind = bucket.tokens + bucket.pending + bucket.inflight
+                if bucket.headroom < bucket.max_headroom:
+                    bucket.headroom += 1
+                    bucket.size = max(1.0, bucket.size - 1)
+                    behind += 1
+                if behind > 0:
+                    bucket.tokens -= behind
+                    bucket.shift += behind / bucket.rate
                 wait = retry_after if retry_after is not None else 1.0 / bucket.rate
                 bucket.blocked_until = max(bucket.blocked_until, now + wait)
             if bucket.probing:

@@ -202,7 +202,12 @@ async def test_limiter_serves_waiters_in_order_with_exact_waits() -> None:
         {"deletes": BucketLimits(5, 10.0)}, headroom=0, probe=False, clock=fake.clock, sleep=fake.sleep
     )
     key = BucketKey("subscription", "s", "deletes")
-    await asyncio.gather(*(limiter.acquire(key) for _ in range(8)))
+
+    async def request() -> None:
+        await limiter.acquire(key)
+        limiter.observe(key, 204, {})  # answered at once
+
+    await asyncio.gather(*(request() for _ in range(8)))
     assert fake.sleeps == [0.1, 0.2, 0.3]  # tokens 6, 7, 8 exist 0.1 s apart
     assert abs(fake.now - 0.3) < 1e-9 and abs(limiter.estimate(key)) < 1e-9  # all spent, none ahead
     assert limiter.stats.waited == 3 and limiter.stats.acquired == 8
@@ -237,6 +242,47 @@ async def test_limiter_probe_learns_the_real_level_first() -> None:
     limiter.observe(key, 201, {"x-ms-ratelimit-remaining-subscription-writes": "2"})
     await asyncio.gather(*others)
     assert fake.sleeps == [1.0, 2.0]  # 2 left minus headroom 1: one goes, two wait for refills
+
+
+async def test_limiter_models_arms_full_bucket_while_requests_are_on_the_wire() -> None:
+    """ARM's bucket holds at most its size: refill it could not hold while our requests were still
+    on their way is lost to it, so the next reservation comes due that much later."""
+    fake = FakeTime()
+    limiter = ArmRateLimiter(
+        {"deletes": BucketLimits(5, 10.0)}, headroom=0, probe=False, clock=fake.clock, sleep=fake.sleep
+    )
+    key = BucketKey("subscription", "s", "deletes")
+    for _ in range(5):
+        await limiter.acquire(key)  # five on the wire, unanswered
+    sixth = asyncio.ensure_future(limiter.acquire(key))
+    while fake.now < 0.3:
+        await asyncio.sleep(0)
+    for _ in range(5):
+        limiter.observe(key, 204, {})  # ...answered (and at the latest, counted) at 0.3 s
+    await sixth
+    assert abs(fake.now - 0.4) < 1e-6  # 0.3 s + one token's refill, not 0.1 s
+
+
+async def test_limiter_realigns_pending_reservations_after_a_429() -> None:
+    fake = FakeTime()
+    limiter = ArmRateLimiter(
+        {"writes": BucketLimits(100, 10.0)}, headroom=1, probe=False, clock=fake.clock, sleep=fake.sleep
+    )
+    key = BucketKey("tenant", "t", "writes")
+    await limiter.acquire(key)  # this one will be refused
+
+    async def request() -> None:
+        await limiter.acquire(key)
+        limiter.observe(key, 201, {})
+
+    waiting = [asyncio.ensure_future(request()) for _ in range(120)]
+    await asyncio.sleep(0)  # 98 go at once (bucket 100, headroom 1, one taken); 22 wait 0.1 s apart
+    limiter.observe(key, 429, {}, retry_after=1.0)  # ARM disagrees: it is empty
+    await asyncio.gather(*waiting)
+    # Everyone waiting was pushed back a token (one more spare from now on) and held until the
+    # Retry-After had passed: the last of the 22 goes at 2.2 + 0.1 s.
+    assert abs(fake.now - 2.3) < 1e-6
+    assert limiter.stats.throttled == 1 and 1.0 in [round(x, 6) for x in fake.sleeps]
 
 
 def test_bucket_keys_of_arm_paths() -> None:

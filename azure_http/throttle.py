@@ -13,9 +13,14 @@ shared by every ``ArmClient`` and task of a sweep (audit and revoke alike):
   ``BucketKey``: level, subscription or tenant id, operation), or waits until one has refilled.
   Waiters are served in order with exact waits (no polling, no thundering herd): a burst of N
   over a bucket of B refilling R/s finishes in about ``(N - B) / R`` seconds, ARM's own optimum;
+- the local bucket models ARM's, which holds at most its size: refill ARM could not hold while
+  our requests were still on the wire (pessimistically: until answered) is lost to it, so
+  pending reservations come due that much later (this is what keeps a burst after an idle spell,
+  or after a Retry-After, from overrunning ARM);
 - ``observe(key, ...)`` after each answer corrects the local estimate downwards with the
   server's ``remaining`` header (another process with the same principal, a bucket that was not
-  full) and, on a 429, blocks the key until Retry-After has passed;
+  full) and, on a 429, moves every pending reservation back to what ARM says and blocks the key
+  until Retry-After has passed (ARM refuses anything sent earlier);
 - until the first answer for a key has told us the real level, only one request per key is in
   flight (``probe=True``), so a cold start against a half-empty bucket does not become a storm;
 - ``headroom`` tokens (default 1) are never spent, which absorbs jitter between the moment a
@@ -24,8 +29,10 @@ shared by every ``ArmClient`` and task of a sweep (audit and revoke alike):
 
 The local buckets use the documented sizes and refill rates (``ARM_LIMITS``) unless told
 otherwise; ARM may be configured lower (the emulator, in tests): the remaining header corrects
-the level but not the rate, so pass ``limits=`` to match. ``remaining(key)`` /
-``snapshot()`` expose what the server last said; ``stats`` counts waits and 429s.
+the level (and a bigger size) but not the rate, so pass ``limits=`` to match. ``remaining(key)`` /
+``snapshot()`` expose what the server last said; ``stats`` counts waits and 429s. With the
+emulator at 20 ms per request, 600 concurrent deletes against a bucket of 100 refilling 100/s
+finish within 3% of the optimum (5 s) without a single 429.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
-"""Local emulator of Microsoft Graph (GDAP) on 127.0.0.1, for tests, demo and benchmarks.
+"""Local emulator of Microsoft Graph (GDAP, contracts), ARM and Partner Center on 127.0.0.1.
 
-Real HTTP (Starlette on uvicorn), the documented request/response shapes and status machine,
-injectable faults and a control endpoint. Later: ARM and Partner Center as sibling services.
+For tests, demo and benchmarks: real HTTP (Starlette on uvicorn), the documented request/response
+shapes and status machines, ARM's token-bucket throttling, injectable faults and latency, and a
+control endpoint. Callers are told apart by their bearer token (``emulator.identity``).
 Nothing in production imports this package.
 """
 

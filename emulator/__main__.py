@@ -20,6 +20,7 @@ def main(argv: list[str] | None = None) -> int:
     server = EmulatorServer(host=args.host, port=args.port, scenario=scenario, log_level=args.log_level)
     print(f"emulator listening on {server.url}", flush=True)
     print(f"  graph: {server.url}/graph/v1.0   control: {server.url}/_emulator/state", flush=True)
+    print(f"  arm: {server.url}/arm   partner center: {server.url}/partnercenter/v1", flush=True)
     server.serve_forever()
     return 0
 

@@ -22,13 +22,10 @@ from collections.abc import AsyncIterator, Iterable, Mapping
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-import httpx
-
 from azure_http.auth import TokenProvider
-from azure_http.base import DEFAULT_TIMEOUT, MAX_CONCURRENCY, ApiClient, Sleep
+from azure_http.base import ServiceClient
 from azure_http.endpoints import Endpoints
 from azure_http.polling import poll_until
-from azure_http.retry import RetryPolicy
 from azure_http.throttle import ArmRateLimiter, BucketKey, arm_bucket_key
 
 Json = dict[str, Any]
@@ -101,43 +98,33 @@ async def _of_principal(items: AsyncIterator[Json], principal_id: str) -> AsyncI
             yield item
 
 
-class ArmClient(ApiClient):
+class ArmClient(ServiceClient):
     """ARM client for one tenant (the token's); see the module doc for sweeps."""
 
     client_request_id_header = "x-ms-client-request-id"
+
+    service = "arm"
 
     def __init__(
         self,
         tokens: TokenProvider,
         endpoints: Endpoints | None = None,
         *,
-        tenant_id: str | None = None,
-        retry: RetryPolicy | None = None,
-        timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
-        http: httpx.AsyncClient | None = None,
-        sleep: Sleep | None = None,
         rate_limiter: ArmRateLimiter | None = None,
         pace: bool = True,
-        max_concurrency: int = MAX_CONCURRENCY,
+        **options: Any,
     ) -> None:
         """``rate_limiter``: share one across the clients and tasks of a sweep (one per principal);
         by default each client gets its own. ``pace=False`` (without a limiter) only records the
-        remaining-budget headers and never waits before sending. ``max_concurrency``: requests on
-        the wire at once (more wait in asyncio, not in the connection pool); ``for_tenant`` clones
-        share the budget along with the pool."""
-        endpoints = endpoints or Endpoints()
+        remaining-budget headers and never waits before sending. ``max_concurrency`` (an ApiClient
+        option): requests on the wire at once (more wait in asyncio, not in the connection pool);
+        ``for_tenant`` clones share the budget along with the pool."""
         super().__init__(
-            endpoints.arm,
-            endpoints.arm_scope,
             tokens,
-            tenant_id=tenant_id,
-            retry=retry,
-            timeout=timeout,
-            http=http,
-            sleep=sleep,
+            endpoints,
             default_params={"api-version": ROLE_ASSIGNMENTS_API},
             rate_limiter=rate_limiter or ArmRateLimiter(pace=pace),
-            max_concurrency=max_concurrency,
+            **options,
         )
         self._base_path = urlsplit(self.base_url).path.rstrip("/")
 

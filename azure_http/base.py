@@ -26,6 +26,7 @@ import certifi
 import httpx
 
 from azure_http.auth import TokenProvider
+from azure_http.endpoints import Endpoints
 from azure_http.errors import TransportFailed, error_from_response, request_id_of
 from azure_http.paging import NEXT_LINK_KEYS, next_link_of
 from azure_http.redact import redact
@@ -343,3 +344,21 @@ def _scrubbed(exc: BaseException, token: str) -> BaseException:
     if token and token in text:
         return RuntimeError(redact(text, (token,)))
     return exc
+
+
+class ServiceClient(ApiClient):
+    """An ``ApiClient`` for one of the Microsoft APIs in ``Endpoints``, named by ``service``.
+
+    Graph, ARM and Partner Center clients differ only in which base URL and token scope they use; the
+    endpoints object says where each lives (Azure, a sovereign cloud, or the local emulator).
+    """
+
+    service: str = ""
+    """An ``Endpoints`` field: "graph", "arm" or "partner_center" (its scope is ``<service>_scope``)."""
+
+    def __init__(self, tokens: TokenProvider, endpoints: Endpoints | None = None, **options: Any) -> None:
+        """``options``: ApiClient's keywords (tenant_id, retry, timeout, http, sleep, max_concurrency...)."""
+        endpoints = endpoints or Endpoints()
+        super().__init__(
+            getattr(endpoints, self.service), getattr(endpoints, f"{self.service}_scope"), tokens, **options
+        )

@@ -13,14 +13,9 @@ from collections.abc import AsyncIterator, Iterable, Mapping
 from typing import Any
 from urllib.parse import quote
 
-import httpx
-
 from azure_http import gdap
-from azure_http.auth import TokenProvider
-from azure_http.base import DEFAULT_TIMEOUT, ApiClient, Sleep
-from azure_http.endpoints import Endpoints
+from azure_http.base import ServiceClient
 from azure_http.polling import poll_until
-from azure_http.retry import RetryPolicy
 
 Json = dict[str, Any]
 
@@ -32,31 +27,10 @@ def _seg(value: str) -> str:
     return quote(value, safe="-_.")
 
 
-class GraphClient(ApiClient):
+class GraphClient(ServiceClient):
     """Graph v1.0 client for the partner tenant's GDAP relationships and access assignments."""
 
-    def __init__(
-        self,
-        tokens: TokenProvider,
-        endpoints: Endpoints | None = None,
-        *,
-        tenant_id: str | None = None,
-        retry: RetryPolicy | None = None,
-        timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
-        http: httpx.AsyncClient | None = None,
-        sleep: Sleep | None = None,
-    ) -> None:
-        endpoints = endpoints or Endpoints()
-        super().__init__(
-            endpoints.graph,
-            endpoints.graph_scope,
-            tokens,
-            tenant_id=tenant_id,
-            retry=retry,
-            timeout=timeout,
-            http=http,
-            sleep=sleep,
-        )
+    service = "graph"
 
     # -- contracts (partner tenant) ---------------------------------------------------------
     def list_contracts(self, *, filter: str | None = None) -> AsyncIterator[Json]:

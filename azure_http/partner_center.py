@@ -13,12 +13,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import quote
 
-import httpx
-
-from azure_http.auth import TokenProvider
-from azure_http.base import DEFAULT_TIMEOUT, ApiClient, Sleep
-from azure_http.endpoints import Endpoints
-from azure_http.retry import RetryPolicy
+from azure_http.base import ServiceClient
 
 Json = dict[str, Any]
 
@@ -31,34 +26,13 @@ def _customer(customer_tenant_id: str) -> str:
     return f"v1/customers/{quote(customer_tenant_id, safe='-')}"
 
 
-class PartnerCenterClient(ApiClient):
+class PartnerCenterClient(ServiceClient):
     """Partner Center client for the partner tenant."""
 
     #: Partner Center's per-request id (kept across retries, so a retried PATCH is recognised).
     client_request_id_header = "MS-RequestId"
 
-    def __init__(
-        self,
-        tokens: TokenProvider,
-        endpoints: Endpoints | None = None,
-        *,
-        tenant_id: str | None = None,
-        retry: RetryPolicy | None = None,
-        timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
-        http: httpx.AsyncClient | None = None,
-        sleep: Sleep | None = None,
-    ) -> None:
-        endpoints = endpoints or Endpoints()
-        super().__init__(
-            endpoints.partner_center,
-            endpoints.partner_center_scope,
-            tokens,
-            tenant_id=tenant_id,
-            retry=retry,
-            timeout=timeout,
-            http=http,
-            sleep=sleep,
-        )
+    service = "partner_center"
 
     async def get_customer(self, customer_tenant_id: str) -> Json:
         """The customer (``NotFound`` if it is not this partner's); ``allowDelegatedAccess`` = DAP held."""

@@ -10,7 +10,6 @@ assignments at resource group and resource scope.
 
 from __future__ import annotations
 
-import asyncio
 import copy
 from typing import Any
 
@@ -161,8 +160,3 @@ async def collect(iterator) -> list[dict[str, Any]]:
 
 def ids(items: list[dict[str, Any]]) -> set[str]:
     return {item["id"].lower() for item in items}
-
-
-def anyio_loop() -> tuple[str, dict[str, Any]]:
-    # loop_factory: each test on its own loop, the main thread's current loop untouched (Pulumi mocks).
-    return ("asyncio", {"loop_factory": asyncio.new_event_loop})

@@ -22,7 +22,6 @@ from tests.arm_scenario import (
     READER,
     SUB_DEV,
     SUB_PROD,
-    anyio_loop,
     arm,
     collect,
     scenario,
@@ -34,11 +33,6 @@ LH_ASSIGNMENT_ID = f"{DEV}/providers/Microsoft.ManagedServices/registrationAssig
 LH_DEFINITION_ID = f"{DEV}/providers/Microsoft.ManagedServices/registrationDefinitions/{LH_DEFINITION}"
 BILLING = "/providers/Microsoft.Billing/billingAccounts/nw-mpa:12345678_2019-05-31/customers/" + CONTOSO
 USER_ACCESS_ADMINISTRATOR = "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9"
-
-
-@pytest.fixture
-def anyio_backend():
-    return anyio_loop()
 
 
 @pytest.fixture

@@ -35,7 +35,6 @@ from tests.arm_scenario import (
     RA_OPS_SITE,
     READER,
     SUB_PROD,
-    anyio_loop,
     arm,
     collect,
     ids,
@@ -43,11 +42,6 @@ from tests.arm_scenario import (
 )
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def anyio_backend():
-    return anyio_loop()
 
 
 @pytest.fixture

@@ -23,7 +23,6 @@ from tests.arm_scenario import (
     SUB_DEV,
     SUB_FAB,
     SUB_PROD,
-    anyio_loop,
     arm,
     collect,
     fast_retry,
@@ -35,11 +34,6 @@ pytestmark = pytest.mark.anyio
 
 PRINCIPAL = "00000000-0000-4000-8000-00000000e001"  # EmulatorTokens' default principal
 RA_PATH = "providers/Microsoft.Authorization/roleAssignments"
-
-
-@pytest.fixture
-def anyio_backend():
-    return anyio_loop()
 
 
 @pytest.fixture

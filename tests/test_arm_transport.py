@@ -9,14 +9,9 @@ import pytest
 
 from azure_http.base import MAX_CONCURRENCY
 from azure_http.transport import ShardedTransport
-from tests.arm_scenario import FABRIKAM, SUB_FAB, SUB_PROD, anyio_loop, arm, scenario
+from tests.arm_scenario import FABRIKAM, SUB_FAB, SUB_PROD, arm, scenario
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def anyio_backend():
-    return anyio_loop()
 
 
 @pytest.fixture

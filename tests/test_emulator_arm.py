@@ -20,7 +20,6 @@ from tests.arm_scenario import (
     RA_AA_PROD,
     SUB_DEV,
     SUB_PROD,
-    anyio_loop,
     arm,
     collect,
     scenario,
@@ -136,9 +135,6 @@ def test_reads_writes_and_deletes_have_separate_buckets(world) -> None:
 
 
 # -- latency and faults -------------------------------------------------------------------------
-@pytest.fixture
-def anyio_backend():
-    return anyio_loop()
 
 
 @pytest.mark.anyio

@@ -33,13 +33,6 @@ pytestmark = pytest.mark.anyio
 
 
 @pytest.fixture
-def anyio_backend():
-    # loop_factory: run each test on its own loop without touching the main thread's current
-    # loop (Pulumi's mock runtime, used by other tests, relies on asyncio.get_event_loop()).
-    return ("asyncio", {"loop_factory": asyncio.new_event_loop})
-
-
-@pytest.fixture
 async def graph(emulator):
     retry = RetryPolicy(max_attempts=3, max_total_wait=2, backoff_base=0.01, backoff_max=0.05)
     async with GraphClient(StaticToken(), Endpoints.emulator(emulator.url), retry=retry) as client:

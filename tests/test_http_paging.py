@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -12,13 +11,6 @@ from azure_http import Endpoints, GraphClient, StaticToken
 HELPDESK = "729827e3-9c14-49f7-bb1b-9608f156bbb8"
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def anyio_backend():
-    # loop_factory: run each test on its own loop without touching the main thread's current
-    # loop (Pulumi's mock runtime, used by other tests, relies on asyncio.get_event_loop()).
-    return ("asyncio", {"loop_factory": asyncio.new_event_loop})
 
 
 def seed(emulator, count: int) -> set[str]:

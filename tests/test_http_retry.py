@@ -28,13 +28,6 @@ RELS = "/graph/v1.0/tenantRelationships/delegatedAdminRelationships"
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def anyio_backend():
-    # loop_factory: run each test on its own loop without touching the main thread's current
-    # loop (Pulumi's mock runtime, used by other tests, relies on asyncio.get_event_loop()).
-    return ("asyncio", {"loop_factory": asyncio.new_event_loop})
-
-
 class RecordingSleep:
     """Records every back-off the client asks for; really sleeps only when told to."""
 

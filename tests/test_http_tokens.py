@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import pickle
 import socket
@@ -29,13 +28,6 @@ SECRET = "s3cr3t-T0KEN-value-never-shown"
 JWT = "eyJhbGciOiJSUzI1NiJ9.eyJ0aWQiOiJwYXJ0bmVyIn0.c2lnbmF0dXJlLXBhcnQ"
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def anyio_backend():
-    # loop_factory: run each test on its own loop without touching the main thread's current
-    # loop (Pulumi's mock runtime, used by other tests, relies on asyncio.get_event_loop()).
-    return ("asyncio", {"loop_factory": asyncio.new_event_loop})
 
 
 class FakeCredential:

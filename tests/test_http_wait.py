@@ -15,13 +15,6 @@ pytestmark = pytest.mark.anyio
 
 
 @pytest.fixture
-def anyio_backend():
-    # loop_factory: run each test on its own loop without touching the main thread's current
-    # loop (Pulumi's mock runtime, used by other tests, relies on asyncio.get_event_loop()).
-    return ("asyncio", {"loop_factory": asyncio.new_event_loop})
-
-
-@pytest.fixture
 async def graph(emulator):
     async with GraphClient(StaticToken(), Endpoints.emulator(emulator.url)) as client:
         yield client

@@ -23,7 +23,6 @@ from tests.arm_scenario import (
     PARTNER,
     PROD,
     RA_AA_PROD,
-    anyio_loop,
     arm,
     collect,
     fast_retry,
@@ -31,11 +30,6 @@ from tests.arm_scenario import (
 )
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def anyio_backend():
-    return anyio_loop()
 
 
 @pytest.fixture

@@ -15,9 +15,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
+from emulator.api_middleware import CONTROL_PREFIX
 from emulator.clock import iso
 from emulator.errors import ServiceError
-from emulator.faults import CONTROL_PREFIX
 from emulator.scenario import apply_scenario
 from emulator.state import EmulatorState
 

@@ -14,11 +14,10 @@ import threading
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
+from emulator.api_middleware import ApiOnlyMiddleware
 from emulator.errors import DEFAULT_CODES, error_response
-
-CONTROL_PREFIX = "/_emulator"
 
 
 class ConnectionDropped(Exception):
@@ -116,17 +115,10 @@ def _retry_after_header(seconds: float) -> str:
     return str(int(seconds)) if float(seconds).is_integer() else f"{seconds:g}"
 
 
-class FaultMiddleware:
+class FaultMiddleware(ApiOnlyMiddleware):
     """ASGI middleware applying ``state.faults`` to every non-control HTTP request."""
 
-    def __init__(self, app: ASGIApp, state: Any) -> None:
-        self.app = app
-        self.state = state
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"].startswith(CONTROL_PREFIX):
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         rule = self.state.faults.pick(scope["method"], scope["path"])
         if rule is None:
             await self.app(scope, receive, send)

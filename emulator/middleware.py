@@ -13,8 +13,8 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from emulator.api_middleware import CONTROL_PREFIX, ApiOnlyMiddleware
 from emulator.errors import error_response
-from emulator.faults import CONTROL_PREFIX
 
 # 401 wording per API prefix; Graph's is the default. (ARM: AuthenticationFailed.)
 AUTH_ERRORS: dict[str, tuple[str, str]] = {
@@ -60,17 +60,10 @@ class RequestLogMiddleware:
                 self.state.log_request(scope["method"], scope["path"], query, status, scope.get("emulator.fault"))
 
 
-class BearerAuthMiddleware:
+class BearerAuthMiddleware(ApiOnlyMiddleware):
     """401 for API requests without ``Authorization: Bearer <token>`` (any token unless configured)."""
 
-    def __init__(self, app: ASGIApp, state: Any) -> None:
-        self.app = app
-        self.state = state
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"].startswith(CONTROL_PREFIX):
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = dict(scope.get("headers") or [])
         auth = headers.get(b"authorization", b"").decode("latin-1")
         scheme, _, token = auth.partition(" ")

@@ -6,13 +6,15 @@
   partner's (AdminAgents Owner at the subscription, one more at resource group or resource scope),
   plus the partner's Reader on the customer's management group (inherited by every subscription):
   2,001 partner grants among 20,001 assignments. Every ARM request takes 20 ms in the emulator.
-  The audit (2 listings per subscription) and the revoke (``--apply``: one listing per subscription
-  to check ownership, then the deletions) run with the runbooks' default limits, best of 2 runs each
-  on a fresh load (the machine may be shared; ``--repeat``), and are compared with
-  a sequential baseline: the same runbook code with ``Limits(overall=1, per_subscription=1)`` (one
-  request at a time), run on a fresh load of the first 100 subscriptions of the same generated world
-  (same seed: identical subscriptions and assignments) and extrapolated linearly by request count to
-  the full sweep. Target: at least 20x faster than the baseline.
+  The audit (one role-assignment listing per subscription; Lighthouse only where ``managedByTenants``
+  says a matching tenant manages it) and the revoke (``--apply`` on the audit this process just made:
+  the deletions) run with the runbooks' default limits, best of 2 runs each on a fresh load (the
+  machine may be shared; ``--repeat``), and are compared with a baseline that does what a naive script
+  does: one request at a time, per subscription list its role and Lighthouse assignments, then delete
+  the partner's one by one. The baseline runs on a fresh load of the first 100 subscriptions of the same
+  generated world (same seed: identical subscriptions and assignments) and is extrapolated linearly by
+  subscriptions. The runbook's own code run sequentially (``Limits(1, 1)``) is reported beside it, to
+  show what concurrency alone gives. Target: at least 20x faster than the baseline.
 - **deep**: one subscription with 600 partner assignments to delete, under a delete bucket of 100
   refilling 100/s (``arm_set_throttle``), same 20 ms latency. The client's limiter is told the same
   bucket (as in production it knows ARM's documented one). Optimum: (600 - 100) / 100 = 5 s after
@@ -21,17 +23,12 @@
 - **memory**: every measured run happens in a fresh worker process (the peak RSS reported is that
   process's high-water mark, VmHWM); the emulator runs in a process of its own (``python -m emulator``)
   and the worlds are generated and verified in this one, so neither counts. Target: under 200 MB.
-
-``--tuned-http`` is a what-if, marked as such and never the default: the same runbook code over a
-transport of 16 small connection pools (at most 4 connections each) used in turn, the shape that
-costs httpcore least CPU per request (its pool bookkeeping grows with the square of its size).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import itertools
 import os
 import platform
 import resource
@@ -90,30 +87,8 @@ class EmulatorProcess:
 
 
 # -- one measured run, in a fresh worker process ------------------------------------------------------
-def _sharded_http(shards: int, connections: int):
-    """What-if transport: ``shards`` connection pools used in turn, each keeping ``connections`` alive."""
-    import httpx
-
-    class Sharded(httpx.AsyncBaseTransport):
-        def __init__(self) -> None:
-            limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
-            self.pools = [httpx.AsyncHTTPTransport(limits=limits) for _ in range(shards)]
-            self.next = itertools.cycle(self.pools)
-
-        async def handle_async_request(self, request):
-            return await next(self.next).handle_async_request(request)
-
-        async def aclose(self) -> None:
-            for pool in self.pools:
-                await pool.aclose()
-
-    return httpx.AsyncClient(transport=Sharded(), timeout=httpx.Timeout(60.0, connect=10.0))
-
-
 def run_sweep(job: dict[str, Any]) -> dict[str, Any]:
     """Audit, then revoke --apply what it found; timings, request and 429 counts, peak RSS of this process."""
-    if job.get("tuned_http"):
-        sys.modules.setdefault("sniffio", None)  # (as if installed: httpcore stops retrying a failing import)
     from azure_http import ArmClient, ArmRateLimiter, BucketLimits, EmulatorTokens, Endpoints
     from runbooks.audit import Clients, Limits, Target, audit
     from runbooks.revoke import revoke
@@ -127,9 +102,8 @@ def run_sweep(job: dict[str, Any]) -> dict[str, Any]:
         return time.process_time(), process_cpu_seconds(job.get("emulator_pid"))
 
     async def go() -> dict[str, Any]:
-        http = _sharded_http(16, 4) if job.get("tuned_http") else None
         arm = ArmClient(
-            EmulatorTokens(), Endpoints.emulator(job["url"]), tenant_id=job["customer"], http=http, rate_limiter=limiter
+            EmulatorTokens(), Endpoints.emulator(job["url"]), tenant_id=job["customer"], rate_limiter=limiter
         )
         out: dict[str, Any] = {}
         async with arm:
@@ -156,8 +130,6 @@ def run_sweep(job: dict[str, Any]) -> dict[str, Any]:
                 "complete": result.complete,
                 "failures": [o.message for o in result.outcomes if o.outcome not in ("removed", "already-absent")][:3],
             }
-        if http is not None:
-            await http.aclose()
         return out
 
     out = asyncio.run(go())
@@ -300,18 +272,17 @@ def wide(emu: EmulatorProcess, args: argparse.Namespace, notes: list[str]) -> li
     full, sample = wide_world(args.subscriptions), wide_world(args.baseline_subscriptions)
     if [s["id"] for s in sample.subscriptions] != [s["id"] for s in full.subscriptions[: len(sample.subscriptions)]]:
         raise RuntimeError("the baseline world is not a prefix of the full world")
-    tuned = {"tuned_http": True} if args.tuned_http else {}
 
     runs, problems = [], []
     for _ in range(max(1, args.repeat)):  # best of N, each on a fresh load: the machine may be shared
         load(emu, full)
-        runs.append(in_fresh_process(job_for(emu, full, (args.overall, args.per_subscription), **tuned)))
+        runs.append(in_fresh_process(job_for(emu, full, (args.overall, args.per_subscription))))
         problems += check_world_after(emu, full, runs[-1]["audit"]["grants"])
     fast = min(runs, key=lambda r: r["audit"]["seconds"] + r["revoke"]["seconds"])
     peak_mb = max(r["peak_mb"] for r in runs)
 
     load(emu, sample)
-    slow = in_fresh_process(job_for(emu, sample, (1, 1), **tuned))
+    slow = in_fresh_process(job_for(emu, sample, (1, 1)))
     problems += [f"sequential: {p}" for p in check_world_after(emu, sample, slow["audit"]["grants"])]
     load(emu, sample)
     naive = in_fresh_process(job_for(emu, sample, (1, 1), naive=True))
@@ -335,7 +306,7 @@ def wide(emu: EmulatorProcess, args: argparse.Namespace, notes: list[str]) -> li
         memory_ok = peak_mb < MEMORY_TARGET_MB
         rows.append(
             Row(
-                label + (" [tuned http]" if args.tuned_http else ""),
+                label,
                 f["requests"],
                 f["seconds"],
                 f"{baseline:.2f}*",
@@ -385,13 +356,11 @@ def deep(emu: EmulatorProcess, args: argparse.Namespace, notes: list[str]) -> li
     )
     load(emu, world)
     emu.control.arm_set_throttle(deletes=(DEEP_BUCKET, DEEP_REFILL))
-    tuned = {"tuned_http": True} if args.tuned_http else {}
     job = job_for(
         emu,
         world,
         (args.overall, args.per_subscription),
         client_buckets={"deletes": (DEEP_BUCKET, DEEP_REFILL)},
-        **tuned,
     )
     result = in_fresh_process(job)
     problems = check_world_after(emu, world, result["audit"]["grants"])
@@ -410,8 +379,7 @@ def deep(emu: EmulatorProcess, args: argparse.Namespace, notes: list[str]) -> li
     notes += [f"PROBLEM (deep): {p}" for p in problems]
     return [
         Row(
-            f"deep revoke ({DEEP_PARTNER} deletes, {DEEP_BUCKET}@{DEEP_REFILL:g}/s)"
-            + (" [tuned http]" if args.tuned_http else ""),
+            f"deep revoke ({DEEP_PARTNER} deletes, {DEEP_BUCKET}@{DEEP_REFILL:g}/s)",
             r["requests"],
             r["seconds"],
             f"{optimum:.2f} opt",
@@ -454,7 +422,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--per-subscription", type=int, default=4, help="Limits.per_subscription (runbook default)")
     parser.add_argument("--repeat", type=int, default=2, help="wide fast runs (best of N, each on a fresh load)")
     parser.add_argument("--only", choices=("wide", "deep"), help="run one scenario")
-    parser.add_argument("--tuned-http", action="store_true", help="what-if: the proposed azure_http transport")
     args = parser.parse_args(argv)
 
     started = time.perf_counter()

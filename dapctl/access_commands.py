@@ -1,4 +1,4 @@
-"""dapctl audit / revoke / drift: the runbooks, run by the partner against Azure or the emulator."""
+"""How dapctl shows audits, revocations, drift and GDAP status: tables for people, JSON/Markdown/HTML for tools."""
 
 from __future__ import annotations
 
@@ -17,6 +17,9 @@ from runbooks.audit import AuditReport
 from runbooks.grants import Origin
 from runbooks.report import KIND_TITLES, audit_markdown, revoke_markdown, to_html
 from runbooks.revoke import RevokeReport
+
+from .drift import DriftItem, drift_markdown
+from .gdap_status import StatusRow
 
 
 class Format(StrEnum):
@@ -113,3 +116,42 @@ def render_revoke(report: RevokeReport, fmt: Format, output: Path | None, consol
             console.print("The reseller relationship is kept.")
         else:
             console.print("Dry run. Run again with [bold]--apply[/] to remove these grants.")
+
+
+def render_drift(stack: str, items: list[DriftItem], fmt: Format, output: Path | None, console: Console) -> None:
+    if fmt is Format.json:
+        emit(json.dumps({"stack": stack, "drift": [i.to_json() for i in items]}, indent=2), output, console)
+    elif fmt is Format.markdown:
+        emit(drift_markdown(stack, items), output, console)
+    else:
+        table = Table(title=f"Drift in stack {stack}")
+        for column in ("customer", "kind", "what", "fix"):
+            table.add_column(column, overflow="fold")
+        for item in items:
+            table.add_row(escape(item.customer), escape(item.kind), escape(item.what), escape(item.fix))
+        console.print(table)
+        console.print(f"{len(items)} finding(s)." if items else "[green]No drift.[/]")
+
+
+def render_gdap_status(stack: str, rows: list[StatusRow], fmt: Format, console: Console) -> None:
+    warned = sum(1 for r in rows if r.warnings)
+    if fmt is Format.json:
+        document = {"stack": stack, "rows": [r.to_json() for r in rows], "warnings": warned}
+        emit(json.dumps(document, indent=2), None, console)
+        return
+    table = Table(title=f"GDAP relationships of stack {stack}")
+    for column in ("customer", "relationship", "status", "roles", "ends", "days left", "attention"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        attention = "\n".join([f"[red]! {escape(w)}[/]" for w in row.warnings] + [escape(n) for n in row.notes])
+        table.add_row(
+            escape(row.customer),
+            escape(f"{row.display_name or ''}\n{row.relationship_id or ''}".strip()),
+            escape(row.status),
+            escape(", ".join(row.roles)),
+            escape((row.end or "")[:10]),
+            "" if row.days_left is None else str(row.days_left),
+            attention,
+        )
+    console.print(table)
+    console.print(f"{len(rows)} relationship(s), {warned} needing attention.")

@@ -162,11 +162,11 @@ def gdap_status(
     stuck_days: int = typer.Option(7, "--stuck-days", help="Warn when an approval has waited this many days."),
 ) -> None:
     """Status, roles, end date and days left of each gdap customer's relationships, with warnings."""
-    from rich.table import Table
 
     from azure_http import AzureHttpError
     from azure_http.connect import OfflineMode
 
+    from .access_commands import Format, render_gdap_status
     from .gdap_status import status_rows
     from .graph_access import fetch_relationships, use_endpoint
 
@@ -177,29 +177,8 @@ def gdap_status(
     except (AzureHttpError, OfflineMode) as err:
         _fail_http(err)
     rows = status_rows(cfg, relationships, expiring_days=expiring_days, stuck_days=stuck_days)
-    warned = [r for r in rows if r.warnings]
-    if as_json:
-        sys.stdout.write(
-            json.dumps({"stack": stack, "rows": [r.to_json() for r in rows], "warnings": len(warned)}, indent=2) + "\n"
-        )
-    else:
-        table = Table(title=f"GDAP relationships of stack {stack}")
-        for column in ("customer", "relationship", "status", "roles", "ends", "days left", "attention"):
-            table.add_column(column, overflow="fold")
-        for row in rows:
-            attention = "\n".join([f"[red]! {escape(w)}[/]" for w in row.warnings] + [escape(n) for n in row.notes])
-            table.add_row(
-                escape(row.customer),
-                escape(f"{row.display_name or ''}\n{row.relationship_id or ''}".strip()),
-                escape(row.status),
-                escape(", ".join(row.roles)),
-                escape((row.end or "")[:10]),
-                "" if row.days_left is None else str(row.days_left),
-                attention,
-            )
-        console.print(table)
-        console.print(f"{len(rows)} relationship(s), {len(warned)} needing attention.")
-    if fail_on_warning and warned:
+    render_gdap_status(stack, rows, Format.json if as_json else Format.table, console)
+    if fail_on_warning and any(r.warnings for r in rows):
         raise typer.Exit(1)
 
 
@@ -225,17 +204,6 @@ def _customer_and_view(stack: str, project_dir: Path, customer: str, principals:
     return cfg, target_customer, view, notes
 
 
-async def _run_audit(cfg, customer, view, progress):
-    from runbooks.audit import audit
-
-    from .tenant_access import declared_access, partner_clients, resolve_aliases
-
-    aliases = await resolve_aliases(cfg, customer)
-    declared = None if view.target.all_partners else declared_access(cfg, customer, aliases)
-    async with partner_clients(cfg, customer) as clients:
-        return await audit(view.target, clients, declared, progress=progress)
-
-
 @app.command()
 def audit(
     customer: str = typer.Argument(..., help="Customer name from the stack config."),
@@ -253,12 +221,13 @@ def audit(
 
     from .access_commands import Format, progress_bar, render_audit
     from .graph_access import use_endpoint
+    from .tenant_access import audit_customer
 
     cfg, target_customer, view, notes = _customer_and_view(stack, project_dir, customer, principals, all_partners)
     use_endpoint(endpoint)
     with progress_bar(errors, "auditing") as progress:
         try:
-            report = run_sync(_run_audit(cfg, target_customer, view, progress))
+            report, _ = run_sync(audit_customer(cfg, target_customer, view, progress))
         except (AzureHttpError, OfflineMode) as err:
             _fail_http(err)
     render_audit(report, Format(fmt), output, console, notes)
@@ -287,7 +256,7 @@ def revoke(
 
     from .access_commands import Format, progress_bar, render_revoke
     from .graph_access import use_endpoint
-    from .tenant_access import partner_clients
+    from .tenant_access import audit_customer, partner_clients
 
     cfg, target_customer, view, notes = _customer_and_view(stack, project_dir, customer, principals, False)
     for note in notes:
@@ -298,7 +267,7 @@ def revoke(
     async def run():
         plan = None
         if not resume:
-            plan = await _run_audit(cfg, target_customer, view, None)
+            plan, _ = await audit_customer(cfg, target_customer, view)
         async with partner_clients(cfg, target_customer) as clients:
             return await run_revoke(
                 view.target, clients, plan, apply=apply or resume, journal=journal, resume=resume, progress=progress
@@ -327,15 +296,14 @@ def drift(
     output: Path | None = OutputOption,
 ) -> None:
     """Compare the stack config with the live tenants; exit 0 when they match, 2 on drift."""
-    from rich.table import Table
 
     from azure_http import AzureHttpError, run_sync
     from azure_http.connect import OfflineMode
 
-    from .access_commands import emit
-    from .drift import customer_drift, drift_markdown
+    from .access_commands import Format, render_drift
+    from .drift import customer_drift
     from .graph_access import read_relationships, use_endpoint
-    from .tenant_access import declared_access, partner_clients, partner_view, resolve_aliases
+    from .tenant_access import audit_customer, partner_view
 
     cfg = _load(stack, project_dir)
     try:
@@ -345,15 +313,10 @@ def drift(
     use_endpoint(endpoint)
 
     async def collect():
-        from runbooks.audit import audit as run_audit
-
         relationships = await read_relationships(cfg)
         items = []
         for c in customers:
-            view = partner_view(cfg, c, [], all_partners=False)
-            declared = declared_access(cfg, c, await resolve_aliases(cfg, c))
-            async with partner_clients(cfg, c) as clients:
-                report = await run_audit(view.target, clients, declared)
+            report, declared = await audit_customer(cfg, c, partner_view(cfg, c, [], all_partners=False))
             items += customer_drift(cfg, c, report, declared, relationships)
         return items
 
@@ -361,18 +324,7 @@ def drift(
         items = run_sync(collect())
     except (AzureHttpError, OfflineMode) as err:
         _fail_http(err)
-    if fmt == "json":
-        emit(json.dumps({"stack": stack, "drift": [i.to_json() for i in items]}, indent=2), output, console)
-    elif fmt == "markdown":
-        emit(drift_markdown(stack, items), output, console)
-    else:
-        table = Table(title=f"Drift in stack {stack}")
-        for column in ("customer", "kind", "what", "fix"):
-            table.add_column(column, overflow="fold")
-        for item in items:
-            table.add_row(escape(item.customer), escape(item.kind), escape(item.what), escape(item.fix))
-        console.print(table)
-        console.print(f"{len(items)} finding(s)." if items else "[green]No drift.[/]")
+    render_drift(stack, items, Format(fmt), output, console)
     if items:
         raise typer.Exit(2)
 

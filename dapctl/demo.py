@@ -26,13 +26,12 @@ from components.gdap_resources import GdapAccessAssignmentProvider, GdapRelation
 from components.naming import deterministic_guid, role_definition_id, subscription_scope
 from emulator.client import EmulatorControl
 from emulator.server import EmulatorServer
-from runbooks.audit import audit
 from runbooks.journal import Journal
 from runbooks.revoke import revoke
 from stacks.config import Customer, StackConfig, duration_days
 
 from .access_commands import Format, render_audit, render_revoke
-from .tenant_access import declared_access, group_ids, partner_clients, partner_view, resolve_aliases
+from .tenant_access import audit_customer, group_ids, partner_clients, partner_view
 
 DEMO_CUSTOMER = "contoso"
 
@@ -169,10 +168,8 @@ class Demo:
 
     async def run_audit(self):
         view = partner_view(self.cfg, self.customer, [], all_partners=False)
-        aliases = await resolve_aliases(self.cfg, self.customer)
-        declared = declared_access(self.cfg, self.customer, aliases)
-        async with partner_clients(self.cfg, self.customer) as clients:
-            return view, await audit(view.target, clients, declared)
+        report, _ = await audit_customer(self.cfg, self.customer, view)
+        return view, report
 
     async def run(self) -> bool:
         c = self.customer

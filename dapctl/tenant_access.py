@@ -15,7 +15,7 @@ from azure_http import GraphClient, NotFound
 from azure_http.arm import ArmClient
 from azure_http.connect import connect
 from azure_http.partner_center import PartnerCenterClient
-from runbooks.audit import Clients, Target
+from runbooks.audit import AuditReport, Clients, Target, audit
 from runbooks.declared import DeclaredAccess
 from stacks.config import Customer, StackConfig
 
@@ -102,3 +102,14 @@ def declared_access(cfg: StackConfig, customer: Customer, aliases: dict[str, str
                 roles = frozenset(catalog.directory_role_id(r) for r in access.roles)
                 declared.gdap_access.add((ids[access.group].lower(), roles))
     return declared
+
+
+async def audit_customer(
+    cfg: StackConfig, customer: Customer, view: PartnerView, progress=None
+) -> tuple[AuditReport, DeclaredAccess | None]:
+    """The partner's audit of one customer, with what the config declares (None in all-partners mode)."""
+    declared = None
+    if not view.target.all_partners:
+        declared = declared_access(cfg, customer, await resolve_aliases(cfg, customer))
+    async with partner_clients(cfg, customer) as clients:
+        return await audit(view.target, clients, declared, progress=progress), declared

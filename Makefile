@@ -5,16 +5,33 @@ VENV := .venv
 BIN := $(VENV)/bin
 STACK ?= dev
 
-.PHONY: plan demo test lint bench clean
+.PHONY: plan demo test lint bench lock clean
 
+PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
+
+# requirements.txt and requirements-dev.txt are locks (every package, pinned, with hashes), written by `make lock`
+# from requirements.in / requirements-dev.in. The project itself is installed editable on top, without
+# dependencies and without build isolation, so nothing outside the lock is fetched.
 $(BIN)/.runtime: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(PIP) --require-hashes --no-deps -r requirements.txt
+	$(PIP) --no-deps --no-build-isolation -e .
 	touch $@
 
 $(BIN)/.dev: $(BIN)/.runtime requirements-dev.txt
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(PIP) --require-hashes --no-deps -r requirements-dev.txt
 	touch $@
+
+## lock: re-resolve requirements*.in into the hashed locks and the runbook's pins, together. To bump a
+## dependency, change its pin in requirements*.in and run `make lock`; `make lock UPGRADE=certifi` (or
+## UPGRADE=all) moves an unpinned transitive dependency to its newest release.
+UV_COMPILE = $(BIN)/uv pip compile --quiet --custom-compile-command "make lock" --generate-hashes --universal --python-version 3.11 \
+	$(if $(filter all,$(UPGRADE)),--upgrade,$(foreach p,$(UPGRADE),--upgrade-package $(p)))
+lock: $(BIN)/.dev
+	$(UV_COMPILE) requirements.in -o requirements.txt
+	$(UV_COMPILE) requirements-dev.in -c requirements.txt -o requirements-dev.txt
+	$(BIN)/uv pip compile --quiet --custom-compile-command "make lock" --no-annotate --python-version 3.10 \
+		runbooks/automation_requirements.in -c requirements.txt -o runbooks/automation_requirements.txt
 
 ## plan: print the offline plan of $(STACK) (what the stack declares, on Pulumi's mock runtime)
 plan: $(BIN)/.runtime

@@ -350,4 +350,5 @@ class ArmClient(ServiceClient):
             describe=describe,
             failed=lambda value: state_of(value) in ALIAS_FINAL_FAILURES,
             sleep=self._sleep,
+            clock=self._clock,
         )

@@ -8,7 +8,6 @@ bounded polling over the eventual consistency of approval and activation.
 
 from __future__ import annotations
 
-import time
 from collections.abc import AsyncIterator, Iterable, Mapping
 from typing import Any
 from urllib.parse import quote
@@ -163,7 +162,6 @@ class GraphClient(ServiceClient):
         wanted = frozenset([statuses] if isinstance(statuses, str) else statuses)
         if not wanted:
             raise ValueError("no status to wait for")
-        started = time.monotonic()
 
         def describe(last: Json | None, waited: float) -> str:
             status = (last or {}).get("status", "unknown")
@@ -186,7 +184,8 @@ class GraphClient(ServiceClient):
             lambda rel: rel.get("status") in wanted,
             timeout=timeout,
             interval=poll_interval,
-            describe=lambda last, waited: describe(last, time.monotonic() - started),
+            describe=describe,
             failed=lambda rel: rel.get("status") in gdap.FINAL_STATUSES,
             sleep=self._sleep,
+            clock=self._clock,
         )

@@ -27,26 +27,28 @@ async def poll_until(
     describe: Callable[[T | None, float], str],
     failed: Callable[[T], bool] | None = None,
     sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+    clock: Callable[[], float] = time.monotonic,
 ) -> T:
     """Call ``fetch`` every ``interval`` seconds until ``done(result)``; return that result.
 
     Raises ``UnexpectedStatus`` as soon as ``failed(result)`` (a terminal state that can never
     become ``done``) and ``WaitTimeout`` once ``timeout`` seconds have passed. ``describe(last,
     waited)`` words both errors. Always fetches at least once, and never sleeps past the deadline.
+    ``sleep`` and ``clock`` are injected together by tests, so a wait is measured in the time it asked for.
     """
     if interval <= 0:
         raise ValueError("interval must be positive")
-    started = time.monotonic()
+    started = clock()
     deadline = started + timeout
     last: T | None = None
     while True:
         last = await fetch()
         if done(last):
             return last
-        waited = time.monotonic() - started
+        waited = clock() - started
         if failed is not None and failed(last):
             raise UnexpectedStatus(describe(last, waited), last=last)
-        remaining = deadline - time.monotonic()
+        remaining = deadline - clock()
         if remaining <= 0:
             raise WaitTimeout(describe(last, waited), last=last, waited=waited)
         await sleep(min(interval, remaining))

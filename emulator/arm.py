@@ -190,6 +190,7 @@ class ArmService:
             caller = caller_of(request, state)
             latency = state.settings.arm_latency
             if latency > 0:
+                request.scope["emulator.latency"] = request.scope.get("emulator.latency", 0.0) + latency
                 generation = state.generation
                 await asyncio.sleep(latency)
                 if state.generation != generation:

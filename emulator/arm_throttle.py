@@ -78,13 +78,14 @@ class ArmThrottle:
     """All buckets of the emulated ARM; thread-safe, created full on first use."""
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
-        self._clock = clock
+        #: Seconds on a monotonic clock; a test may swap in a virtual one shared with the client's sleep.
+        self.clock = clock
         self._lock = threading.Lock()
         self.buckets: dict[BucketKey, Bucket] = {}
 
     def take(self, key: BucketKey, settings: Settings) -> Decision:
         size, refill = limits_of(settings, key[3])
-        now = self._clock()
+        now = self.clock()
         with self._lock:
             bucket = self.buckets.get(key)
             if bucket is None:
@@ -108,11 +109,11 @@ class ArmThrottle:
 
     def set_tokens(self, key: BucketKey, tokens: float) -> None:
         with self._lock:
-            self.buckets[key] = Bucket(float(tokens), self._clock())
+            self.buckets[key] = Bucket(float(tokens), self.clock())
 
     def snapshot(self, settings: Settings) -> list[dict[str, Any]]:
         """Every bucket as it stands now (tokens refilled to this instant)."""
-        now = self._clock()
+        now = self.clock()
         out = []
         with self._lock:
             for (level, scope_id, principal, operation), bucket in self.buckets.items():

@@ -125,6 +125,7 @@ class FaultMiddleware(ApiOnlyMiddleware):
             return
         scope["emulator.fault"] = rule.id
         if rule.latency:
+            scope["emulator.latency"] = scope.get("emulator.latency", 0.0) + rule.latency
             generation = self.state.generation
             await asyncio.sleep(rule.latency)
             if self.state.generation != generation:  # the emulator was reset meanwhile: a stale request

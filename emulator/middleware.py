@@ -39,25 +39,43 @@ class RequestLogMiddleware:
         client_id = (headers.get(b"client-request-id") or headers.get(b"x-ms-client-request-id") or b"").decode()
         scope["emulator.request_id"] = request_id
         scope["emulator.client_request_id"] = client_id or request_id
-        control = scope["path"].startswith(CONTROL_PREFIX)
-        status = 0
+        if scope["path"].startswith(CONTROL_PREFIX):
+            await self.app(scope, receive, self._with_ids(send, request_id, client_id))
+            return
+        in_flight = self.state.request_started()
+        logged = False
 
-        async def send_with_ids(message: Message) -> None:
-            nonlocal status
+        def log(status: int) -> None:
+            nonlocal logged
+            if not logged:
+                logged = True
+                query = scope.get("query_string", b"").decode("latin-1")
+                latency = scope.get("emulator.latency", 0.0)
+                fault = scope.get("emulator.fault")
+                self.state.log_request(scope["method"], scope["path"], query, status, fault, in_flight, latency)
+
+        async def send_logged(message: Message) -> None:
             if message["type"] == "http.response.start":
-                status = message["status"]
+                log(message["status"])  # before the answer leaves: a client that has it finds it in the log
+            await send(message)
+
+        try:
+            await self.app(scope, receive, self._with_ids(send_logged, request_id, client_id))
+        finally:
+            log(0)  # no answer was started (a dropped connection or a crash)
+            self.state.request_finished()
+
+    @staticmethod
+    def _with_ids(send: Send, request_id: str, client_id: str) -> Send:
+        async def send_with_ids(message: Message) -> None:
+            if message["type"] == "http.response.start":
                 extra = [(b"request-id", request_id.encode()), (b"x-ms-request-id", request_id.encode())]
                 if client_id:
                     extra.append((b"client-request-id", client_id.encode()))
                 message = {**message, "headers": [*message.get("headers", []), *extra]}
             await send(message)
 
-        try:
-            await self.app(scope, receive, send_with_ids)
-        finally:
-            if not control:
-                query = scope.get("query_string", b"").decode("latin-1")
-                self.state.log_request(scope["method"], scope["path"], query, status, scope.get("emulator.fault"))
+        return send_with_ids
 
 
 class BearerAuthMiddleware(ApiOnlyMiddleware):

@@ -93,6 +93,11 @@ class LoggedRequest:
     query: str
     status: int
     fault: str | None = None
+    #: API requests being served when this one arrived, itself included: tests read concurrency from the
+    #: server's side instead of timing the client.
+    in_flight: int = 1
+    #: Seconds the emulator held this request on purpose (latency settings and latency faults).
+    latency: float = 0.0
 
 
 class EmulatorState:
@@ -105,6 +110,7 @@ class EmulatorState:
         self.settings = Settings()
         self.faults = FaultSet()
         self.request_log: deque[LoggedRequest] = deque(maxlen=20_000)
+        self.in_flight = 0
         self.stores: dict[str, Any] = {}
         #: Bumped by every reset, so a request delayed across a reset does not touch the new world.
         self.generation = 0
@@ -123,8 +129,28 @@ class EmulatorState:
     def store(self, name: str) -> Any:
         return self.stores[name]
 
-    def log_request(self, method: str, path: str, query: str, status: int, fault: str | None) -> None:
-        self.request_log.append(LoggedRequest(iso(self.clock.now()) or "", method, path, query, status, fault))
+    def request_started(self) -> int:
+        """Count an API request in; returns how many are in flight now, this one included."""
+        with self.lock:
+            self.in_flight += 1
+            return self.in_flight
+
+    def request_finished(self) -> None:
+        with self.lock:
+            self.in_flight -= 1
+
+    def log_request(
+        self,
+        method: str,
+        path: str,
+        query: str,
+        status: int,
+        fault: str | None,
+        in_flight: int = 1,
+        latency: float = 0.0,
+    ) -> None:
+        entry = LoggedRequest(iso(self.clock.now()) or "", method, path, query, status, fault, in_flight, latency)
+        self.request_log.append(entry)
 
     def dump(self) -> dict[str, Any]:
         """A JSON-able snapshot of everything, as the services would show it now."""

@@ -103,6 +103,7 @@ def automation_packages() -> list[AutomationPackage]:
         if not line:
             continue
         name, version = line.split("==")
+        name = name.strip().replace("-", "_")  # PyPI's spelling of the wheel's project folder and file name
         wheel = f"{name.replace('-', '_')}-{version}-py3-none-any.whl"
         url = _PYPI_WHEEL_URL.format(tag="py3", first=name[0], name=name, wheel=wheel)
         packages.append(AutomationPackage(name, version, url))

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import json
+import re
+import time
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from stacks.config import NAMESPACE
@@ -27,3 +32,65 @@ def flat(raw: dict[str, Any]) -> dict[str, str]:
 
 def run(raw: dict[str, Any], preview: bool = False, **kwargs: Any) -> OfflineRun:
     return run_offline(program, flat(raw), stack="test", preview=preview, **kwargs)
+
+
+REPO = Path(__file__).resolve().parent.parent
+_PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;\\]+)")
+
+
+def canonical(name: str) -> str:
+    """A distribution name as PEP 503 compares them."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def lock_pins(path: str) -> dict[str, str]:
+    """The `name==version` lines of a lock or pin file of the repository, by canonical name."""
+    pins = {}
+    for line in (REPO / path).read_text(encoding="utf-8").splitlines():
+        if match := _PIN.match(line):
+            pins[canonical(match[1])] = match[2]
+    return pins
+
+
+def eventually(condition: Callable[[], bool]) -> None:
+    """Wait for something the emulator finishes on its own (a request it is still holding, say).
+
+    No deadline of its own: how long it takes depends on the machine's load, and pytest's timeout (pyproject)
+    ends a test that would hang.
+    """
+    while not condition():
+        time.sleep(0.01)
+
+
+class VirtualTime:
+    """A monotonic clock that moves only when someone sleeps on it.
+
+    Give ``sleep`` to a client (and ``now`` to its rate limiter, or to the emulator's ARM buckets) and a test
+    asserts the waits that were asked for and the time that would have passed, whatever the machine's load.
+    """
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self.delays: list[float] = []
+
+    def now(self) -> float:
+        return self.seconds
+
+    async def sleep(self, seconds: float) -> None:
+        """Time moves to this sleeper's wake-up, unless a concurrent sleeper already moved it further."""
+        self.delays.append(seconds)
+        wake = self.seconds + max(0.0, seconds)
+        await asyncio.sleep(0)  # still a suspension point, as a real sleep is
+        self.seconds = max(self.seconds, wake)
+
+    async def __call__(self, seconds: float) -> None:
+        """The instance itself is a ``sleep`` coroutine function, for clients that take one."""
+        await self.sleep(seconds)
+
+
+def virtual_buckets(emulator: Any) -> VirtualTime:
+    """The in-process emulator's ARM buckets refill on a virtual clock that moves only when a client sleeps on
+    it (or the test moves it): token counts no longer depend on how fast the machine sends requests."""
+    time = VirtualTime()
+    emulator.state.stores["arm"].throttle.clock = time.now
+    return time

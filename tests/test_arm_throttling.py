@@ -29,6 +29,7 @@ from tests.arm_scenario import (
     ids,
     scenario,
 )
+from tests.helpers import virtual_buckets
 
 pytestmark = pytest.mark.anyio
 
@@ -110,21 +111,22 @@ async def test_a_sequential_burst_is_ridden_out_with_one_429_per_missing_token(w
     """Bucket 5, refill 10/s, Retry-After to 0.1 s: 10 deletes in a row = 5 free, then 429 + wait + success, x5."""
     victims = seed_dev_assignments(world, 10)
     world.control.arm_set_throttle(deletes=(5, 10.0), retry_after_granularity=0.1)
-    started = time.monotonic()
-    async with arm(world, pace=False, retry=fast_retry(max_attempts=3)) as client:
+    time = virtual_buckets(world)
+    async with arm(world, pace=False, retry=fast_retry(max_attempts=3), sleep=time) as client:
         for victim in victims:
             assert await client.delete_role_assignment(victim) is not None
-    elapsed = time.monotonic() - started
     statuses = delete_statuses(world)
     assert statuses.count(429) == 5 and statuses.count(200) == 10
-    assert 0.45 <= elapsed < 1.5  # five Retry-After waits of 0.1 s; optimum (10 - 5) / 10 = 0.5 s
+    assert time.delays == pytest.approx([0.1] * 5)  # each 429's Retry-After, once: the optimum (10 - 5) / 10 s
     assert world.control.arm_bucket("subscription", SUB_DEV, "deletes")["throttled"] == 5
 
 
 async def test_an_unpaced_concurrent_burst_survives_on_retries_alone(world) -> None:
     victims = seed_dev_assignments(world, 30)
     world.control.arm_set_throttle(deletes=(10, 50.0), retry_after_granularity=0.01)
-    async with arm(world, pace=False, retry=fast_retry(max_attempts=30, max_total_wait=30)) as client:
+    time = virtual_buckets(world)
+    retry = fast_retry(max_attempts=30, max_total_wait=30)
+    async with arm(world, pace=False, retry=retry, sleep=time) as client:
         results = await asyncio.gather(*(client.delete_role_assignment(v) for v in victims))
     assert all(r is not None for r in results)
     assert delete_statuses(world).count(200) == 30
@@ -143,8 +145,9 @@ async def test_pacing_keeps_a_concurrent_burst_inside_the_bucket(world) -> None:
     assert all(r is not None for r in results)
     statuses = delete_statuses(world)
     assert statuses.count(200) == 40 and statuses.count(429) <= 1
-    optimum = (40 - 10) / 50.0
-    assert optimum <= elapsed + 0.05 and elapsed < optimum + 0.5
+    # The bucket cannot be beaten (a lower bound holds on any machine); how close to it pacing gets is
+    # measured by `make bench` (deep revoke: efficiency against the same optimum).
+    assert elapsed >= (40 - 10) / 50.0 - 0.05
     assert limiter.stats.acquired >= 40 and limiter.stats.waited > 0
 
 

@@ -73,7 +73,11 @@ def test_config_error_exits_2_with_the_field_path_and_no_traceback(tmp_path):
     assert result.stdout == ""
 
 
-def test_unknown_stack_names_the_known_ones():
-    result = dapctl("plan", "--stack", "prod")
+def test_unknown_stack_names_the_known_ones(tmp_path: Path):
+    """The stacks of the project folder asked about, whatever stacks the repository itself holds."""
+    for name in ("Pulumi.yaml", "Pulumi.dev.yaml"):
+        (tmp_path / name).write_text((ROOT / name).read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "Pulumi.contoso-prod.yaml").write_text((ROOT / "Pulumi.dev.yaml").read_text(encoding="utf-8"))
+    result = dapctl("plan", "--stack", "prod", "--project-dir", str(tmp_path))
     assert result.returncode == 2
-    assert "known stacks are dev" in result.stderr
+    assert "known stacks are contoso-prod, dev" in result.stderr

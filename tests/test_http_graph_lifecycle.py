@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
-
 import pytest
 
 from azure_http import (
@@ -39,17 +36,17 @@ async def graph(emulator):
         yield client
 
 
-async def wait_assignment(graph: GraphClient, rel_id: str, assignment_id: str, status: str) -> dict:
-    deadline = time.monotonic() + 3
-    while True:
-        assignment = await graph.get_access_assignment(rel_id, assignment_id)
-        if assignment["status"] == status or time.monotonic() > deadline:
-            return assignment
-        await asyncio.sleep(0.02)
+ACTIVATION, ASSIGNMENT, TERMINATION = 300, 60, 120  # seconds on the emulator's clock, moved by the test
+
+
+async def assignment_after(graph: GraphClient, emulator, rel_id: str, assignment_id: str) -> dict:
+    """The access assignment once its eventual consistency has run its course (the clock moved past it)."""
+    emulator.control.advance(ASSIGNMENT)
+    return await graph.get_access_assignment(rel_id, assignment_id)
 
 
 async def test_full_lifecycle(graph: GraphClient, emulator) -> None:
-    emulator.control.settings(activation_delay=0.3, assignment_delay=0.1, termination_delay=0.2)
+    emulator.control.settings(activation_delay=ACTIVATION, assignment_delay=ASSIGNMENT, termination_delay=TERMINATION)
 
     # Create: 201, status created, an etag.
     rel = await graph.create_relationship(
@@ -98,11 +95,12 @@ async def test_full_lifecycle(graph: GraphClient, emulator) -> None:
         await graph.create_access_assignment(rel_id, ADMIN_AGENTS, [HELPDESK])
 
     # The customer approves; activation takes the configured delay.
-    started = time.monotonic()
     emulator.control.approve(rel_id)
-    assert (await graph.get_relationship(rel_id))["status"] in ("approved", "activating")
+    assert (await graph.get_relationship(rel_id))["status"] == "approved"
+    emulator.control.advance(ACTIVATION / 2)
+    assert (await graph.get_relationship(rel_id))["status"] == "activating"
+    emulator.control.advance(ACTIVATION / 2)
     active = await graph.wait_until_status(rel_id, "active", timeout=5, poll_interval=0.05)
-    assert time.monotonic() - started >= 0.25
     assert active["activatedDateTime"] and active["endDateTime"]
 
     # Access assignments for two groups.
@@ -110,7 +108,7 @@ async def test_full_lifecycle(graph: GraphClient, emulator) -> None:
     helpdesk = await graph.create_access_assignment(rel_id, HELPDESK_AGENTS, [HELPDESK])
     assert admin["status"] == helpdesk["status"] == "pending"
     assert admin["accessContainer"] == {"accessContainerId": ADMIN_AGENTS, "accessContainerType": "securityGroup"}
-    admin = await wait_assignment(graph, rel_id, admin["id"], "active")
+    admin = await assignment_after(graph, emulator, rel_id, admin["id"])
     assert admin["status"] == "active"
     listed = [a async for a in graph.list_access_assignments(rel_id)]
     assert {a["accessContainer"]["accessContainerId"] for a in listed} == {ADMIN_AGENTS, HELPDESK_AGENTS}
@@ -131,7 +129,8 @@ async def test_full_lifecycle(graph: GraphClient, emulator) -> None:
     assert GLOBAL_ADMIN in not_subset.value.message
 
     # Update an assignment: a stale etag fails, a fresh one works (and it is pending again).
-    helpdesk = await wait_assignment(graph, rel_id, helpdesk["id"], "active")
+    helpdesk = await assignment_after(graph, emulator, rel_id, helpdesk["id"])
+    assert helpdesk["status"] == "active"
     changed = await graph.update_access_assignment(rel_id, helpdesk["id"], helpdesk["@odata.etag"], [GLOBAL_READER])
     assert changed is not None and role_ids_of(changed) == [GLOBAL_READER]
     with pytest.raises(PreconditionFailed):
@@ -145,14 +144,16 @@ async def test_full_lifecycle(graph: GraphClient, emulator) -> None:
         await graph.update_relationship(rel_id, extended["@odata.etag"], {"displayName": "Renamed"})
 
     # Delete one assignment: deleting, then deleted.
-    helpdesk = await wait_assignment(graph, rel_id, helpdesk["id"], "active")
+    helpdesk = await assignment_after(graph, emulator, rel_id, helpdesk["id"])
+    assert helpdesk["status"] == "active"
     await graph.delete_access_assignment(rel_id, helpdesk["id"], helpdesk["@odata.etag"])
     assert (await graph.get_access_assignment(rel_id, helpdesk["id"]))["status"] == "deleting"
-    assert (await wait_assignment(graph, rel_id, helpdesk["id"], "deleted"))["status"] == "deleted"
+    assert (await assignment_after(graph, emulator, rel_id, helpdesk["id"]))["status"] == "deleted"
 
     # Terminate: terminationRequested -> terminating -> terminated; assignments go with it.
     await graph.terminate_relationship(rel_id)
-    assert (await graph.get_relationship(rel_id))["status"] in ("terminationRequested", "terminating")
+    assert (await graph.get_relationship(rel_id))["status"] == "terminationRequested"
+    emulator.control.advance(TERMINATION)
     ended = await graph.wait_until_status(rel_id, "terminated", timeout=5, poll_interval=0.05)
     assert ended["status"] == "terminated"
     assert (await graph.get_access_assignment(rel_id, admin["id"]))["status"] == "deleted"

@@ -112,8 +112,6 @@ def crash(url: str, journal: Path, *, after_lines: int | None = None, after_seco
                 child.send_signal(signal.SIGKILL)
                 killed = True
                 break
-            if time.monotonic() - started > 60:
-                raise AssertionError("the child revoke ran for over a minute")
             time.sleep(0.001)
     finally:
         _, stderr = child.communicate(timeout=30)

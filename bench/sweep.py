@@ -274,8 +274,14 @@ def wide(emu: EmulatorProcess, args: argparse.Namespace, notes: list[str]) -> li
         raise RuntimeError("the baseline world is not a prefix of the full world")
 
     runs, problems = [], []
-    for _ in range(max(1, args.repeat)):  # best of N, each on a fresh load: the machine may be shared
+    for attempt in range(max(1, args.repeat)):  # best of N, each on a fresh load: the machine may be shared
+        started = time.perf_counter()
         load(emu, full)
+        if attempt == 0:
+            notes.append(
+                f"world load: {len(full.subscriptions)} subscriptions, {full.total_assignments} assignments "
+                f"reset into the emulator in {time.perf_counter() - started:.2f} s (one control request)"
+            )
         runs.append(in_fresh_process(job_for(emu, full, (args.overall, args.per_subscription))))
         problems += check_world_after(emu, full, runs[-1]["audit"]["grants"])
     fast = min(runs, key=lambda r: r["audit"]["seconds"] + r["revoke"]["seconds"])

@@ -262,3 +262,12 @@ class EmulatorControl:
         """Set which agent groups hold DAP on a customer (out of band)."""
         dap = {k: v for k, v in (("adminAgents", admin_agents), ("helpdeskAgents", helpdesk_agents)) if v is not None}
         return self._call("PATCH", f"/partner_center/customers/{customer_tenant_id}", {"dap": dap})
+
+    # -- Autopilot (emulator.autopilot) -------------------------------------------------------
+    def autopilot_add_devices(self, customer: str, devices: list[dict[str, Any]], added_by: str = "customer") -> Any:
+        """Register devices as the customer (``added_by="customer"``) or another partner (its tenant id) did."""
+        return self._call("POST", f"/autopilot/customers/{customer}/devices", {"addedBy": added_by, "devices": devices})
+
+    def autopilot_register_elsewhere(self, devices: list[dict[str, Any]], tenant_id: str | None = None) -> None:
+        """Mark devices as registered in some other tenant (their upload then fails with 808)."""
+        self._call("POST", "/autopilot/registered", {"devices": devices, "tenantId": tenant_id})

@@ -82,6 +82,26 @@ class Customer:
         return {"adminAgents": self.dap_admin_agents, "helpdeskAgents": self.dap_helpdesk_agents}
 
 
+def front_door(state: EmulatorState, handler: Any) -> Any:
+    """Partner Center's entry for a route: its latency, partner-tenant tokens only, its error shape."""
+
+    async def endpoint(request: Request) -> Response:
+        latency = state.settings.partner_center_latency
+        if latency > 0:
+            await asyncio.sleep(latency)
+        caller = caller_of(request, state)
+        try:
+            if caller.tenant_id != state.settings.partner_tenant_id.lower():
+                raise PartnerCenterError(
+                    401, 401, "The token is not for the partner tenant: Partner Center serves the partner only."
+                )
+            return await handler(request)
+        except PartnerCenterError as exc:
+            return exc.response()
+
+    return endpoint
+
+
 class PartnerCenterStore:
     def __init__(self) -> None:
         self.partner_id: str | None = None
@@ -123,23 +143,6 @@ class PartnerCenterService:
     def routes(self, state: EmulatorState) -> list[BaseRoute]:
         svc = self
 
-        def front_door(handler: Any) -> Any:
-            async def endpoint(request: Request) -> Response:
-                latency = state.settings.partner_center_latency
-                if latency > 0:
-                    await asyncio.sleep(latency)
-                caller = caller_of(request, state)
-                try:
-                    if caller.tenant_id != state.settings.partner_tenant_id.lower():
-                        raise PartnerCenterError(
-                            401, 401, "The token is not for the partner tenant: Partner Center serves the partner only."
-                        )
-                    return await handler(request)
-                except PartnerCenterError as exc:
-                    return exc.response()
-
-            return endpoint
-
         async def customers(request: Request) -> Response:
             with state.lock:
                 items = [c.to_json() for c in svc._store(state).customers.values()]
@@ -179,9 +182,9 @@ class PartnerCenterService:
             return JSONResponse({"url": url, "attributes": {"objectType": "CustomerRelationshipRequest"}})
 
         return [
-            Route(f"{ROOT}/customers", front_door(customers), methods=["GET"]),
-            Route(f"{ROOT}/customers/relationshiprequests", front_door(relationship_requests), methods=["GET"]),
-            Route(f"{ROOT}/customers/{{customer_id}}", front_door(customer), methods=["GET", "PATCH"]),
+            Route(f"{ROOT}/customers", front_door(state, customers), methods=["GET"]),
+            Route(f"{ROOT}/customers/relationshiprequests", front_door(state, relationship_requests), methods=["GET"]),
+            Route(f"{ROOT}/customers/{{customer_id}}", front_door(state, customer), methods=["GET", "PATCH"]),
         ]
 
     # -- control --------------------------------------------------------------------------

@@ -62,8 +62,14 @@ class Settings:
     #: a subscription alias stays "Accepted" this long (emulator clock seconds) before "Succeeded".
     alias_provisioning_delay: float = 0.0
 
-    # -- Partner Center (emulator.partner_center) ----------------------------------------
+    # -- Partner Center (emulator.partner_center, emulator.autopilot) ---------------------
     partner_center_latency: float = 0.0
+    #: an Autopilot batch job is "queued" for the first half of this (emulator clock seconds), "processing"
+    #: for the second, then finished; its devices appear when it finishes.
+    autopilot_job_delay: float = 0.0
+    #: Microsoft's current rule: managing a customer's devices needs an active GDAP relationship with
+    #: Directory Readers (or Global Reader / Global Administrator). False models the older rules only.
+    autopilot_requires_gdap: bool = True
 
     def update(self, values: dict[str, Any]) -> None:
         """Set fields from a mapping, checking names and types (numbers must be >= 0)."""
@@ -73,7 +79,11 @@ class Settings:
             raise ValueError(f"unknown settings: {sorted(unknown)}; known: {sorted(known)}")
         for name, value in values.items():
             default = known[name].default
-            if isinstance(default, (int, float)):
+            if isinstance(default, bool):
+                if not isinstance(value, bool):
+                    raise ValueError(f"setting {name} must be true or false, not {value!r}")
+                setattr(self, name, value)
+            elif isinstance(default, (int, float)):
                 if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
                     raise ValueError(f"setting {name} must be a number >= 0, not {value!r}")
                 setattr(self, name, type(default)(value))

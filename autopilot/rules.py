@@ -32,7 +32,7 @@ administrative rights to the partner.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 from catalog import directory_role_id
 
@@ -43,8 +43,8 @@ DEVICE_MANAGEMENT_ROLES = frozenset(
 )
 
 
-class Operation(str, Enum):
-    """What the partner wants to do (``str`` mix-in rather than StrEnum: the runbook bundle runs on 3.10)."""
+class Operation(StrEnum):
+    """What the partner wants to do."""
 
     LIST = "list devices and profiles"
     UPLOAD = "register devices"
@@ -56,7 +56,7 @@ class Operation(str, Enum):
     DEVICE_REMOVE = "remove a device"
 
 
-class Origin(str, Enum):
+class Origin(StrEnum):
     """Who added a device to the customer's Autopilot registrations."""
 
     THIS_PARTNER = "this partner"
@@ -69,7 +69,7 @@ DEVICE_PROFILE_OPERATIONS = frozenset({Operation.PROFILE_ASSIGN, Operation.PROFI
 DEVICE_OPERATIONS = DEVICE_PROFILE_OPERATIONS | {Operation.DEVICE_REMOVE}
 
 
-class Rule(str, Enum):
+class Rule(StrEnum):
     """Each rule as its sentence: what a decision quotes."""
 
     RESELLER = "Without a reseller relationship the customer is not the partner's CSP customer."
@@ -176,9 +176,12 @@ def decide(
             "No active GDAP relationship with Directory Readers: add the role to the customer's relationship "
             "(or approve a new one) first.",
         )
-    if operation in DEVICE_PROFILE_OPERATIONS and switches.require_delegated_admin_for_profiles:
-        if not delegation.delegated_admin:
-            return no(Rule.DELEGATED_ADMIN_FOR_PROFILES, "The customer has not granted delegated admin (DAP or GDAP).")
+    if (
+        operation in DEVICE_PROFILE_OPERATIONS
+        and switches.require_delegated_admin_for_profiles
+        and not delegation.delegated_admin
+    ):
+        return no(Rule.DELEGATED_ADMIN_FOR_PROFILES, "The customer has not granted delegated admin (DAP or GDAP).")
     if (
         operation is Operation.DEVICE_REMOVE
         and origin is Origin.OTHER_PARTNER

@@ -14,11 +14,14 @@ DYNAMIC = "pulumi-python:dynamic:Resource"
 GDAP_RELATIONSHIP = "GDAP relationship"
 GDAP_ACCESS_ASSIGNMENT = "GDAP access assignment"
 PARTNER_ROLE_ASSIGNMENT = "Azure role assignment"
+AUTOPILOT_PROFILE = "Autopilot profile"
 
 
 def dynamic_kind(inputs: Mapping[str, Any]) -> str:
     if "groupId" in inputs and "relationshipId" in inputs:
         return GDAP_ACCESS_ASSIGNMENT
+    if "customerTenantId" in inputs and "settings" in inputs and "requireDelegatedAdmin" in inputs:
+        return AUTOPILOT_PROFILE
     if "customerTenantId" in inputs and "roleIds" in inputs:
         return GDAP_RELATIONSHIP
     if "roleDefinitionId" in inputs and "principalId" in inputs and "scope" in inputs:

@@ -15,6 +15,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from pydantic.alias_generators import to_camel
 
 import catalog
+from autopilot.profiles import ProfileSetting
 
 from .errors import ConfigError, ConfigProblem, problems_from_validation_error
 
@@ -163,6 +164,14 @@ class GroupsFrom(_Model):
     object_ids: dict[GroupKey, Guid] | None = None
 
 
+class AutopilotRules(_Model):
+    """The partner's reading of the Autopilot rules that Microsoft had not settled (see autopilot/rules.py)."""
+
+    require_delegated_admin_for_profiles: bool = False
+    require_delegated_admin_to_remove_others_devices: bool = False
+    require_gdap_for_device_management: bool = True
+
+
 class Partner(_Model):
     tenant_id: TenantId
     partner_id: Guid
@@ -170,6 +179,7 @@ class Partner(_Model):
     billing_account: str | None = None
     groups: dict[GroupKey, GroupSpec] | None = None
     groups_from: GroupsFrom | None = None
+    autopilot: AutopilotRules = AutopilotRules()
 
 
 class Access(_Model):
@@ -236,6 +246,27 @@ class RevocationRunbook(_Model):
     location: Annotated[str, Field(pattern=r"^[a-z0-9]{2,40}$")] = "westeurope"
 
 
+class AutopilotProfile(_Model):
+    """An Autopilot profile kept in Partner Center for the customer (adopted if one has this name)."""
+
+    name: Annotated[str, Field(min_length=1, max_length=256)]
+    description: Annotated[str, Field(max_length=1024)] | None = None
+    settings: list[ProfileSetting] = Field(default_factory=list)
+
+
+def _unique_profile_names(profiles: list[AutopilotProfile]) -> list[AutopilotProfile]:
+    seen: set[str] = set()
+    for profile in profiles:
+        if profile.name.casefold() in seen:
+            raise ValueError(f"profile {profile.name!r} is declared twice: Partner Center tells profiles apart by name")
+        seen.add(profile.name.casefold())
+    return profiles
+
+
+class CustomerAutopilot(_Model):
+    profiles: Annotated[list[AutopilotProfile], AfterValidator(_unique_profile_names)] = Field(default_factory=list)
+
+
 class Customer(_Model):
     name: Slug
     display_name: DisplayName
@@ -247,6 +278,7 @@ class Customer(_Model):
     existing_subscriptions: list[ExistingSubscription] = Field(default_factory=list)
     lighthouse: Annotated[Lighthouse, BeforeValidator(_lighthouse_shorthand)] = Lighthouse()
     revocation_runbook: RevocationRunbook = RevocationRunbook()
+    autopilot: CustomerAutopilot = CustomerAutopilot()
     legacy_dap: bool = False
     """DAP is still in place on this customer (moving to GDAP): it is removed only once GDAP is active."""
 

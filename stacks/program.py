@@ -9,6 +9,7 @@ from __future__ import annotations
 import pulumi
 
 from components.agent_groups import PartnerAgentGroups, PartnerAgentGroupsArgs
+from components.autopilot import AutopilotProfiles, AutopilotProfilesArgs, ProfileArgs
 from components.customer import CustomerTenant, CustomerTenantArgs
 from components.partner_groups_ref import GROUP_IDS_OUTPUT, PartnerGroupIds
 from components.providers import arm_provider, entra_provider
@@ -60,6 +61,19 @@ def declare(cfg: StackConfig, observation: Observation) -> None:
                 observation=observation,
             ),
         )
+        if customer.autopilot.profiles:
+            AutopilotProfiles(
+                f"{customer.name}-autopilot",
+                AutopilotProfilesArgs(
+                    partner_tenant_id=partner.tenant_id,
+                    customer_tenant_id=customer.tenant_id,
+                    profiles=[
+                        ProfileArgs(p.name, list(p.settings), p.description) for p in customer.autopilot.profiles
+                    ],
+                    require_delegated_admin=partner.autopilot.require_delegated_admin_for_profiles,
+                ),
+                pulumi.ResourceOptions(parent=tenant),
+            )
         summary[customer.name] = {
             "tenantId": customer.tenant_id,
             "defaultDomain": customer.default_domain,

@@ -11,9 +11,13 @@ from autopilot.rules import Rule
 from azure_http import EmulatorTokens, Endpoints, run_sync
 from azure_http.autopilot import AutopilotClient
 from catalog import directory_role_id
+from catalog.resource_kinds import AUTOPILOT_PROFILE, dynamic_kind
 from components.autopilot import AutopilotProfileProvider, AutopilotRuleError
 from emulator.state import DEFAULT_PARTNER_TENANT_ID
+from stacks.config import parse_config
+from stacks.errors import ConfigError
 from tests.arm_scenario import CONTOSO, scenario
+from tests.helpers import dev_raw, run
 
 PARTNER = DEFAULT_PARTNER_TENANT_ID
 
@@ -101,3 +105,43 @@ def test_the_rules_switch_refuses_profiles_without_delegated_admin(world) -> Non
         status="active",
     )
     assert provider.create(props(requireDelegatedAdmin=True)).id
+
+
+def test_the_program_declares_the_customers_profiles_under_its_tenant_component() -> None:
+    raw = dev_raw()
+    contoso = next(c for c in raw["customers"] if c["name"] == "contoso")
+    contoso["autopilot"] = {
+        "profiles": [
+            {"name": "Standard laptop", "settings": ["skip_eula", "oobe_user_not_local_admin"]},
+            {"name": "Kiosk", "description": "front desk", "settings": ["skip_express_settings"]},
+        ]
+    }
+    raw["partner"]["autopilot"] = {"requireDelegatedAdminForProfiles": True}
+    applied = run(raw, preview=False)
+    component = applied.named("contoso-autopilot")
+    assert component.type == "csp-delegation:autopilot:AutopilotProfiles"
+    assert component.parent == applied.named("contoso").urn
+    standard, kiosk = applied.named("contoso-autopilot-standard-laptop"), applied.named("contoso-autopilot-kiosk")
+    for profile in (standard, kiosk):
+        assert profile.parent == component.urn
+        assert dynamic_kind(profile.inputs) == AUTOPILOT_PROFILE
+        assert profile.inputs["customerTenantId"] == contoso["tenantId"]
+        assert profile.inputs["partnerTenantId"] == raw["partner"]["tenantId"]
+        assert profile.inputs["requireDelegatedAdmin"] is True
+    assert standard.inputs["settings"] == ["oobe_user_not_local_admin", "skip_eula"]
+    assert kiosk.inputs["description"] == "front desk"
+    assert not any(r.name.startswith("fabrikam-autopilot") for r in applied.resources)  # declared per customer
+
+
+def test_profile_config_errors_name_the_field() -> None:
+    raw = dev_raw()
+    raw["customers"][0]["autopilot"] = {
+        "profiles": [{"name": "A", "settings": ["format_disk"]}, {"name": "a", "settings": []}]
+    }
+    with pytest.raises(ConfigError) as caught:
+        parse_config(raw)
+    text = str(caught.value)
+    assert "customers[0].autopilot.profiles[0].settings[0]" in text and "skip_eula" in text
+    raw["customers"][0]["autopilot"]["profiles"][0]["settings"] = []
+    with pytest.raises(ConfigError, match=r"customers\[0\].autopilot.profiles: profile 'a' is declared twice"):
+        parse_config(raw)

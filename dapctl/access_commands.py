@@ -74,6 +74,13 @@ def audit_table(report: AuditReport, console: Console, notes: list[str]) -> None
         f"{len(report.grants)} grant(s) in {report.subscriptions} subscription(s); "
         f"[bold red]{len(report.out_of_band())} out-of-band[/]."
     )
+    if report.autopilot:
+        devices = Table(title=f"Windows Autopilot devices ({len(report.autopilot)}): managed, not access")
+        for column in ("serial number", "device id", "added by", "profile"):
+            devices.add_column(column, no_wrap=column != "profile")
+        for d in report.autopilot:
+            devices.add_row(*(escape(str(d.get(k) or "")) for k in ("serialNumber", "id", "origin", "profile")))
+        console.print(devices)
     for line in report.not_checked + notes:
         console.print(f"[yellow]note:[/] {escape(line)}")
     for line in report.errors:

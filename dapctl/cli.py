@@ -264,10 +264,13 @@ def revoke(
     use_endpoint(endpoint)
     journal = Journal(journal_dir or Path(".dapctl") / target_customer.name) if (apply or resume) else None
 
+    left_in_place: list[dict] = []
+
     async def run():
         plan = None
         if not resume:
             plan, _ = await audit_customer(cfg, target_customer, view)
+            left_in_place.extend(plan.autopilot)
         async with partner_clients(cfg, target_customer) as clients:
             return await run_revoke(
                 view.target, clients, plan, apply=apply or resume, journal=journal, resume=resume, progress=progress
@@ -282,6 +285,14 @@ def revoke(
             errors.print(f"[bold red]{escape(str(err))}[/]")
             raise typer.Exit(2) from None
     render_revoke(report, Format(fmt), output, console)
+    if left_in_place:
+        ours = sum(1 for d in left_in_place if d.get("origin") == "this partner")
+        errors.print(
+            f"[yellow]note:[/] {len(left_in_place)} Windows Autopilot device(s) ({ours} added by this partner) stay "
+            "registered: they are not access to the tenant. Remove the partner's own with `dapctl autopilot remove "
+            f"{escape(target_customer.name)} --all --apply` if the customer wants them gone.",
+            highlight=False,
+        )
     if report.applied and not report.complete:
         raise typer.Exit(1)
 
@@ -353,3 +364,12 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def _add_autopilot() -> None:
+    from .autopilot_commands import app as autopilot_app
+
+    app.add_typer(autopilot_app, name="autopilot")
+
+
+_add_autopilot()

@@ -112,4 +112,20 @@ async def audit_customer(
     if not view.target.all_partners:
         declared = declared_access(cfg, customer, await resolve_aliases(cfg, customer))
     async with partner_clients(cfg, customer) as clients:
-        return await audit(view.target, clients, declared, progress=progress), declared
+        report = await audit(view.target, clients, declared, progress=progress)
+    await add_autopilot(cfg, customer, report)
+    return report, declared
+
+
+async def add_autopilot(cfg: StackConfig, customer: Customer, report: AuditReport) -> None:
+    """The Autopilot devices the partner manages for the customer, into the audit (they are not access)."""
+    from autopilot.operations import inventory
+    from azure_http import AzureHttpError
+    from azure_http.autopilot import AutopilotClient
+
+    conn = connect()
+    try:
+        async with AutopilotClient(conn.tokens, conn.endpoints, tenant_id=cfg.partner.tenant_id) as pc:
+            report.autopilot = await inventory(pc, customer.tenant_id, cfg.partner.tenant_id)
+    except AzureHttpError as err:
+        report.not_checked.append(f"Windows Autopilot devices: Partner Center could not be read ({err})")

@@ -221,7 +221,7 @@ class AutopilotService:
                     mine.devices[device_id].policy_id = policy_id
             batch = mine.batches.get(job.batch_id or "")
             for identity, error in job.items:
-                if error is not None or batch is None:
+                if error is not None or batch is None or state.settings.autopilot_drop_uploads:
                     continue
                 device = Device(str(uuid.uuid4()), batch.id, identity, job.created_by, job.started)
                 mine.devices[device.id] = device

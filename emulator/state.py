@@ -70,6 +70,8 @@ class Settings:
     #: Microsoft's current rule: managing a customer's devices needs an active GDAP relationship with
     #: Directory Readers (or Global Reader / Global Administrator). False models the older rules only.
     autopilot_requires_gdap: bool = True
+    #: a lying service, for tests: upload jobs report success but register nothing.
+    autopilot_drop_uploads: bool = False
 
     def update(self, values: dict[str, Any]) -> None:
         """Set fields from a mapping, checking names and types (numbers must be >= 0)."""

@@ -92,6 +92,9 @@ class AuditReport:
     not_checked: list[str] = field(default_factory=list)
     """What this run could not see (and why): a customer-side run cannot read the partner's GDAP."""
     errors: list[str] = field(default_factory=list)
+    autopilot: list[dict] = field(default_factory=list)
+    """Autopilot devices registered for the customer (partner-side audits, from Partner Center): listed because
+    the partner manages them, but they are not access to the tenant, and revocation leaves them."""
 
     def by_kind(self, kind: Kind) -> list[Grant]:
         return [g for g in self.grants if g.kind is kind]
@@ -107,6 +110,7 @@ class AuditReport:
             "grants": [g.to_json() for g in self.grants],
             "notChecked": self.not_checked,
             "errors": self.errors,
+            "autopilot": self.autopilot,
         }
 
 

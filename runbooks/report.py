@@ -60,6 +60,24 @@ def audit_markdown(report: AuditReport) -> str:
         lines += ["", "| " + " | ".join(_COLUMNS) + " |", "|" + "---|" * len(_COLUMNS)]
         lines += ["| " + " | ".join(_md_escape(c) for c in _cells(g)) + " |" for g in grants]
         lines.append("")
+    if report.autopilot:
+        lines += [
+            f"## Windows Autopilot devices ({len(report.autopilot)})",
+            "",
+            "Registered through Partner Center. Not access to the tenant: revocation leaves them; the partner "
+            "removes its own with `dapctl autopilot remove`, the customer in Intune (Devices > Enrollment > "
+            "Windows Autopilot).",
+            "",
+            "| serial number | device id | added by | profile |",
+            "|---|---|---|---|",
+        ]
+        lines += [
+            "| "
+            + " | ".join(_md_escape(str(d.get(k) or "")) for k in ("serialNumber", "id", "origin", "profile"))
+            + " |"
+            for d in report.autopilot
+        ]
+        lines.append("")
     if report.not_checked:
         lines += ["## Not checked by this run", ""] + [f"- {n}" for n in report.not_checked] + [""]
     if report.errors:

@@ -1,0 +1,314 @@
+"""Autopilot operations on behalf of a customer: register devices, apply or remove a profile, list, remove.
+
+Each operation asks ``autopilot.rules`` first, for every device, and calls Partner Center only for what the rules
+allow; a refusal names its rule. Whatever changes is read back afterwards: a device is "registered", "removed"
+or "assigned" only when Partner Center's own listing shows it so, otherwise it is "not confirmed" and the run
+is incomplete. Dry run unless ``apply``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from autopilot.device_csv import DeviceRow
+from autopilot.rules import Decision, Delegation, Operation, Origin, Switches, decide
+from azure_http.autopilot import AutopilotClient
+from azure_http.errors import AzureHttpError
+
+#: Partner Center's upload errors in words: what happened and what to do.
+ERROR_WORDS = {
+    "806": "already registered to this customer: nothing to do",
+    "808": (
+        "registered to another organisation's tenant: it must be deregistered there first (by that organisation, "
+        "its partner, or Microsoft support)"
+    ),
+}
+SUCCESS = frozenset(
+    {"registered", "removed", "assigned", "unassigned", "would register", "would remove", "would assign"}
+)
+#: Exit codes: every device done (0), some refused or failed (3), something not confirmed by a read-back (5).
+EXIT_OK, EXIT_FINDINGS, EXIT_INCOMPLETE = 0, 3, 5
+
+
+@dataclass
+class DeviceOutcome:
+    device: str
+    outcome: str
+    detail: str = ""
+
+
+@dataclass
+class AutopilotRun:
+    command: str
+    customer: str
+    applied: bool
+    outcomes: list[DeviceOutcome] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def add(self, device: str, outcome: str, detail: str = "") -> None:
+        self.outcomes.append(DeviceOutcome(device, outcome, detail))
+
+    @property
+    def exit_code(self) -> int:
+        outcomes = {o.outcome for o in self.outcomes}
+        if "not confirmed" in outcomes:
+            return EXIT_INCOMPLETE
+        return EXIT_OK if outcomes <= SUCCESS else EXIT_FINDINGS
+
+    def counts(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for o in self.outcomes:
+            out[o.outcome] = out.get(o.outcome, 0) + 1
+        return out
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "schemaVersion": 1,
+            "command": self.command,
+            "customer": self.customer,
+            "applied": self.applied,
+            "counts": self.counts(),
+            "outcomes": [o.__dict__ for o in self.outcomes],
+            "notes": self.notes,
+        }
+
+
+def origin_of(device: dict[str, Any], partner_tenant: str, customer_tenant: str) -> Origin:
+    """Who added the device, from Partner Center's ``createdBy`` (the uploading tenant)."""
+    created_by = str(device.get("createdBy") or "").lower()
+    if created_by == partner_tenant.lower():
+        return Origin.THIS_PARTNER
+    if created_by == customer_tenant.lower() or not created_by:
+        return Origin.CUSTOMER  # unknown uploader: treated as the customer's, the one the partner may not touch
+    return Origin.OTHER_PARTNER
+
+
+def label(device: dict[str, Any]) -> str:
+    return device.get("serialNumber") or device.get("productKey") or device.get("id") or "?"
+
+
+def _keys(identity: dict[str, Any]) -> set[str]:
+    keys = set()
+    if identity.get("hardwareHash"):
+        keys.add("hash:" + identity["hardwareHash"])
+    if identity.get("productKey"):
+        keys.add("pk:" + identity["productKey"].upper())
+    if identity.get("serialNumber"):
+        keys.add("sn:" + identity["serialNumber"].lower())
+    return keys
+
+
+async def upload(
+    client: AutopilotClient,
+    customer: str,
+    rows: list[DeviceRow],
+    delegation: Delegation,
+    *,
+    batch_prefix: str,
+    apply: bool,
+    chunk_size: int = 500,
+    timeout: float = 900,
+    interval: float = 15,
+    progress: Callable[[int, int], None] | None = None,
+) -> AutopilotRun:
+    """Register ``rows`` in batches of ``chunk_size``, each polled to the end; then verify by listing."""
+    run = AutopilotRun("upload", customer, apply)
+    decision = decide(Operation.UPLOAD, delegation)
+    if not decision.allowed:
+        for row in rows:
+            run.add(row.label, "refused", str(decision))
+        return run
+    if not apply:
+        for row in rows:
+            run.add(row.label, "would register")
+        return run
+    existing = {b["id"].lower() for b in await client.list_batches(customer)}
+    registered: list[DeviceRow] = []
+    for number, start in enumerate(range(0, len(rows), chunk_size), start=1):
+        chunk = rows[start : start + chunk_size]
+        batch = f"{batch_prefix}-{number}"
+        if batch.lower() in existing:
+            for row in chunk:
+                run.add(row.label, "failed", f"batch {batch!r} exists already: choose another --batch name")
+            continue
+        try:
+            tracking = await client.upload(customer, batch, [row.identity for row in chunk])
+            job = await client.wait_for_job(customer, tracking, timeout=timeout, interval=interval)
+        except (AzureHttpError, TimeoutError) as err:
+            for row in chunk:
+                run.add(row.label, "not confirmed", f"batch {batch!r}: {err}")
+            continue
+        errors = {}
+        for status in job.get("devicesStatus") or []:
+            if status.get("errorCode"):
+                for key in _keys(status):
+                    errors[key] = (str(status["errorCode"]), str(status.get("errorDescription") or ""))
+        for row in chunk:
+            failure = next((errors[k] for k in _keys(row.identity) if k in errors), None)
+            if failure is None:
+                registered.append(row)
+            else:
+                code, name = failure
+                run.add(row.label, "failed", f"{name} ({code}): {ERROR_WORDS.get(code, 'see Partner Center')}")
+        if progress:
+            progress(min(start + chunk_size, len(rows)), len(rows))
+    listed: set[str] = set()
+    for device in await client.list_devices(customer):
+        listed |= _keys(device)
+    for row in registered:
+        if _keys(row.identity) & listed:
+            run.add(row.label, "registered")
+        else:
+            run.add(row.label, "not confirmed", "the job reported no error but the device is not listed")
+    return run
+
+
+async def inventory(client: AutopilotClient, customer: str, partner_tenant: str) -> list[dict[str, Any]]:
+    """Every registered device with who added it and its profile's name."""
+    names = {p["id"]: p.get("name") for p in await client.list_policies(customer)}
+    out = []
+    for device in await client.list_devices(customer):
+        policy = next((p.get("value") for p in device.get("policies") or [] if p.get("key") == "o_o_b_e"), None)
+        out.append(
+            {
+                **device,
+                "origin": origin_of(device, partner_tenant, customer).value,
+                "profile": names.get(policy, policy) if policy else None,
+            }
+        )
+    return out
+
+
+def _select(devices: list[dict[str, Any]], wanted: Iterable[str] | None) -> tuple[list[dict[str, Any]], list[str]]:
+    """The devices named by serial number, product key or id (all when None); and the names not found."""
+    if wanted is None:
+        return devices, []
+    wanted = list(wanted)
+    chosen, missing = [], []
+    for name in wanted:
+        hits = [
+            d
+            for d in devices
+            if name.lower() in {str(d.get(k) or "").lower() for k in ("serialNumber", "productKey", "id")}
+        ]
+        if hits:
+            chosen += [d for d in hits if d not in chosen]
+        else:
+            missing.append(name)
+    return chosen, missing
+
+
+def _decisions(
+    devices: list[dict[str, Any]],
+    operation: Operation,
+    delegation: Delegation,
+    switches: Switches,
+    partner: str,
+    customer: str,
+) -> list[tuple[dict[str, Any], Decision]]:
+    return [(d, decide(operation, delegation, origin_of(d, partner, customer), switches)) for d in devices]
+
+
+async def remove(
+    client: AutopilotClient,
+    customer: str,
+    partner: str,
+    delegation: Delegation,
+    switches: Switches,
+    *,
+    devices: Iterable[str] | None,
+    apply: bool,
+) -> AutopilotRun:
+    """Remove the named devices (``None``: every device this partner added); verify by listing."""
+    run = AutopilotRun("remove", customer, apply)
+    listed = await client.list_devices(customer)
+    if devices is None:
+        listed = [d for d in listed if origin_of(d, partner, customer) is Origin.THIS_PARTNER]
+    chosen, missing = _select(listed, devices)
+    for name in missing:
+        run.add(name, "failed", "no such device registered for this customer")
+    allowed = []
+    for device, decision in _decisions(chosen, Operation.DEVICE_REMOVE, delegation, switches, partner, customer):
+        if not decision.allowed:
+            run.add(label(device), "refused", str(decision))
+            continue
+        allowed.append(device)
+    if not apply:
+        for device in allowed:
+            run.add(label(device), "would remove")
+        return run
+    for device in allowed:
+        try:
+            await client.delete_device(customer, device["batchId"], device["id"])
+        except AzureHttpError as err:
+            run.add(label(device), "failed", str(err))
+            allowed = [d for d in allowed if d is not device]
+    remaining = {d["id"] for d in await client.list_devices(customer)}
+    for device in allowed:
+        if device["id"] in remaining:
+            run.add(label(device), "not confirmed", "Partner Center accepted the removal but still lists the device")
+        else:
+            run.add(label(device), "removed")
+    return run
+
+
+async def assign(
+    client: AutopilotClient,
+    customer: str,
+    partner: str,
+    delegation: Delegation,
+    switches: Switches,
+    *,
+    profile: str | None,
+    devices: Iterable[str],
+    apply: bool,
+    timeout: float = 900,
+    interval: float = 15,
+) -> AutopilotRun:
+    """Apply the profile named ``profile`` to the devices (``None``: remove their profile); verify by listing."""
+    run = AutopilotRun("assign" if profile else "unassign", customer, apply)
+    policy_id = None
+    if profile is not None:
+        matches = [p for p in await client.list_policies(customer) if p.get("name") == profile]
+        if len(matches) != 1:
+            known = ", ".join(sorted(repr(p.get("name")) for p in await client.list_policies(customer))) or "none"
+            problem = "no profile" if not matches else f"{len(matches)} profiles"
+            run.notes.append(f"{problem} named {profile!r} for this customer (profiles: {known})")
+            for name in devices:
+                run.add(name, "failed", f"profile {profile!r} not found")
+            return run
+        policy_id = matches[0]["id"]
+    operation = Operation.PROFILE_ASSIGN if profile else Operation.PROFILE_UNASSIGN
+    chosen, missing = _select(await client.list_devices(customer), devices)
+    for name in missing:
+        run.add(name, "failed", "no such device registered for this customer")
+    allowed = []
+    for device, decision in _decisions(chosen, operation, delegation, switches, partner, customer):
+        if decision.allowed:
+            allowed.append(device)
+        else:
+            run.add(label(device), "refused", str(decision))
+    if not allowed:
+        return run
+    if not apply:
+        for device in allowed:
+            run.add(label(device), "would assign")
+        return run
+    try:
+        tracking = await client.assign_profiles(customer, dict.fromkeys((d["id"] for d in allowed), policy_id))
+        await client.wait_for_job(customer, tracking, timeout=timeout, interval=interval)
+    except (AzureHttpError, TimeoutError) as err:
+        for device in allowed:
+            run.add(label(device), "not confirmed", str(err))
+        return run
+    now = {d["id"]: d for d in await client.list_devices(customer)}
+    for device in allowed:
+        current = now.get(device["id"], {})
+        applied = next((p.get("value") for p in current.get("policies") or [] if p.get("key") == "o_o_b_e"), None)
+        if applied == policy_id:
+            run.add(label(device), "assigned" if profile else "unassigned")
+        else:
+            run.add(label(device), "not confirmed", f"Partner Center shows profile {applied!r} on the device")
+    return run

@@ -1,0 +1,256 @@
+"""``dapctl autopilot``: register, list, assign and remove a customer's Autopilot devices through Partner Center.
+
+Every command that changes something is a dry run unless ``--apply``; each device is checked against the
+delegation rules (``autopilot/rules.py``) before any call, and checked again by reading Partner Center back after.
+Exit codes: 0 every device done, 2 bad input (config, options, CSV), 3 some devices refused or failed, 5 something
+could not be confirmed by the read-back (incomplete), 1 Partner Center or Graph could not be reached.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from .cli import EndpointOption, ProjectDirOption, StackOption, _load, console, errors, fail_config
+
+app = typer.Typer(
+    help="Windows Autopilot for a customer: upload devices, list them, apply profiles, remove devices.",
+    no_args_is_help=True,
+)
+ApplyOption = typer.Option(False, "--apply", help="Make the change (default: dry run, nothing changes).")
+JsonOption = typer.Option(False, "--json", help="Print the result as one JSON document.")
+DevicesOption = typer.Option([], "--device", "-d", help="Serial number, product key or device id; repeatable.")
+
+
+def _context(customer: str, stack: str, project_dir: Path, endpoint: str | None):
+    from stacks.errors import ConfigError
+
+    from .graph_access import use_endpoint
+
+    cfg = _load(stack, project_dir)
+    try:
+        target = cfg.customer(customer)
+    except ConfigError as err:
+        fail_config(err)
+    use_endpoint(endpoint)
+    return cfg, target
+
+
+def _run(work: Any) -> Any:
+    """Run the async work against Partner Center and Graph with the partner's identity."""
+    from autopilot.delegation import read_delegation
+    from azure_http import AzureHttpError, GraphClient, run_sync
+    from azure_http.autopilot import AutopilotClient
+    from azure_http.connect import OfflineMode, connect
+
+    async def go(cfg, customer):
+        conn = connect()
+        async with (
+            AutopilotClient(conn.tokens, conn.endpoints, tenant_id=cfg.partner.tenant_id) as pc,
+            GraphClient(conn.tokens, conn.endpoints, tenant_id=cfg.partner.tenant_id) as graph,
+        ):
+            delegation = await read_delegation(pc, graph, customer.tenant_id)
+            return await work(pc, delegation)
+
+    def call(cfg, customer):
+        try:
+            return run_sync(go(cfg, customer))
+        except (AzureHttpError, OfflineMode) as err:
+            errors.print(f"[bold red]Could not reach Partner Center or Graph:[/] {escape(str(err))}", highlight=False)
+            raise typer.Exit(1) from None
+
+    return call
+
+
+def _switches(cfg):
+    from autopilot.rules import Switches
+
+    rules = cfg.partner.autopilot
+    return Switches(
+        rules.require_delegated_admin_for_profiles,
+        rules.require_delegated_admin_to_remove_others_devices,
+        rules.require_gdap_for_device_management,
+    )
+
+
+def _report(run, as_json: bool) -> None:
+    if as_json:
+        console.print_json(json.dumps(run.to_json()))
+    else:
+        verb = "applied" if run.applied else "dry run: nothing changed"
+        table = Table(title=f"autopilot {run.command} for {escape(run.customer)} ({verb})", title_justify="left")
+        for column in ("device", "outcome", "detail"):
+            table.add_column(column, overflow="fold" if column == "detail" else None, no_wrap=column == "device")
+        for outcome in run.outcomes:
+            table.add_row(escape(outcome.device), outcome.outcome, escape(outcome.detail))
+        console.print(table)
+        console.print(", ".join(f"{n} {k}" for k, n in sorted(run.counts().items())) or "no devices")
+        for note in run.notes:
+            console.print(f"note: {escape(note)}")
+        if not run.applied and run.outcomes:
+            console.print("Run again with --apply to make these changes.")
+    raise typer.Exit(run.exit_code)
+
+
+@app.command()
+def upload(
+    customer: str = typer.Argument(..., help="Customer name from the stack config."),
+    csv_file: Path = typer.Argument(..., help="The device list: Get-WindowsAutopilotInfo's CSV."),
+    batch: str | None = typer.Option(
+        None, "--batch", help="Batch name prefix in Partner Center (default: <customer>-<file>)."
+    ),
+    stack: str = StackOption,
+    project_dir: Path = ProjectDirOption,
+    endpoint: str | None = EndpointOption,
+    apply: bool = ApplyOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Register devices for the customer, in batches, each polled to the end; failures are explained per device.
+
+    Example: dapctl autopilot upload contoso laptops.csv --apply
+    """
+    from autopilot.device_csv import DeviceCsvError, read_device_csv
+    from autopilot.operations import upload as do_upload
+
+    try:
+        devices = read_device_csv(csv_file)  # the whole file is checked before anything is sent
+    except DeviceCsvError as err:
+        errors.print(f"[bold red]Device list error:[/] {escape(str(err))}", highlight=False)
+        raise typer.Exit(2) from None
+    cfg, target = _context(customer, stack, project_dir, endpoint)
+    prefix = batch or f"{target.name}-{csv_file.stem}"[:60]
+
+    async def work(pc, delegation):
+        return await do_upload(pc, target.tenant_id, devices.rows, delegation, batch_prefix=prefix, apply=apply)
+
+    run = _run(work)(cfg, target)
+    run.notes += devices.notes
+    _report(run, as_json)
+
+
+@app.command()
+def devices(
+    customer: str = typer.Argument(..., help="Customer name from the stack config."),
+    stack: str = StackOption,
+    project_dir: Path = ProjectDirOption,
+    endpoint: str | None = EndpointOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """List the customer's Autopilot devices: who added each (this partner, another partner, the customer), its
+    profile, and what the delegation rules let this partner do with it.
+
+    Example: dapctl autopilot devices contoso --json
+    """
+    from autopilot.operations import inventory, origin_of
+    from autopilot.rules import Operation, decide
+
+    cfg, target = _context(customer, stack, project_dir, endpoint)
+    switches = _switches(cfg)
+
+    async def work(pc, delegation):
+        rows = await inventory(pc, target.tenant_id, cfg.partner.tenant_id)
+        for row in rows:
+            origin = origin_of(row, cfg.partner.tenant_id, target.tenant_id)
+            row["partnerMay"] = {
+                op.name.lower(): decide(op, delegation, origin, switches).allowed
+                for op in (Operation.PROFILE_ASSIGN, Operation.DEVICE_REMOVE)
+            }
+        return rows
+
+    rows = _run(work)(cfg, target)
+    if as_json:
+        console.print_json(json.dumps({"schemaVersion": 1, "customer": target.name, "devices": rows}))
+        return
+    table = Table(title=f"Autopilot devices of {escape(target.display_name)}", title_justify="left")
+    for column in ("serial number", "device id", "added by", "profile", "partner may"):
+        table.add_column(column, no_wrap=column in ("serial number", "device id"))
+    for row in rows:
+        may = [k.replace("_", " ") for k, v in row["partnerMay"].items() if v] or ["nothing"]
+        table.add_row(
+            escape(str(row.get("serialNumber") or "")),
+            escape(row["id"]),
+            row["origin"],
+            escape(str(row.get("profile") or "")),
+            ", ".join(may),
+        )
+    console.print(table)
+    console.print(f"{len(rows)} device(s)")
+
+
+@app.command()
+def assign(
+    customer: str = typer.Argument(..., help="Customer name from the stack config."),
+    profile: str | None = typer.Option(None, "--profile", "-p", help="Profile name; omit with --remove-profile."),
+    device_names: list[str] = DevicesOption,
+    remove_profile: bool = typer.Option(False, "--remove-profile", help="Take the profile off the devices."),
+    stack: str = StackOption,
+    project_dir: Path = ProjectDirOption,
+    endpoint: str | None = EndpointOption,
+    apply: bool = ApplyOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Apply an Autopilot profile to devices (or take it off), within the delegation rules.
+
+    Example: dapctl autopilot assign contoso --profile "Standard laptop" -d SN001 -d SN002 --apply
+    """
+    from autopilot.operations import assign as do_assign
+
+    if bool(profile) == remove_profile or not device_names:
+        errors.print("[bold red]Usage:[/] give --profile NAME or --remove-profile, and at least one --device")
+        raise typer.Exit(2)
+    cfg, target = _context(customer, stack, project_dir, endpoint)
+
+    async def work(pc, delegation):
+        return await do_assign(
+            pc,
+            target.tenant_id,
+            cfg.partner.tenant_id,
+            delegation,
+            _switches(cfg),
+            profile=None if remove_profile else profile,
+            devices=device_names,
+            apply=apply,
+        )
+
+    _report(_run(work)(cfg, target), as_json)
+
+
+@app.command()
+def remove(
+    customer: str = typer.Argument(..., help="Customer name from the stack config."),
+    device_names: list[str] = DevicesOption,
+    all_allowed: bool = typer.Option(False, "--all", help="Every device this partner added."),
+    stack: str = StackOption,
+    project_dir: Path = ProjectDirOption,
+    endpoint: str | None = EndpointOption,
+    apply: bool = ApplyOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Deregister devices from the customer's Autopilot, within the delegation rules; verified by reading back.
+
+    Example: dapctl autopilot remove contoso -d SN001 --apply
+    """
+    from autopilot.operations import remove as do_remove
+
+    if bool(device_names) == all_allowed:
+        errors.print("[bold red]Usage:[/] name devices with --device, or pass --all (not both)")
+        raise typer.Exit(2)
+    cfg, target = _context(customer, stack, project_dir, endpoint)
+
+    async def work(pc, delegation):
+        return await do_remove(
+            pc,
+            target.tenant_id,
+            cfg.partner.tenant_id,
+            delegation,
+            _switches(cfg),
+            devices=None if all_allowed else device_names,
+            apply=apply,
+        )
+
+    _report(_run(work)(cfg, target), as_json)

@@ -1,0 +1,224 @@
+"""Autopilot operations against the emulator: a few hundred devices uploaded with some failing (explained per
+device), verified by reading back; removal and assignment within the rules; the device CSV reader; the CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from autopilot.delegation import read_delegation
+from autopilot.device_csv import DeviceCsvError, read_device_csv
+from autopilot.operations import EXIT_FINDINGS, EXIT_INCOMPLETE, EXIT_OK, assign, inventory, remove, upload
+from autopilot.rules import Delegation, Switches
+from azure_http import EmulatorTokens, Endpoints, GraphClient
+from azure_http.autopilot import AutopilotClient
+from catalog import directory_role_id
+from emulator.state import DEFAULT_PARTNER_TENANT_ID as PARTNER
+from tests.arm_scenario import CONTOSO, fast_retry, scenario
+from tests.helpers import REPO, EmulatorTime
+
+pytestmark = pytest.mark.anyio
+OTHER_PARTNER = "7a1b2c3d-4e5f-4a6b-8c7d-8e9f0a1b2c3d"
+HEADER = "Device Serial Number,Windows Product ID,Hardware Hash,Group Tag\n"
+
+
+def device(n: int) -> dict:
+    return {"serialNumber": f"SN{n:05d}", "hardwareHash": f"T0H{n:05d}AAAA=="}
+
+
+def write_csv(path: Path, numbers, group_tag: str = "") -> Path:
+    lines = [f"SN{n:05d},,T0H{n:05d}AAAA==,{group_tag}\n" for n in numbers]
+    path.write_text(HEADER + "".join(lines), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def world(emulator):
+    emulator.control.reset(scenario())
+    return emulator
+
+
+def clients(world):
+    time = EmulatorTime(world)
+    endpoints = Endpoints.emulator(world.url)
+    pc = AutopilotClient(EmulatorTokens(), endpoints, retry=fast_retry(), sleep=time, clock=time.now)
+    return pc, GraphClient(EmulatorTokens(), endpoints, retry=fast_retry())
+
+
+def give_gdap(world) -> None:
+    world.control.seed_relationship(
+        displayName="contoso-devices",
+        customer={"tenantId": CONTOSO},
+        roles=[directory_role_id("Directory Readers")],
+        status="active",
+    )
+
+
+async def test_an_upload_of_hundreds_with_failures_is_explained_and_verified(world, tmp_path) -> None:
+    world.control.settings(autopilot_job_delay=30)
+    world.control.autopilot_register_elsewhere([device(n) for n in range(7)])
+    world.control.autopilot_add_devices(CONTOSO, [device(n) for n in range(7, 10)])
+    rows = read_device_csv(write_csv(tmp_path / "laptops.csv", range(320), group_tag="Sales")).rows
+    pc, graph = clients(world)
+    async with pc, graph:
+        delegation = await read_delegation(pc, graph, CONTOSO)
+        dry = await upload(pc, CONTOSO, rows, delegation, batch_prefix="laptops", apply=False)
+        assert dry.counts() == {"would register": 320} and dry.exit_code == EXIT_OK
+        assert [b["id"] for b in await pc.list_batches(CONTOSO)] == ["customer-1"]  # the dry run sent nothing
+        run = await upload(pc, CONTOSO, rows, delegation, batch_prefix="laptops", apply=True, chunk_size=100)
+        batches = {b["id"] for b in await pc.list_batches(CONTOSO)}
+    assert run.counts() == {"failed": 10, "registered": 310} and run.exit_code == EXIT_FINDINGS
+    failed = {o.device: o.detail for o in run.outcomes if o.outcome == "failed"}
+    assert all(
+        "ZtdDeviceAssignedToOtherTenant (808): registered to another organisation" in failed[f"SN{n:05d}"]
+        for n in range(7)
+    )
+    assert all("(806): already registered to this customer" in failed[f"SN{n:05d}"] for n in range(7, 10))
+    assert {"laptops-1", "laptops-2", "laptops-3", "laptops-4"} <= batches  # 320 devices in batches of 100
+
+
+async def test_an_upload_not_seen_in_the_listing_is_not_confirmed(world, tmp_path) -> None:
+    """Partner Center says the job finished without errors, but the devices never show: not success."""
+    world.control.settings(autopilot_drop_uploads=True)
+    rows = read_device_csv(write_csv(tmp_path / "one.csv", [1, 2])).rows
+    pc, graph = clients(world)
+    async with pc, graph:
+        delegation = await read_delegation(pc, graph, CONTOSO)
+        run = await upload(pc, CONTOSO, rows, delegation, batch_prefix="one", apply=True)
+    assert run.counts() == {"not confirmed": 2} and run.exit_code == EXIT_INCOMPLETE
+    assert "not listed" in run.outcomes[0].detail
+
+
+async def test_remove_and_assign_follow_the_rules_and_read_back(world) -> None:
+    give_gdap(world)
+    world.control.autopilot_add_devices(CONTOSO, [device(1)])  # the customer's
+    world.control.autopilot_add_devices(CONTOSO, [device(2)], added_by=OTHER_PARTNER)
+    pc, graph = clients(world)
+    async with pc, graph:
+        await pc.wait_for_job(CONTOSO, await pc.upload(CONTOSO, "ours", [device(3), device(4)]), timeout=1, interval=1)
+        await pc.create_policy(CONTOSO, "Standard", ["skip_eula"], None)
+        delegation = await read_delegation(pc, graph, CONTOSO)
+        seed_rules = Switches()
+
+        assigned = await assign(
+            pc,
+            CONTOSO,
+            PARTNER,
+            delegation,
+            seed_rules,
+            profile="Standard",
+            devices=["SN00001", "SN00003", "SN00404"],
+            apply=True,
+        )
+        assert {(o.device, o.outcome) for o in assigned.outcomes} == {
+            ("SN00001", "refused"),
+            ("SN00003", "assigned"),
+            ("SN00404", "failed"),
+        }
+        assert "Microsoft Store for Business" in next(o.detail for o in assigned.outcomes if o.device == "SN00001")
+
+        strict = Switches(
+            require_delegated_admin_to_remove_others_devices=True, require_gdap_for_device_management=False
+        )
+        reseller_only = Delegation(reseller=True)
+        others = await remove(pc, CONTOSO, PARTNER, reseller_only, strict, devices=["SN00002", "SN00003"], apply=False)
+        assert {(o.device, o.outcome) for o in others.outcomes} == {("SN00002", "refused"), ("SN00003", "would remove")}
+        own = await remove(pc, CONTOSO, PARTNER, delegation, seed_rules, devices=None, apply=False)
+        assert {(o.device, o.outcome) for o in own.outcomes} == {
+            ("SN00003", "would remove"),
+            ("SN00004", "would remove"),
+        }
+        removed = await remove(pc, CONTOSO, PARTNER, delegation, seed_rules, devices=["SN00003", "SN00001"], apply=True)
+        assert {(o.device, o.outcome) for o in removed.outcomes} == {("SN00003", "removed"), ("SN00001", "refused")}
+        assert removed.exit_code == EXIT_FINDINGS
+        left = {d["serialNumber"]: d for d in await inventory(pc, CONTOSO, PARTNER)}
+    assert set(left) == {"SN00001", "SN00002", "SN00004"}
+    assert left["SN00001"]["origin"].startswith("the customer") and left["SN00002"]["origin"] == "another partner"
+
+
+async def test_without_gdap_every_device_change_is_refused_before_any_call(world) -> None:
+    world.control.autopilot_add_devices(CONTOSO, [device(2)], added_by=OTHER_PARTNER)
+    pc, graph = clients(world)
+    async with pc, graph:
+        delegation = await read_delegation(pc, graph, CONTOSO)
+        world.control.clear_requests()
+        run = await remove(pc, CONTOSO, PARTNER, delegation, Switches(), devices=["SN00002"], apply=True)
+    assert [o.outcome for o in run.outcomes] == ["refused"] and "Directory Readers" in run.outcomes[0].detail
+    sent = [(r["method"], r["path"]) for r in world.control.requests("/partnercenter")]
+    assert {method for method, _ in sent} == {"GET"}, sent  # listed, nothing deleted
+
+
+def test_device_csv_errors_name_the_line_and_nothing_is_half_read(tmp_path) -> None:
+    good = write_csv(tmp_path / "ok.csv", [1, 2], group_tag="Kiosk")
+    listed = read_device_csv(good)
+    assert [r.label for r in listed.rows] == ["SN00001", "SN00002"] and "Group Tag" in listed.notes[0]
+    utf16 = tmp_path / "ps.csv"
+    utf16.write_bytes(good.read_text().encode("utf-16"))
+    assert len(read_device_csv(utf16).rows) == 2
+    bad = tmp_path / "bad.csv"
+    bad.write_text(HEADER + "SN1,,,\nSN2,,HASH2,\nSN3,,HASH2,\n")
+    with pytest.raises(DeviceCsvError) as caught:
+        read_device_csv(bad)
+    assert "line 2: needs a Hardware Hash" in str(caught.value) and "line 4: the same device as line 3" in str(
+        caught.value
+    )
+    (tmp_path / "x.csv").write_text("Serial,Hash\n1,2\n")
+    with pytest.raises(DeviceCsvError, match="unknown column"):
+        read_device_csv(tmp_path / "x.csv")
+    with pytest.raises(DeviceCsvError, match="cannot be read"):
+        read_device_csv(tmp_path / "missing.csv")
+
+
+def dapctl(*args: str, endpoint: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(REPO), "CSP_DELEGATION_ENDPOINT": endpoint}
+    return subprocess.run(
+        [sys.executable, "-m", "dapctl", *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_the_cli_dry_runs_then_uploads_and_lists(world, tmp_path) -> None:
+    world.control.load_scenario(REPO / "emulator" / "scenarios" / "dev.yaml")
+    csv = write_csv(tmp_path / "batch.csv", [1, 2, 3])
+    dry = dapctl("autopilot", "upload", "contoso", str(csv), "--json", endpoint=world.url)
+    assert dry.returncode == EXIT_OK, dry.stderr
+    assert json.loads(dry.stdout)["counts"] == {"would register": 3}
+    done = dapctl("autopilot", "upload", "contoso", str(csv), "--apply", endpoint=world.url)
+    assert done.returncode == EXIT_OK, done.stderr
+    assert "3 registered" in done.stdout and "Traceback" not in done.stderr
+    listed = dapctl("autopilot", "devices", "contoso", "--json", endpoint=world.url)
+    devices = json.loads(listed.stdout)["devices"]
+    assert sorted(d["serialNumber"] for d in devices) == ["SN00001", "SN00002", "SN00003"]
+    assert {d["origin"] for d in devices} == {"this partner"}
+    bad = dapctl("autopilot", "upload", "contoso", str(tmp_path / "nope.csv"), endpoint=world.url)
+    assert bad.returncode == 2 and "cannot be read" in bad.stderr and "Traceback" not in bad.stderr
+    usage = dapctl("autopilot", "remove", "contoso", endpoint=world.url)
+    assert usage.returncode == 2 and "--device" in usage.stderr
+
+
+def test_the_audit_lists_autopilot_devices_and_revocation_says_it_leaves_them(world, tmp_path) -> None:
+    world.control.load_scenario(REPO / "emulator" / "scenarios" / "dev.yaml")
+    contoso = next(
+        c for c in world.control.state()["partner_center"]["customers"] if "contoso" in c["companyProfile"]["domain"]
+    )
+    world.control.autopilot_add_devices(contoso["id"], [device(1)])
+    world.control.autopilot_add_devices(
+        contoso["id"], [{"serialNumber": "<b>x</b>", "productKey": "PK-1"}], added_by=OTHER_PARTNER
+    )
+    audit = dapctl("audit", "contoso", "-f", "json", endpoint=world.url)
+    assert audit.returncode in (0, 3), audit.stderr
+    listed = {d["serialNumber"]: d["origin"] for d in json.loads(audit.stdout)["autopilot"]}
+    assert listed == {
+        "SN00001": "the customer (Microsoft Store for Business / Education or Intune)",
+        "<b>x</b>": "another partner",
+    }
+    markdown = dapctl("audit", "contoso", "-f", "markdown", endpoint=world.url).stdout
+    assert "## Windows Autopilot devices (2)" in markdown and "revocation leaves them" in markdown
+    html = dapctl("audit", "contoso", "-f", "html", endpoint=world.url).stdout
+    assert "<b>x</b>" not in html and "&lt;b&gt;x&lt;/b&gt;" in html  # a device name is untrusted input
+    revoke = dapctl("revoke", "contoso", endpoint=world.url)
+    assert "2 Windows Autopilot device(s) (0 added by this partner) stay registered" in revoke.stderr

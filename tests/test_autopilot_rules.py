@@ -45,7 +45,7 @@ def test_nothing_without_the_reseller_relationship(operation):
 
 @pytest.mark.parametrize(
     ("operation", "origin"),
-    itertools.product(sorted(DEVICE_OPERATIONS, key=str), [Origin.THIS_PARTNER, Origin.OTHER_PARTNER]),
+    list(itertools.product(sorted(DEVICE_OPERATIONS, key=str), [Origin.THIS_PARTNER, Origin.OTHER_PARTNER])),
 )
 def test_devices_added_by_this_or_another_partner_may_be_managed(operation, origin):
     decision = decide(operation, RESELLER_ONLY, origin, SEED)

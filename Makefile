@@ -22,7 +22,8 @@ $(BIN)/.dev: $(BIN)/.runtime requirements-dev.txt
 	$(PIP) --require-hashes --no-deps -r requirements-dev.txt
 	touch $@
 
-## lock: re-resolve requirements*.in into the hashed locks and the runbook's pins, together. To bump a
+## lock: re-resolve requirements*.in (and policy/requirements.in) into the hashed locks and the runbook's pins,
+## together. To bump a
 ## dependency, change its pin in requirements*.in and run `make lock`; `make lock UPGRADE=certifi` (or
 ## UPGRADE=all) moves an unpinned transitive dependency to its newest release.
 UV_COMPILE = $(BIN)/uv pip compile --quiet --custom-compile-command "make lock" --generate-hashes --universal --python-version 3.11 \
@@ -30,6 +31,7 @@ UV_COMPILE = $(BIN)/uv pip compile --quiet --custom-compile-command "make lock" 
 lock: $(BIN)/.dev
 	$(UV_COMPILE) requirements.in -o requirements.txt
 	$(UV_COMPILE) requirements-dev.in -c requirements.txt -o requirements-dev.txt
+	$(UV_COMPILE) policy/requirements.in -c requirements.txt -o policy/requirements.txt
 	$(BIN)/uv pip compile --quiet --custom-compile-command "make lock" --no-annotate --python-version 3.10 \
 		runbooks/automation_requirements.in -c requirements.txt -o runbooks/automation_requirements.txt
 

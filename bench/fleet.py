@@ -1,0 +1,132 @@
+"""Fleet benchmark: the offline plan and the GDAP status of a generated fleet of one-customer stacks, each in one
+``dapctl fleet`` process, against the same work done one process per stack (measured on a sample, scaled).
+
+``.venv/bin/python -m bench.fleet`` (``--stacks 1000`` by default; ``--only plan|status``). Prints wall seconds,
+peak memory of the measured process (``/usr/bin/time``-free: ``wait4``'s rusage of that child), the ratio against the
+baseline measured in the same run, and per-stack figures at 10, 100 and N stacks to show they stay flat. Targets
+(issue: fleet scale): 1,000 stacks planned in at most 150 s and 300 MB; status of 1,000 customers at 50 ms per
+emulated request in at most 120 s and 300 MB. Exits 1 when a target is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench.sweep import EmulatorProcess
+from emulator.fleet_world import generate_fleet
+
+ROOT = Path(__file__).resolve().parent.parent
+DAPCTL = [sys.executable, "-m", "dapctl"]
+PLAN_TARGET_S, STATUS_TARGET_S, MEMORY_TARGET_MB = 150.0, 120.0, 300.0
+LATENCY = 0.05
+
+
+def measured(command: list[str], env: dict[str, str]) -> tuple[float, float, int]:
+    """Wall seconds, peak RSS in MB and exit code of one child process."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    return wall, usage.ru_maxrss / 1024, process.returncode
+
+
+def environment(endpoint: str = "offline") -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(ROOT), "CSP_DELEGATION_ENDPOINT": endpoint}
+
+
+def bench_plan(count: int, sample: int, lines: list[str]) -> bool:
+    with tempfile.TemporaryDirectory() as folder:
+        project = Path(folder)
+        stacks = generate_fleet(count, seed=11).write_stacks(project, ROOT / "Pulumi.yaml")
+        per_stack = []
+        for size in sorted({min(10, count), min(100, count), count}):
+            target = project
+            if size != count:  # a folder of exactly `size` stacks
+                target = Path(folder) / f"sub{size}"
+                target.mkdir()
+                generate_fleet(size, seed=11).write_stacks(target, ROOT / "Pulumi.yaml")
+            command = [*DAPCTL, "fleet", "plan", "--project-dir", str(target), "--json"]
+            wall, peak, code = measured(command, environment())
+            per_stack.append((size, wall / size, peak, code))
+        full_wall, full_peak, full_code = per_stack[-1][1] * count, per_stack[-1][2], per_stack[-1][3]
+        baseline = 0.0
+        for stack in stacks[:sample]:
+            wall, _, _ = measured(
+                [*DAPCTL, "plan", "--stack", stack, "--project-dir", str(project), "--json"], environment()
+            )
+            baseline += wall
+        scaled = baseline / sample * count
+    met = full_code == 0 and full_wall <= PLAN_TARGET_S and full_peak <= MEMORY_TARGET_MB
+    lines.append(
+        f"fleet plan, {count} one-customer stacks in one process: {full_wall:.1f} s, peak {full_peak:.0f} MB "
+        f"(exit {full_code}); one process per stack (sample of {sample}, scaled): {scaled:.0f} s; "
+        f"ratio {scaled / full_wall:.1f}x; target <= {PLAN_TARGET_S:g} s and {MEMORY_TARGET_MB:g} MB: "
+        f"{'met' if met else 'NOT MET'}"
+    )
+    for size, seconds, peak, _ in per_stack:
+        lines.append(f"  {size:>5} stacks: {seconds * 1000:.0f} ms per stack, peak {peak:.0f} MB")
+    return met
+
+
+def bench_status(count: int, sample: int, lines: list[str]) -> bool:
+    with tempfile.TemporaryDirectory() as folder, EmulatorProcess() as emu:
+        project = Path(folder)
+        world = generate_fleet(count, seed=12)
+        stacks = world.write_stacks(project, ROOT / "Pulumi.yaml")
+        emu.control.reset(world.scenario)
+        emu.control.settings(page_size=300)
+        emu.control.add_fault("/graph", latency=LATENCY, times=None)
+        wall, peak, code = measured(
+            [*DAPCTL, "fleet", "status", "--project-dir", str(project), "--json"], environment(emu.url)
+        )
+        requests = len(emu.control.requests("/graph"))
+        emu.control.clear_requests()
+        baseline = 0.0
+        for stack in stacks[:sample]:
+            one, _, _ = measured(
+                [*DAPCTL, "gdap", "status", "--stack", stack, "--project-dir", str(project), "--json"],
+                environment(emu.url),
+            )
+            baseline += one
+        per_stack_requests = len(emu.control.requests("/graph")) / sample
+    scaled = baseline / sample * count
+    optimum = requests * LATENCY  # pages are read one after another: nextLink chains them
+    met = code in (0, 3) and wall <= STATUS_TARGET_S and peak <= MEMORY_TARGET_MB
+    lines.append(
+        f"fleet status, {count} customers at {LATENCY * 1000:g} ms per Graph request: {wall:.1f} s, "
+        f"peak {peak:.0f} MB, {requests} Graph requests (physical limit {optimum:.1f} s); "
+        f"one process per stack (sample of {sample}, "
+        f"{per_stack_requests:.0f} requests each, scaled): {scaled:.0f} s; ratio {scaled / wall:.1f}x; "
+        f"target <= {STATUS_TARGET_S:g} s and {MEMORY_TARGET_MB:g} MB: {'met' if met else 'NOT MET'}"
+    )
+    return met
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.fleet", description=__doc__.split("\n")[0])
+    parser.add_argument("--stacks", type=int, default=1000)
+    parser.add_argument("--sample", type=int, default=10, help="stacks run one process each, for the baseline")
+    parser.add_argument("--only", choices=("plan", "status"))
+    args = parser.parse_args(argv)
+    print(f"bench.fleet: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}", flush=True)
+    lines: list[str] = []
+    met = True
+    if args.only in (None, "plan"):
+        met &= bench_plan(args.stacks, args.sample, lines)
+    if args.only in (None, "status"):
+        met &= bench_status(args.stacks, args.sample, lines)
+    print("\n".join(lines))
+    print(f"load average now {os.getloadavg()[0]:.2f}")
+    print("all targets met" if met else "TARGET MISSED")
+    return 0 if met else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

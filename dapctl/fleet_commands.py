@@ -1,7 +1,8 @@
 """``dapctl fleet``: the partner's questions over every stack of the project folder, in one process.
 
-Exit codes: 0 all clean; 1 Graph could not be read; 2 a stack's config is broken (the others still run);
-3 some relationship needs attention (``status --fail-on-warning``); 4 a mandatory policy violation (``plan``).
+Exit codes: 0 all clean; 1 Graph or ARM could not be read; 2 a stack's config is broken (the others still run);
+3 drift (``drift``) or a relationship needing attention (``status --fail-on-warning``); 4 a mandatory policy
+violation (``plan``).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from rich.table import Table
 
 from .cli import EndpointOption, ProjectDirOption, console, errors
 
-app = typer.Typer(help="Every stack at once: offline plans, GDAP status, the fleet dashboard.", no_args_is_help=True)
+app = typer.Typer(help="Every stack at once: offline plans, GDAP status, drift, the dashboard.", no_args_is_help=True)
 StacksOption = typer.Option([], "--stacks", help="Only stacks whose names match this glob (repeatable).")
 ExcludeOption = typer.Option([], "--exclude", help="Leave out stacks matching this glob (repeatable).")
 
@@ -144,4 +145,54 @@ def status(
     if problems:
         raise typer.Exit(2)
     if fail_on_warning and any(r["attention"] for r in table_rows):
+        raise typer.Exit(3)
+
+
+@app.command()
+def drift(
+    project_dir: Path = ProjectDirOption,
+    patterns: list[str] = StacksOption,
+    exclude: list[str] = ExcludeOption,
+    endpoint: str | None = EndpointOption,
+    concurrency: int = typer.Option(8, "--concurrency", min=1, max=64, help="Customers audited at once."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON document (schemaVersion 1)."),
+) -> None:
+    """Drift of every customer of every stack (what `pulumi preview --refresh` cannot see), in one process.
+
+    Example: dapctl fleet drift --stacks 'contoso*' --json
+    """
+    from azure_http import AzureHttpError, run_sync
+    from azure_http.connect import OfflineMode
+
+    from .fleet import drift_of_fleet
+    from .graph_access import use_endpoint
+
+    stacks = _select(project_dir, patterns, exclude)
+    use_endpoint(endpoint)
+    try:
+        by_stack, problems = run_sync(drift_of_fleet(project_dir, stacks, concurrency))
+    except (AzureHttpError, OfflineMode) as err:
+        errors.print(f"[bold red]Could not read the tenants:[/] {escape(str(err))}")
+        raise typer.Exit(1) from None
+    drifted = {stack: items for stack, items in by_stack.items() if items}
+    if as_json:
+        document = {
+            "schemaVersion": 1,
+            "stacks": {stack: [i.to_json() for i in items] for stack, items in sorted(by_stack.items())},
+            "configProblems": problems,
+        }
+        sys.stdout.write(json.dumps(document, indent=2) + "\n")
+    else:
+        table = Table(title=f"Drift in {len(drifted)} of {len(stacks)} stack(s)", title_justify="left")
+        for column in ("stack", "customer", "kind", "what", "fix"):
+            table.add_column(column, overflow="fold")
+        for stack, items in sorted(drifted.items()):
+            for item in items:
+                table.add_row(escape(stack), escape(item.customer), item.kind, escape(item.what), escape(item.fix))
+        console.print(table)
+        for stack, lines in problems.items():
+            errors.print(f"[bold red]config error[/] in stack {escape(stack)}: {escape('; '.join(lines))}")
+    if problems:
+        raise typer.Exit(2)
+    if drifted:
         raise typer.Exit(3)

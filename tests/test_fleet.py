@@ -142,3 +142,19 @@ def test_the_dashboard_of_a_thousand_customers_renders_in_a_real_browser(tmp_pat
         check=True,
     )
     assert shot.stat().st_size > 10_000  # a rendered page, kept with the test's files
+
+
+def test_fleet_drift_finds_what_the_per_stack_command_finds(emulator, tmp_path):
+    emulator.control.load_scenario(REPO / "emulator" / "scenarios" / "dev.yaml")
+    for name in ("Pulumi.yaml", "Pulumi.dev.yaml"):
+        (tmp_path / name).write_text((REPO / name).read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "Pulumi.dev-copy.yaml").write_text((REPO / "Pulumi.dev.yaml").read_text(encoding="utf-8"))
+    single = dapctl("drift", "--stack", "dev", "--project-dir", str(tmp_path), "-f", "json", endpoint=emulator.url)
+    expected = sorted(json.dumps(i, sort_keys=True) for i in json.loads(single.stdout)["drift"])
+    assert expected, single.stderr  # the dev scenario has drift (a hand-made grant, a missing delegation)
+    fleet = dapctl("fleet", "drift", "--project-dir", str(tmp_path), "--json", endpoint=emulator.url)
+    assert fleet.returncode == 3, fleet.stderr
+    stacks = json.loads(fleet.stdout)["stacks"]
+    assert set(stacks) == {"dev", "dev-copy"}
+    for items in stacks.values():
+        assert sorted(json.dumps(i, sort_keys=True) for i in items) == expected

@@ -14,6 +14,16 @@ from rich.markup import escape
 from azure_http.connect import ENV as ENDPOINT_ENV
 from stacks.errors import ConfigError
 
+from .options import (
+    DriftFormat,
+    ReportFormat,
+    check_days,
+    check_endpoint,
+    check_journal_dir,
+    check_output,
+    check_principals,
+)
+
 app = typer.Typer(
     name="dapctl",
     help="Operate a CSP partner's delegated administration: plans, invitations, GDAP status, audits, revocation.",
@@ -69,6 +79,7 @@ def plan(
     from .plan_report import build_report
     from .plan_view import render
 
+    check_endpoint(endpoint)
     os.environ[ENDPOINT_ENV] = endpoint
     import policy
 
@@ -104,6 +115,40 @@ def _load(stack: str, project_dir: Path):
         fail_config(err)
 
 
+def _write(render) -> None:
+    """Render a report; when its file cannot be written after all, it went to stdout instead: exit 3."""
+    from .access_commands import ReportNotWritten
+
+    try:
+        render()
+    except ReportNotWritten as err:
+        errors.print(f"[bold red]{escape(str(err))}[/]", highlight=False)
+        raise typer.Exit(3) from None
+
+
+def _check_resumable(journal, customer_tenant_id: str) -> None:
+    """--resume needs a journal of this customer that reads back whole; checked before any request."""
+    from runbooks.journal import JournalError
+
+    if not journal.exists():
+        raise typer.BadParameter(
+            f"nothing to resume: no journal at {journal.plan_path} (run revoke --apply first, or pass --journal)",
+            param_hint="'--resume'",
+        )
+    try:
+        state = journal.load()
+    except JournalError as err:
+        errors.print(f"[bold red]Journal error:[/] {escape(str(err))}", highlight=False)
+        raise typer.Exit(2) from None
+    if state.customer_tenant_id != customer_tenant_id:
+        errors.print(
+            f"[bold red]Journal error:[/] {escape(str(journal.plan_path))} is for tenant "
+            f"{escape(state.customer_tenant_id)}, not this customer's {customer_tenant_id}: pass the right --journal",
+            highlight=False,
+        )
+        raise typer.Exit(2)
+
+
 def _fail_http(err: Exception) -> None:
     errors.print(f"[bold red]Could not read from Microsoft Graph:[/] {escape(str(err))}", highlight=False)
     raise typer.Exit(3)
@@ -123,6 +168,7 @@ def invite(
     from .graph_access import fetch_relationships, use_endpoint
     from .invitation import invitation_for
 
+    check_endpoint(endpoint)
     cfg = _load(stack, project_dir)
     try:
         target = cfg.customer(customer)
@@ -170,6 +216,9 @@ def gdap_status(
     from .gdap_status import status_rows
     from .graph_access import fetch_relationships, use_endpoint
 
+    check_endpoint(endpoint)
+    check_days(expiring_days, "--expiring-days")
+    check_days(stuck_days, "--stuck-days")
     cfg = _load(stack, project_dir)
     use_endpoint(endpoint)
     try:
@@ -182,7 +231,7 @@ def gdap_status(
         raise typer.Exit(1)
 
 
-FormatOption = typer.Option("table", "--format", "-f", help="table, json, markdown or html.")
+FormatOption = typer.Option(ReportFormat.table, "--format", "-f", help="table, json, markdown or html.")
 OutputOption = typer.Option(None, "--output", "-o", help="Write the report to this file.")
 PrincipalOption = typer.Option([], "--principal", help="Another partner principal (object id) to include; repeatable.")
 
@@ -210,7 +259,7 @@ def audit(
     stack: str = StackOption,
     project_dir: Path = ProjectDirOption,
     endpoint: str | None = EndpointOption,
-    fmt: str = FormatOption,
+    fmt: ReportFormat = FormatOption,
     output: Path | None = OutputOption,
     principals: list[str] = PrincipalOption,
     all_partners: bool = typer.Option(False, "--all-partners", help="Every foreign principal and delegation."),
@@ -223,6 +272,9 @@ def audit(
     from .graph_access import use_endpoint
     from .tenant_access import audit_customer
 
+    check_endpoint(endpoint)
+    output = check_output(output, fmt)
+    principals = check_principals(principals)
     cfg, target_customer, view, notes = _customer_and_view(stack, project_dir, customer, principals, all_partners)
     use_endpoint(endpoint)
     with progress_bar(errors, "auditing") as progress:
@@ -230,7 +282,7 @@ def audit(
             report, _ = run_sync(audit_customer(cfg, target_customer, view, progress))
         except (AzureHttpError, OfflineMode) as err:
             _fail_http(err)
-    render_audit(report, Format(fmt), output, console, notes)
+    _write(lambda: render_audit(report, Format(fmt), output, console, notes))
     if report.errors:
         raise typer.Exit(3)
 
@@ -244,7 +296,7 @@ def revoke(
     apply: bool = typer.Option(False, "--apply", help="Remove the grants (default: dry run, nothing changes)."),
     resume: bool = typer.Option(False, "--resume", help="Finish an interrupted --apply run from its journal."),
     journal_dir: Path | None = typer.Option(None, "--journal", help="Journal folder (default .dapctl/<customer>)."),
-    fmt: str = FormatOption,
+    fmt: ReportFormat = FormatOption,
     output: Path | None = OutputOption,
     principals: list[str] = PrincipalOption,
 ) -> None:
@@ -258,11 +310,18 @@ def revoke(
     from .graph_access import use_endpoint
     from .tenant_access import audit_customer, partner_clients
 
+    check_endpoint(endpoint)
+    output = check_output(output, fmt)
+    principals = check_principals(principals)
     cfg, target_customer, view, notes = _customer_and_view(stack, project_dir, customer, principals, False)
+    journal = None
+    if apply or resume:
+        journal = Journal(check_journal_dir(journal_dir or Path(".dapctl") / target_customer.name))
+    if resume:
+        _check_resumable(journal, target_customer.tenant_id)
     for note in notes:
         errors.print(f"[yellow]note:[/] {escape(note)}")
     use_endpoint(endpoint)
-    journal = Journal(journal_dir or Path(".dapctl") / target_customer.name) if (apply or resume) else None
 
     async def run():
         plan = None
@@ -281,7 +340,7 @@ def revoke(
         except ValueError as err:
             errors.print(f"[bold red]{escape(str(err))}[/]")
             raise typer.Exit(2) from None
-    render_revoke(report, Format(fmt), output, console)
+    _write(lambda: render_revoke(report, Format(fmt), output, console))
     if report.applied and not report.complete:
         raise typer.Exit(1)
 
@@ -292,7 +351,9 @@ def drift(
     project_dir: Path = ProjectDirOption,
     endpoint: str | None = EndpointOption,
     customer: str | None = typer.Option(None, "--customer", "-c", help="Only this customer."),
-    fmt: str = typer.Option("table", "--format", "-f", help="table, json or markdown (an issue body)."),
+    fmt: DriftFormat = typer.Option(
+        DriftFormat.table, "--format", "-f", help="table, json or markdown (an issue body)."
+    ),
     output: Path | None = OutputOption,
 ) -> None:
     """Compare the stack config with the live tenants; exit 0 when they match, 2 on drift."""
@@ -305,6 +366,8 @@ def drift(
     from .graph_access import read_relationships, use_endpoint
     from .tenant_access import audit_customer, partner_view
 
+    check_endpoint(endpoint)
+    output = check_output(output, fmt)
     cfg = _load(stack, project_dir)
     try:
         customers = [cfg.customer(customer)] if customer else list(cfg.customers)
@@ -324,7 +387,7 @@ def drift(
         items = run_sync(collect())
     except (AzureHttpError, OfflineMode) as err:
         _fail_http(err)
-    render_drift(stack, items, Format(fmt), output, console)
+    _write(lambda: render_drift(stack, items, Format(fmt), output, console))
     if items:
         raise typer.Exit(2)
 

@@ -16,7 +16,7 @@ from pydantic.alias_generators import to_camel
 
 import catalog
 
-from .errors import ConfigError, ConfigProblem, problems_from_validation_error
+from .errors import ConfigError, ConfigProblem, problems_from_validation_error, shown
 
 NAMESPACE = "csp-delegation"
 GDAP_MAX_DAYS = 730
@@ -36,7 +36,7 @@ _STACK_REF_RE = re.compile(r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+){0,2}$")
 def _guid(value: str) -> str:
     if not catalog.is_guid(value):
         raise ValueError(
-            f"{value!r} is not a GUID: write it as xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx "
+            f"{shown(value)} is not a GUID: write it as xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx "
             "(copy it from the Entra admin center or Partner Center)"
         )
     return value.lower()
@@ -45,7 +45,7 @@ def _guid(value: str) -> str:
 def _tenant_id(value: str) -> str:
     if not catalog.is_guid(value):
         raise ValueError(
-            f"{value!r} is not a tenant id: a tenant id is a GUID "
+            f"{shown(value)} is not a tenant id: a tenant id is a GUID "
             "(Entra admin center > Overview > Tenant ID), not a domain name"
         )
     return value.lower()
@@ -54,7 +54,7 @@ def _tenant_id(value: str) -> str:
 def _slug(value: str) -> str:
     if not _SLUG_RE.match(value):
         raise ValueError(
-            f"{value!r} is not a valid name: use 2-40 lowercase letters, digits and dashes, "
+            f"{shown(value)} is not a valid name: use 2-40 lowercase letters, digits and dashes, "
             "starting with a letter (it names Pulumi resources)"
         )
     return value
@@ -62,7 +62,7 @@ def _slug(value: str) -> str:
 
 def _domain(value: str) -> str:
     if not _DOMAIN_RE.match(value.lower()):
-        raise ValueError(f"{value!r} is not a domain name: use e.g. contoso.onmicrosoft.com")
+        raise ValueError(f"{shown(value)} is not a domain name: use e.g. contoso.onmicrosoft.com")
     return value.lower()
 
 
@@ -71,7 +71,7 @@ def _member(value: str) -> str:
         return value.lower()
     if _UPN_RE.match(value):
         return value
-    raise ValueError(f"{value!r} is neither a user principal name (name@domain) nor an object id (GUID)")
+    raise ValueError(f"{shown(value)} is neither a user principal name (name@domain) nor an object id (GUID)")
 
 
 def _directory_role(value: str) -> str:
@@ -87,9 +87,9 @@ def _azure_role(value: str) -> str:
 def _duration(value: str) -> str:
     match = _DURATION_RE.match(value)
     if match is None:
-        raise ValueError(f"{value!r} is not an ISO 8601 duration of days, weeks or years: use e.g. P730D")
+        raise ValueError(f"{shown(value)} is not an ISO 8601 duration of days, weeks or years: use e.g. P730D")
     if not 1 <= duration_days(value) <= GDAP_MAX_DAYS:
-        raise ValueError(f"{value!r} is outside P1D..P{GDAP_MAX_DAYS}D: GDAP allows 1 day to 2 years")
+        raise ValueError(f"{shown(value)} is outside P1D..P{GDAP_MAX_DAYS}D: GDAP allows 1 day to 2 years")
     return value
 
 
@@ -97,26 +97,26 @@ def duration_days(value: str) -> int:
     """Days in a PnD / PnW / PnY duration (a year counts 365 days, as Graph does for P1Y..P2Y)."""
     match = _DURATION_RE.match(value)
     if match is None:
-        raise ValueError(value)
+        raise ValueError(shown(value))
     number, unit = int(match.group(1)), match.group(2)
     return number * {"D": 1, "W": 7, "Y": 365}[unit]
 
 
 def _alias(value: str) -> str:
     if not _ALIAS_RE.match(value):
-        raise ValueError(f"{value!r} is not a valid subscription alias: 1-63 letters, digits, '-', '_', '.'")
+        raise ValueError(f"{shown(value)} is not a valid subscription alias: 1-63 letters, digits, '-', '_', '.'")
     return value
 
 
 def _group_key(value: str) -> str:
     if not _GROUP_KEY_RE.match(value):
-        raise ValueError(f"{value!r} is not a group key: use camelCase letters and digits, e.g. tier2Support")
+        raise ValueError(f"{shown(value)} is not a group key: use camelCase letters and digits, e.g. tier2Support")
     return value
 
 
 def _stack_ref(value: str) -> str:
     if not _STACK_REF_RE.match(value):
-        raise ValueError(f"{value!r} is not a stack name: use org/project/stack (or project/stack)")
+        raise ValueError(f"{shown(value)} is not a stack name: use org/project/stack (or project/stack)")
     return value
 
 
@@ -289,7 +289,7 @@ class StackConfig(_Model):
             if customer.name == name:
                 return customer
         known = ", ".join(c.name for c in self.customers) or "none"
-        raise ConfigError([ConfigProblem("customers", f"no customer named {name!r} (known: {known})")])
+        raise ConfigError([ConfigProblem("customers", f"no customer named {shown(name)} (known: {known})")])
 
 
 def _semantic_problems(cfg: StackConfig) -> list[ConfigProblem]:
@@ -429,7 +429,7 @@ def _semantic_problems(cfg: StackConfig) -> list[ConfigProblem]:
                 add(
                     ConfigProblem(
                         f"{path}.subscription",
-                        f"{chosen!r} is not one of this customer's subscriptions "
+                        f"{shown(chosen)} is not one of this customer's subscriptions "
                         f"(aliases or ids: {', '.join(sorted(keys))})",
                     )
                 )

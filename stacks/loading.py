@@ -48,7 +48,7 @@ def _strip_namespace(flat: dict[str, Any], source: str) -> dict[str, Any]:
 
 def check_stack_name(stack: str) -> str:
     """A stack name that names a file in the project folder, nothing else (no ``../../x``, no separators)."""
-    if not _STACK_NAME_RE.match(stack) or stack in (".", ".."):
+    if not _STACK_NAME_RE.fullmatch(stack) or stack in (".", ".."):
         raise ConfigError(
             [
                 ConfigProblem(

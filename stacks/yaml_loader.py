@@ -97,6 +97,8 @@ def check_node_graph(root: yaml.Node) -> dict[int, str]:
                 aliases += 1
                 if aliases > MAX_ALIASES:
                     raise _Refused(_child_path(path, label), f"more than {MAX_ALIASES} aliases ({_line(child)})")
+                if ckey not in size:
+                    stack.append((child, False))  # found earlier, not done yet: done before this node
                 continue
             paths[ckey] = _child_path(path, label)
             depths[ckey] = depth + 1

@@ -72,6 +72,8 @@ def plan(
     """Show what a stack declares, offline: the real program on Pulumi's mock runtime, no cloud, no CLI.
 
     The policy pack's rules run over the plan; a mandatory violation exits 4."""
+    import pulumi
+
     from stacks.loading import flat_config_for_runtime, load_stack_file
     from stacks.mock_runtime import run_offline
     from stacks.program import main as program
@@ -88,7 +90,11 @@ def plan(
         flat = flat_config_for_runtime(stack, project_dir)
     except ConfigError as err:
         fail_config(err)
-    run = run_offline(program, flat, stack=stack, preview=True)
+    try:
+        run = run_offline(program, flat, stack=stack, preview=True)
+    except pulumi.RunError as err:  # a problem the program reports about the stack's inputs
+        errors.print(f"[bold red]Plan error[/] in stack {escape(stack)}: {escape(str(err)[:2000])}", highlight=False)
+        raise typer.Exit(2) from None
     violations = policy.evaluate(run, config)
     report = build_report(run, violations)
     if as_json:

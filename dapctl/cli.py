@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from azure_http.connect import ENV as ENDPOINT_ENV
+from azure_http.deadline import deadline
 from stacks.errors import ConfigError
 
 from .options import (
@@ -112,6 +113,16 @@ EndpointOption = typer.Option(
 )
 
 
+DeadlineOption = typer.Option(
+    900.0,
+    "--deadline",
+    min=1.0,
+    max=86400.0,
+    envvar="DAPCTL_DEADLINE",
+    help="Seconds the whole command may spend on Graph/ARM/Partner Center, on top of each request's timeouts.",
+)
+
+
 def _load(stack: str, project_dir: Path):
     from stacks.loading import load_stack_file
 
@@ -156,7 +167,7 @@ def _check_resumable(journal, customer_tenant_id: str) -> None:
 
 
 def _fail_http(err: Exception) -> None:
-    errors.print(f"[bold red]Could not read from Microsoft Graph:[/] {escape(str(err))}", highlight=False)
+    errors.print(f"[bold red]Could not complete the request:[/] {escape(str(err)[:2000])}", highlight=False)
     raise typer.Exit(3)
 
 
@@ -166,6 +177,7 @@ def invite(
     stack: str = StackOption,
     project_dir: Path = ProjectDirOption,
     endpoint: str | None = EndpointOption,
+    deadline_seconds: float = DeadlineOption,
 ) -> None:
     """Print the link the customer must open (reseller/DAP invitation or GDAP approval) and an email draft."""
     from azure_http import AzureHttpError
@@ -184,7 +196,8 @@ def invite(
     relationships: list[dict] = []
     if target.delegation == "gdap":
         try:
-            relationships = fetch_relationships(cfg)
+            with deadline(deadline_seconds):
+                relationships = fetch_relationships(cfg)
         except (AzureHttpError, OfflineMode) as err:
             _fail_http(err)
     result = invitation_for(cfg, target, relationships)
@@ -206,6 +219,7 @@ def gdap_status(
     stack: str = StackOption,
     project_dir: Path = ProjectDirOption,
     endpoint: str | None = EndpointOption,
+    deadline_seconds: float = DeadlineOption,
     as_json: bool = typer.Option(False, "--json", help="Print the rows as JSON."),
     fail_on_warning: bool = typer.Option(False, "--fail-on-warning", help="Exit 1 when any row has a warning."),
     expiring_days: int = typer.Option(
@@ -228,7 +242,8 @@ def gdap_status(
     cfg = _load(stack, project_dir)
     use_endpoint(endpoint)
     try:
-        relationships = fetch_relationships(cfg)
+        with deadline(deadline_seconds):
+            relationships = fetch_relationships(cfg)
     except (AzureHttpError, OfflineMode) as err:
         _fail_http(err)
     rows = status_rows(cfg, relationships, expiring_days=expiring_days, stuck_days=stuck_days)
@@ -265,6 +280,7 @@ def audit(
     stack: str = StackOption,
     project_dir: Path = ProjectDirOption,
     endpoint: str | None = EndpointOption,
+    deadline_seconds: float = DeadlineOption,
     fmt: ReportFormat = FormatOption,
     output: Path | None = OutputOption,
     principals: list[str] = PrincipalOption,
@@ -285,7 +301,8 @@ def audit(
     use_endpoint(endpoint)
     with progress_bar(errors, "auditing") as progress:
         try:
-            report, _ = run_sync(audit_customer(cfg, target_customer, view, progress))
+            with deadline(deadline_seconds):
+                report, _ = run_sync(audit_customer(cfg, target_customer, view, progress))
         except (AzureHttpError, OfflineMode) as err:
             _fail_http(err)
     _write(lambda: render_audit(report, Format(fmt), output, console, notes))
@@ -299,6 +316,7 @@ def revoke(
     stack: str = StackOption,
     project_dir: Path = ProjectDirOption,
     endpoint: str | None = EndpointOption,
+    deadline_seconds: float = DeadlineOption,
     apply: bool = typer.Option(False, "--apply", help="Remove the grants (default: dry run, nothing changes)."),
     resume: bool = typer.Option(False, "--resume", help="Finish an interrupted --apply run from its journal."),
     journal_dir: Path | None = typer.Option(None, "--journal", help="Journal folder (default .dapctl/<customer>)."),
@@ -340,7 +358,8 @@ def revoke(
 
     with progress_bar(errors, "revoking") as progress:
         try:
-            report = run_sync(run())
+            with deadline(deadline_seconds):
+                report = run_sync(run())
         except (AzureHttpError, OfflineMode) as err:
             _fail_http(err)
         except ValueError as err:
@@ -356,6 +375,7 @@ def drift(
     stack: str = StackOption,
     project_dir: Path = ProjectDirOption,
     endpoint: str | None = EndpointOption,
+    deadline_seconds: float = DeadlineOption,
     customer: str | None = typer.Option(None, "--customer", "-c", help="Only this customer."),
     fmt: DriftFormat = typer.Option(
         DriftFormat.table, "--format", "-f", help="table, json or markdown (an issue body)."
@@ -390,7 +410,8 @@ def drift(
         return items
 
     try:
-        items = run_sync(collect())
+        with deadline(deadline_seconds):
+            items = run_sync(collect())
     except (AzureHttpError, OfflineMode) as err:
         _fail_http(err)
     _write(lambda: render_drift(stack, items, Format(fmt), output, console))

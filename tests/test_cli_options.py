@@ -107,3 +107,43 @@ def test_revoke_apply_with_good_options_writes_the_report_it_was_asked_for(world
     assert result.exit_code == 0, result.output
     assert "Partner access revocation" in out.read_text()
     assert emulator.control.requests() != []
+
+
+TAMPERED_PLANS = {
+    "a list": "[]",
+    "not JSON": "{not json",
+    "a missing field": json.dumps({"runId": "r", "plan": []}),
+    "a grant of the wrong shape": json.dumps(
+        {"runId": "r", "customerTenantId": CONTOSO_TENANT, "partnerTenantId": None, "plan": [{"kind": "rbac"}]}
+    ),
+    "an unknown kind": json.dumps(
+        {
+            "runId": "r",
+            "customerTenantId": CONTOSO_TENANT,
+            "plan": [{"kind": "everything", "id": "/x", "description": "x"}],
+        }
+    ),
+    "a plan that is not a list": json.dumps({"runId": "r", "customerTenantId": CONTOSO_TENANT, "plan": "all"}),
+}
+
+
+@pytest.mark.parametrize("case", sorted(TAMPERED_PLANS))
+def test_resume_refuses_a_tampered_journal_with_the_path_and_the_fix(world, case):
+    emulator, project = world
+    journal = project / "journal"
+    journal.mkdir()
+    (journal / "plan.json").write_text(TAMPERED_PLANS[case])
+    result = invoke("revoke", "contoso", "--resume", "--journal", str(journal), "--project-dir", str(project))
+    assert result.exit_code == 2, result.output
+    output = text(result)
+    assert str(journal / "plan.json") in output
+    assert "delete the journal folder and run revoke --apply again" in output
+    assert emulator.control.requests() == []
+
+
+def test_resume_without_a_journal_says_there_is_nothing_to_resume(world):
+    emulator, project = world
+    result = invoke("revoke", "contoso", "--resume", "--journal", str(project / "none"), "--project-dir", str(project))
+    assert result.exit_code == 2
+    assert "nothing to resume" in text(result)
+    assert emulator.control.requests() == []

@@ -43,7 +43,8 @@ def format_loc(loc: tuple) -> str:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            out += f".{part}" if out else str(part)
+            text = str(part) if len(str(part)) <= 60 else f"{str(part)[:60]}..."  # (keys are input too)
+            out += f".{text}" if out else text
     return out or "(top level)"
 
 

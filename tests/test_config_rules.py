@@ -147,3 +147,10 @@ def test_unbounded_input_is_never_echoed_whole():
     raw["customers"][0]["delegation"] = "y" * 100_000
     for message in problems(raw).values():
         assert len(message) < 400
+
+
+def test_an_unbounded_unknown_key_is_shown_cut_short():
+    raw = dev_raw()
+    raw["partner"]["k" * 100_000] = 1
+    (path,) = problems(raw)
+    assert path.startswith("partner.kkk") and len(path) < 100

@@ -12,6 +12,7 @@ import socket
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -153,3 +154,41 @@ def test_dapctl_names_the_endpoint_that_answers_wrongly(liar, monkeypatch):
     result = CliRunner().invoke(app, ["gdap", "status", "--endpoint", server])
     assert result.exit_code == 3, result.output
     assert server in result.output and "Traceback" not in result.output
+
+
+def _server_answering(answer: tuple[int, dict[str, str], bytes]):
+    class Always(BaseHTTPRequestHandler):
+        def _answer(self) -> None:
+            status, headers, body = answer
+            self.send_response(status)
+            for key, value in {**headers, "Content-Length": str(len(body))}.items():
+                self.send_header(key, value)
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _answer
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Always)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+@pytest.mark.parametrize("answer", ["/html", "/empty", "/redirect", "/array"])
+@pytest.mark.parametrize("command", [["gdap", "status"], ["audit", "contoso"], ["drift"], ["revoke", "contoso"]])
+def test_every_command_names_the_endpoint_of_an_answer_that_lies(answer, command, monkeypatch, tmp_path):
+    monkeypatch.setenv("CSP_DELEGATION_ENDPOINT", "offline")
+    monkeypatch.chdir(tmp_path)
+    server = _server_answering(ANSWERS[answer])
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        project = str(Path(__file__).resolve().parent.parent)
+        result = CliRunner().invoke(app, [*command, "--endpoint", url, "--deadline", "30", "--project-dir", project])
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    assert result.exit_code == 3, result.output
+    assert url in result.output

@@ -5,8 +5,9 @@ ARM refuses a version the resource provider does not publish with 400 ``InvalidA
 reports, e.g. github.com/Azure/azure-cli/issues/28038 and Azure/azure-sdk-for-net/issues/2276). The
 lists hold the versions this project's clients use (azure_http.arm), those pulumi-azure-native 3.x
 uses (Authorization 2022-04-01 and 2022-05-01-preview, ManagedServices 2022-10-01, Subscription
-aliases 2024-08-01-preview, 2.x: 2021-10-01) and the other published versions Microsoft's own
-management SDKs have defaulted to; they are not every version ARM has ever had.
+aliases 2024-08-01-preview, 2.x: 2021-10-01) and other versions published in Azure/azure-rest-api-specs
+(the ManagedServices and Subscription lists follow its version folders; the Authorization and
+Microsoft.Resources ones may miss old previews). A version missing here that a client needs is a bug here.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from emulator.errors import ServiceError
 
 _AUTHORIZATION = (
     "2015-07-01",
+    "2017-10-01-preview",
     "2018-01-01-preview",
     "2018-09-01-preview",
     "2020-04-01-preview",
@@ -30,6 +32,7 @@ _MANAGED_SERVICES = (
     "2019-04-01-preview",
     "2019-06-01",
     "2019-09-01",
+    "2019-12-01-preview",
     "2020-02-01-preview",
     "2022-01-01-preview",
     "2022-10-01",
@@ -46,7 +49,14 @@ _SUBSCRIPTIONS = (
     "2022-01-01",
     "2022-12-01",
 )
-_ALIASES = ("2019-10-01-preview", "2020-09-01", "2021-10-01", "2024-08-01-preview")
+_ALIASES = (
+    "2019-10-01-preview",
+    "2020-09-01",
+    "2021-10-01",
+    "2024-08-01-preview",
+    "2025-11-01-preview",
+    "2026-08-01-preview",
+)
 
 SUPPORTED: dict[str, tuple[str, ...]] = {
     "subscriptions": _SUBSCRIPTIONS,

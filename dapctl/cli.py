@@ -59,6 +59,16 @@ def _root() -> None:
     """Operate a CSP partner's delegated administration as code."""
 
 
+DeadlineOption = typer.Option(
+    900.0,
+    "--deadline",
+    min=1.0,
+    max=86400.0,
+    envvar="DAPCTL_DEADLINE",
+    help="Seconds the whole command may spend on Graph/ARM/Partner Center, on top of each request's timeouts.",
+)
+
+
 @app.command()
 def plan(
     stack: str = StackOption,
@@ -69,6 +79,7 @@ def plan(
         "--endpoint",
         help="Where GDAP status is read before declaring: offline (default, reads nothing), azure, or an emulator URL.",
     ),
+    deadline_seconds: float = DeadlineOption,
 ) -> None:
     """Show what a stack declares, offline: the real program on Pulumi's mock runtime, no cloud, no CLI.
 
@@ -91,8 +102,13 @@ def plan(
         flat = flat_config_for_runtime(stack, project_dir)
     except ConfigError as err:
         fail_config(err)
+    from azure_http import AzureHttpError
+
     try:
-        run = run_offline(program, flat, stack=stack, preview=True)
+        with deadline(deadline_seconds):
+            run = run_offline(program, flat, stack=stack, preview=True)
+    except AzureHttpError as err:  # reading GDAP status before declaring (--endpoint other than offline)
+        _fail_http(err)
     except pulumi.RunError as err:  # a problem the program reports about the stack's inputs
         errors.print(f"[bold red]Plan error[/] in stack {escape(stack)}: {escape(str(err)[:2000])}", highlight=False)
         raise typer.Exit(2) from None
@@ -110,16 +126,6 @@ EndpointOption = typer.Option(
     None,
     "--endpoint",
     help="azure (default), or the local emulator's URL; also read from CSP_DELEGATION_ENDPOINT.",
-)
-
-
-DeadlineOption = typer.Option(
-    900.0,
-    "--deadline",
-    min=1.0,
-    max=86400.0,
-    envvar="DAPCTL_DEADLINE",
-    help="Seconds the whole command may spend on Graph/ARM/Partner Center, on top of each request's timeouts.",
 )
 
 

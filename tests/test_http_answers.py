@@ -177,7 +177,9 @@ def _server_answering(answer: tuple[int, dict[str, str], bytes]):
 
 
 @pytest.mark.parametrize("answer", ["/html", "/empty", "/redirect", "/array"])
-@pytest.mark.parametrize("command", [["gdap", "status"], ["audit", "contoso"], ["drift"], ["revoke", "contoso"]])
+@pytest.mark.parametrize(
+    "command", [["plan"], ["gdap", "status"], ["audit", "contoso"], ["drift"], ["revoke", "contoso"]]
+)
 def test_every_command_names_the_endpoint_of_an_answer_that_lies(answer, command, monkeypatch, tmp_path):
     monkeypatch.setenv("CSP_DELEGATION_ENDPOINT", "offline")
     monkeypatch.chdir(tmp_path)
@@ -192,3 +194,12 @@ def test_every_command_names_the_endpoint_of_an_answer_that_lies(answer, command
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
     assert result.exit_code == 3, result.output
     assert url in result.output
+
+
+@pytest.mark.timeout(120)
+def test_dapctl_plan_reading_gdap_status_from_a_silent_server_ends_at_its_deadline(silent, monkeypatch):
+    monkeypatch.setenv("CSP_DELEGATION_ENDPOINT", "offline")
+    project = str(Path(__file__).resolve().parent.parent)
+    result = CliRunner().invoke(app, ["plan", "--endpoint", silent, "--deadline", "1", "-C", project])
+    assert result.exit_code == 3, result.output
+    assert "deadline of 1 s" in " ".join(result.output.split())

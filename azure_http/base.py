@@ -25,6 +25,8 @@ from urllib.parse import urlsplit
 import certifi
 import httpx
 
+from azure_http import deadline as _deadline
+from azure_http.answers import json_object, page_items, redirect_error
 from azure_http.auth import TokenProvider
 from azure_http.endpoints import Endpoints
 from azure_http.errors import TransportFailed, error_from_response, request_id_of
@@ -200,22 +202,19 @@ class ApiClient:
         bucket = self.rate_limit_key(method, url) if limiter is not None else None
         waited = 0.0
         attempt = 0
+        limit = _deadline.current()
         while True:
             attempt += 1
+            if limit is not None and limit.remaining() <= 0:
+                raise _deadline.DeadlineExceeded(method, url, limit.seconds)
             token = await self.tokens.get_token(self.scope, self.tenant_id)
             if bucket is not None:
                 await limiter.acquire(bucket)  # type: ignore[union-attr]
             started = time.monotonic()
             try:
                 async with self._connection() as http:
-                    response = await http.request(
-                        method,
-                        url,
-                        params=params,
-                        json=json,
-                        headers={**base_headers, "Authorization": f"Bearer {token}"},
-                    )
-                    await response.aread()
+                    headers_now = {**base_headers, "Authorization": f"Bearer {token}"}
+                    response = await _within(limit, method, url, _send(http, method, url, params, json, headers_now))
             except BaseException as exc:
                 if bucket is not None:
                     limiter.release(bucket)  # type: ignore[union-attr]
@@ -223,7 +222,7 @@ class ApiClient:
                     raise
                 if attempt < policy.max_attempts and policy.should_retry_exception(exc, method):
                     delay = policy.backoff(attempt)
-                    if waited + delay <= policy.max_total_wait:
+                    if waited + delay <= policy.max_total_wait and _fits(delay, limit):
                         log.warning(
                             "%s %s: %s; retry %d/%d in %.2fs",
                             method,
@@ -250,13 +249,15 @@ class ApiClient:
                 elapsed,
                 request_id_of(response),
             )
-            if status < 400:
+            if status < 300:
                 return response
+            if status < 400:
+                raise redirect_error(response, method, url)
 
             retry_after = _retry_after(response)
             if attempt < policy.max_attempts and policy.should_retry_status(status):
                 delay = retry_after if retry_after is not None else policy.backoff(attempt)
-                if waited + delay <= policy.max_total_wait:
+                if waited + delay <= policy.max_total_wait and _fits(delay, limit):
                     log.warning(
                         "%s %s -> %d; retry %d/%d in %.2fs (%s)",
                         method,
@@ -282,8 +283,9 @@ class ApiClient:
 
     # -- JSON conveniences ----------------------------------------------------------------
     async def get_json(self, path: str, *, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """The JSON object of a GET (``UnexpectedAnswer`` for anything else: HTML, empty, an array)."""
         response = await self.request("GET", path, params=params)
-        return response.json()
+        return json_object(response, "GET", self.url(path))  # type: ignore[return-value]
 
     async def send_json(
         self,
@@ -296,9 +298,7 @@ class ApiClient:
     ) -> dict[str, Any] | None:
         """Send a JSON body; return the JSON answer, or None for an empty one (204, 202)."""
         response = await self.request(method, path, json=body, if_match=if_match, params=params)
-        if not response.content:
-            return None
-        return response.json()
+        return json_object(response, method.upper(), self.url(path), allow_empty=True)
 
     async def pages(self, path: str, *, params: Mapping[str, Any] | None = None) -> AsyncIterator[dict[str, Any]]:
         """Yield each page (the whole JSON object) of a collection, following next links."""
@@ -313,8 +313,31 @@ class ApiClient:
     ) -> AsyncIterator[dict[str, Any]]:
         """Yield every item of a paged collection (Graph ``@odata.nextLink``, ARM ``nextLink``)."""
         async for page in self.pages(path, params=params):
-            for item in page.get(items_key) or ():
+            for item in page_items(page, items_key, "GET", self.url(path)):
                 yield item
+
+
+async def _send(
+    http: httpx.AsyncClient, method: str, url: str, params: Any, json: Any, headers: dict[str, str]
+) -> httpx.Response:
+    response = await http.request(method, url, params=params, json=json, headers=headers)
+    await response.aread()
+    return response
+
+
+async def _within(limit: _deadline.Deadline | None, method: str, url: str, send: Awaitable[httpx.Response]):
+    """``send``, cut off when the command's deadline (if any) passes first."""
+    if limit is None:
+        return await send
+    try:
+        return await asyncio.wait_for(send, max(0.0, limit.remaining()))
+    except asyncio.TimeoutError:  # noqa: UP041 - the runbook's Python 3.10 keeps it apart from TimeoutError
+        raise _deadline.DeadlineExceeded(method, url, limit.seconds) from None
+
+
+def _fits(delay: float, limit: _deadline.Deadline | None) -> bool:
+    """Whether a back-off of ``delay`` seconds ends before the deadline (no deadline: always)."""
+    return limit is None or delay < limit.remaining()
 
 
 @functools.cache

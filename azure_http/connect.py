@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from azure_http.auth import AzureIdentityTokens, TokenProvider
 from azure_http.emulator_tokens import EmulatorTokens
+from azure_http.endpoint_url import EndpointError, parse_endpoint
 from azure_http.endpoints import Endpoints
 
 ENV = "CSP_DELEGATION_ENDPOINT"
@@ -42,13 +43,33 @@ def is_offline(value: str | None = None) -> bool:
     return current_target(value) == OFFLINE
 
 
+def check(value: str | None = None) -> None:
+    """Raise ``EndpointError`` now when ``value`` (default: the environment variable) is unusable.
+
+    Commands call this before their first request, so a bad endpoint is an error, not a traceback."""
+    parse_endpoint(current_target(value), source=ENV if value is None else "--endpoint")
+
+
 def connect(value: str | None = None) -> Connection:
-    """The connection named by ``value`` (default: the environment variable)."""
-    target = current_target(value)
-    if target == OFFLINE:
+    """The connection named by ``value`` (default: the environment variable).
+
+    Raises ``EndpointError`` (a ValueError) for a value that is not Azure, offline or a loopback URL."""
+    target = parse_endpoint(current_target(value), source=ENV if value is None else "endpoint")
+    if target.kind == OFFLINE:
         raise OfflineMode(f"{ENV}=offline: this step needs Graph/ARM; set it to an emulator URL or unset it")
-    if target == "azure":
-        return Connection(Endpoints(), AzureIdentityTokens(), target)
-    if target.startswith(("http://127.", "http://localhost", "http://[::1]")):
-        return Connection(Endpoints.emulator(target), EmulatorTokens(), target)
-    raise ValueError(f"{ENV}={target!r}: use 'azure', 'offline' or the local emulator's http://127.0.0.1:PORT URL")
+    if target.kind == "azure":
+        return Connection(Endpoints(), AzureIdentityTokens(), "azure")
+    return Connection(Endpoints.emulator(target.url), EmulatorTokens(), target.url)
+
+
+__all__ = [
+    "ENV",
+    "OFFLINE",
+    "Connection",
+    "EndpointError",
+    "OfflineMode",
+    "check",
+    "connect",
+    "current_target",
+    "is_offline",
+]

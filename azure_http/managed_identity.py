@@ -42,9 +42,13 @@ class ManagedIdentityTokens:
             response = await client.get(self._endpoint, params=params, headers={"X-IDENTITY-HEADER": self._header})
         if response.status_code != 200:
             raise RuntimeError(f"managed identity token request failed with HTTP {response.status_code}")
-        body = response.json()
-        self._cache[resource] = (body["access_token"], float(body.get("expires_on", time.time() + 3600)))
-        return body["access_token"]
+        try:
+            body = response.json()
+            token, expires_on = body["access_token"], float(body.get("expires_on", time.time() + 3600))
+        except (ValueError, KeyError, TypeError, AttributeError):
+            raise RuntimeError("managed identity token endpoint answered without an access_token") from None
+        self._cache[resource] = (token, expires_on)
+        return token
 
     def __repr__(self) -> str:
         return "ManagedIdentityTokens(endpoint=***)"

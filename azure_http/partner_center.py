@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import quote
 
+from azure_http.answers import UnexpectedAnswer, json_object, page_items
 from azure_http.base import ServiceClient
 
 Json = dict[str, Any]
@@ -40,17 +41,26 @@ class PartnerCenterClient(ServiceClient):
 
     async def list_customers(self) -> AsyncIterator[Json]:
         """Every customer of the partner, following Partner Center's continuation links."""
+        url = self.url("v1/customers")
         page = await self.get_json("v1/customers")
         while True:
-            for item in page.get("items") or ():
+            for item in page_items(page, "items", "GET", url):
                 yield item
-            following = (page.get("links") or {}).get("next") or {}
-            uri = following.get("uri")
+            links = page.get("links") or {}
+            following = (links.get("next") if isinstance(links, dict) else None) or {}
+            uri = following.get("uri") if isinstance(following, dict) else None
             if not uri:
                 return
-            headers = {h["key"]: h["value"] for h in following.get("headers") or () if "key" in h and "value" in h}
+            if not isinstance(uri, str) or not isinstance(following.get("headers") or [], list):
+                raise UnexpectedAnswer("GET", url, 200, "links.next is not a continuation link")
+            headers = {
+                h["key"]: h["value"]
+                for h in following.get("headers") or ()
+                if isinstance(h, dict) and "key" in h and "value" in h
+            }
             response = await self.request("GET", "v1/" + uri.lstrip("/"), headers=headers)
-            page = response.json()
+            url = self.url("v1/" + uri.lstrip("/"))
+            page = json_object(response, "GET", url)  # type: ignore[assignment]
 
     async def has_dap(self, customer_tenant_id: str) -> bool:
         return bool((await self.get_customer(customer_tenant_id)).get("allowDelegatedAccess"))
@@ -65,4 +75,7 @@ class PartnerCenterClient(ServiceClient):
 
     async def relationship_request_link(self) -> str:
         """The reseller relationship request URL to send to a new customer."""
-        return str((await self.get_json("v1/customers/relationshiprequests"))["url"])
+        answer = await self.get_json("v1/customers/relationshiprequests")
+        if not isinstance(answer.get("url"), str):
+            raise UnexpectedAnswer("GET", self.url("v1/customers/relationshiprequests"), 200, "no 'url' in the answer")
+        return answer["url"]

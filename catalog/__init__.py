@@ -15,7 +15,7 @@ GUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]
 
 
 def is_guid(value: str) -> bool:
-    return bool(GUID_RE.match(value))
+    return bool(GUID_RE.fullmatch(value))  # (match would let a trailing newline through)
 
 
 @cache

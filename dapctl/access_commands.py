@@ -46,10 +46,20 @@ def progress_bar(console: Console, label: str):
         yield update
 
 
+class ReportNotWritten(OSError):
+    """The report file could not be written (after the work was done): the report went to stdout instead."""
+
+
 def emit(text: str, output: Path | None, console: Console) -> None:
+    """Write the report to ``output`` (or stdout). Options are checked before any request
+    (``dapctl.options.check_output``); should the file still fail, the report is not lost: it goes to stdout."""
     if output is not None:
-        output.write_text(text, encoding="utf-8")
-        console.print(f"written to {output}")
+        try:
+            output.write_text(text, encoding="utf-8")
+        except OSError as err:
+            sys.stdout.write(text if text.endswith("\n") else text + "\n")
+            raise ReportNotWritten(f"could not write {output} ({err.strerror or err}): the report is above") from None
+        console.print(f"written to {escape(str(output))}")
     else:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
 

@@ -16,7 +16,8 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from .cli import EndpointOption, ProjectDirOption, StackOption, _load, console, errors, fail_config
+from .cli import DeadlineOption, EndpointOption, ProjectDirOption, StackOption, _load, console, errors, fail_config
+from .options import check_endpoint
 
 app = typer.Typer(
     help="Windows Autopilot for a customer: upload devices, list them, apply profiles, remove devices.",
@@ -32,6 +33,7 @@ def _context(customer: str, stack: str, project_dir: Path, endpoint: str | None)
 
     from .graph_access import use_endpoint
 
+    check_endpoint(endpoint)  # every option before the config is read or anything is sent
     cfg = _load(stack, project_dir)
     try:
         target = cfg.customer(customer)
@@ -41,12 +43,13 @@ def _context(customer: str, stack: str, project_dir: Path, endpoint: str | None)
     return cfg, target
 
 
-def _run(work: Any) -> Any:
-    """Run the async work against Partner Center and Graph with the partner's identity."""
+def _run(work: Any, deadline_seconds: float) -> Any:
+    """Run the async work against Partner Center and Graph with the partner's identity, within the deadline."""
     from autopilot.delegation import read_delegation
     from azure_http import AzureHttpError, GraphClient, run_sync
     from azure_http.autopilot import AutopilotClient
     from azure_http.connect import OfflineMode, connect
+    from azure_http.deadline import deadline
 
     async def go(cfg, customer):
         conn = connect()
@@ -59,7 +62,8 @@ def _run(work: Any) -> Any:
 
     def call(cfg, customer):
         try:
-            return run_sync(go(cfg, customer))
+            with deadline(deadline_seconds):
+                return run_sync(go(cfg, customer))
         except (AzureHttpError, OfflineMode) as err:
             errors.print(f"[bold red]Could not reach Partner Center or Graph:[/] {escape(str(err))}", highlight=False)
             raise typer.Exit(1) from None
@@ -107,6 +111,7 @@ def upload(
     stack: str = StackOption,
     project_dir: Path = ProjectDirOption,
     endpoint: str | None = EndpointOption,
+    deadline_seconds: float = DeadlineOption,
     apply: bool = ApplyOption,
     as_json: bool = JsonOption,
 ) -> None:
@@ -128,7 +133,7 @@ def upload(
     async def work(pc, delegation):
         return await do_upload(pc, target.tenant_id, devices.rows, delegation, batch_prefix=prefix, apply=apply)
 
-    run = _run(work)(cfg, target)
+    run = _run(work, deadline_seconds)(cfg, target)
     run.notes += devices.notes
     _report(run, as_json)
 
@@ -139,6 +144,7 @@ def devices(
     stack: str = StackOption,
     project_dir: Path = ProjectDirOption,
     endpoint: str | None = EndpointOption,
+    deadline_seconds: float = DeadlineOption,
     as_json: bool = JsonOption,
 ) -> None:
     """List the customer's Autopilot devices: who added each (this partner, another partner, the customer), its
@@ -162,7 +168,7 @@ def devices(
             }
         return rows
 
-    rows = _run(work)(cfg, target)
+    rows = _run(work, deadline_seconds)(cfg, target)
     if as_json:
         console.print_json(json.dumps({"schemaVersion": 1, "customer": target.name, "devices": rows}))
         return
@@ -191,6 +197,7 @@ def assign(
     stack: str = StackOption,
     project_dir: Path = ProjectDirOption,
     endpoint: str | None = EndpointOption,
+    deadline_seconds: float = DeadlineOption,
     apply: bool = ApplyOption,
     as_json: bool = JsonOption,
 ) -> None:
@@ -217,7 +224,7 @@ def assign(
             apply=apply,
         )
 
-    _report(_run(work)(cfg, target), as_json)
+    _report(_run(work, deadline_seconds)(cfg, target), as_json)
 
 
 @app.command()
@@ -228,6 +235,7 @@ def remove(
     stack: str = StackOption,
     project_dir: Path = ProjectDirOption,
     endpoint: str | None = EndpointOption,
+    deadline_seconds: float = DeadlineOption,
     apply: bool = ApplyOption,
     as_json: bool = JsonOption,
 ) -> None:
@@ -253,4 +261,4 @@ def remove(
             apply=apply,
         )
 
-    _report(_run(work)(cfg, target), as_json)
+    _report(_run(work, deadline_seconds)(cfg, target), as_json)

@@ -12,7 +12,18 @@ from rich.console import Console
 from rich.markup import escape
 
 from azure_http.connect import ENV as ENDPOINT_ENV
+from azure_http.deadline import deadline
 from stacks.errors import ConfigError
+
+from .options import (
+    DriftFormat,
+    ReportFormat,
+    check_days,
+    check_endpoint,
+    check_journal_dir,
+    check_output,
+    check_principals,
+)
 
 app = typer.Typer(
     name="dapctl",
@@ -48,6 +59,16 @@ def _root() -> None:
     """Operate a CSP partner's delegated administration as code."""
 
 
+DeadlineOption = typer.Option(
+    900.0,
+    "--deadline",
+    min=1.0,
+    max=86400.0,
+    envvar="DAPCTL_DEADLINE",
+    help="Seconds the whole command may spend on Graph/ARM/Partner Center, on top of each request's timeouts.",
+)
+
+
 @app.command()
 def plan(
     stack: str = StackOption,
@@ -58,10 +79,13 @@ def plan(
         "--endpoint",
         help="Where GDAP status is read before declaring: offline (default, reads nothing), azure, or an emulator URL.",
     ),
+    deadline_seconds: float = DeadlineOption,
 ) -> None:
     """Show what a stack declares, offline: the real program on Pulumi's mock runtime, no cloud, no CLI.
 
     The policy pack's rules run over the plan; a mandatory violation exits 4."""
+    import pulumi
+
     from stacks.loading import flat_config_for_runtime, load_stack_file
     from stacks.mock_runtime import run_offline
     from stacks.program import main as program
@@ -69,6 +93,7 @@ def plan(
     from .plan_report import build_report
     from .plan_view import render
 
+    check_endpoint(endpoint)
     os.environ[ENDPOINT_ENV] = endpoint
     import policy
 
@@ -77,7 +102,16 @@ def plan(
         flat = flat_config_for_runtime(stack, project_dir)
     except ConfigError as err:
         fail_config(err)
-    run = run_offline(program, flat, stack=stack, preview=True)
+    from azure_http import AzureHttpError
+
+    try:
+        with deadline(deadline_seconds):
+            run = run_offline(program, flat, stack=stack, preview=True)
+    except AzureHttpError as err:  # reading GDAP status before declaring (--endpoint other than offline)
+        _fail_http(err)
+    except pulumi.RunError as err:  # a problem the program reports about the stack's inputs
+        errors.print(f"[bold red]Plan error[/] in stack {escape(stack)}: {escape(str(err)[:2000])}", highlight=False)
+        raise typer.Exit(2) from None
     violations = policy.evaluate(run, config)
     report = build_report(run, violations)
     if as_json:
@@ -104,8 +138,42 @@ def _load(stack: str, project_dir: Path):
         fail_config(err)
 
 
+def _write(render) -> None:
+    """Render a report; when its file cannot be written after all, it went to stdout instead: exit 3."""
+    from .access_commands import ReportNotWritten
+
+    try:
+        render()
+    except ReportNotWritten as err:
+        errors.print(f"[bold red]{escape(str(err))}[/]", highlight=False)
+        raise typer.Exit(3) from None
+
+
+def _check_resumable(journal, customer_tenant_id: str) -> None:
+    """--resume needs a journal of this customer that reads back whole; checked before any request."""
+    from runbooks.journal import JournalError
+
+    if not journal.exists():
+        raise typer.BadParameter(
+            f"nothing to resume: no journal at {journal.plan_path} (run revoke --apply first, or pass --journal)",
+            param_hint="'--resume'",
+        )
+    try:
+        state = journal.load()
+    except JournalError as err:
+        errors.print(f"[bold red]Journal error:[/] {escape(str(err))}", highlight=False)
+        raise typer.Exit(2) from None
+    if state.customer_tenant_id != customer_tenant_id:
+        errors.print(
+            f"[bold red]Journal error:[/] {escape(str(journal.plan_path))} is for tenant "
+            f"{escape(state.customer_tenant_id)}, not this customer's {customer_tenant_id}: pass the right --journal",
+            highlight=False,
+        )
+        raise typer.Exit(2)
+
+
 def _fail_http(err: Exception) -> None:
-    errors.print(f"[bold red]Could not read from Microsoft Graph:[/] {escape(str(err))}", highlight=False)
+    errors.print(f"[bold red]Could not complete the request:[/] {escape(str(err)[:2000])}", highlight=False)
     raise typer.Exit(3)
 
 
@@ -115,6 +183,7 @@ def invite(
     stack: str = StackOption,
     project_dir: Path = ProjectDirOption,
     endpoint: str | None = EndpointOption,
+    deadline_seconds: float = DeadlineOption,
 ) -> None:
     """Print the link the customer must open (reseller/DAP invitation or GDAP approval) and an email draft."""
     from azure_http import AzureHttpError
@@ -123,6 +192,7 @@ def invite(
     from .graph_access import fetch_relationships, use_endpoint
     from .invitation import invitation_for
 
+    check_endpoint(endpoint)
     cfg = _load(stack, project_dir)
     try:
         target = cfg.customer(customer)
@@ -132,7 +202,8 @@ def invite(
     relationships: list[dict] = []
     if target.delegation == "gdap":
         try:
-            relationships = fetch_relationships(cfg)
+            with deadline(deadline_seconds):
+                relationships = fetch_relationships(cfg)
         except (AzureHttpError, OfflineMode) as err:
             _fail_http(err)
     result = invitation_for(cfg, target, relationships)
@@ -154,6 +225,7 @@ def gdap_status(
     stack: str = StackOption,
     project_dir: Path = ProjectDirOption,
     endpoint: str | None = EndpointOption,
+    deadline_seconds: float = DeadlineOption,
     as_json: bool = typer.Option(False, "--json", help="Print the rows as JSON."),
     fail_on_warning: bool = typer.Option(False, "--fail-on-warning", help="Exit 1 when any row has a warning."),
     expiring_days: int = typer.Option(
@@ -170,10 +242,14 @@ def gdap_status(
     from .gdap_status import status_rows
     from .graph_access import fetch_relationships, use_endpoint
 
+    check_endpoint(endpoint)
+    check_days(expiring_days, "--expiring-days")
+    check_days(stuck_days, "--stuck-days")
     cfg = _load(stack, project_dir)
     use_endpoint(endpoint)
     try:
-        relationships = fetch_relationships(cfg)
+        with deadline(deadline_seconds):
+            relationships = fetch_relationships(cfg)
     except (AzureHttpError, OfflineMode) as err:
         _fail_http(err)
     rows = status_rows(cfg, relationships, expiring_days=expiring_days, stuck_days=stuck_days)
@@ -182,7 +258,7 @@ def gdap_status(
         raise typer.Exit(1)
 
 
-FormatOption = typer.Option("table", "--format", "-f", help="table, json, markdown or html.")
+FormatOption = typer.Option(ReportFormat.table, "--format", "-f", help="table, json, markdown or html.")
 OutputOption = typer.Option(None, "--output", "-o", help="Write the report to this file.")
 PrincipalOption = typer.Option([], "--principal", help="Another partner principal (object id) to include; repeatable.")
 
@@ -210,7 +286,8 @@ def audit(
     stack: str = StackOption,
     project_dir: Path = ProjectDirOption,
     endpoint: str | None = EndpointOption,
-    fmt: str = FormatOption,
+    deadline_seconds: float = DeadlineOption,
+    fmt: ReportFormat = FormatOption,
     output: Path | None = OutputOption,
     principals: list[str] = PrincipalOption,
     all_partners: bool = typer.Option(False, "--all-partners", help="Every foreign principal and delegation."),
@@ -223,14 +300,18 @@ def audit(
     from .graph_access import use_endpoint
     from .tenant_access import audit_customer
 
+    check_endpoint(endpoint)
+    output = check_output(output, fmt)
+    principals = check_principals(principals)
     cfg, target_customer, view, notes = _customer_and_view(stack, project_dir, customer, principals, all_partners)
     use_endpoint(endpoint)
     with progress_bar(errors, "auditing") as progress:
         try:
-            report, _ = run_sync(audit_customer(cfg, target_customer, view, progress))
+            with deadline(deadline_seconds):
+                report, _ = run_sync(audit_customer(cfg, target_customer, view, progress))
         except (AzureHttpError, OfflineMode) as err:
             _fail_http(err)
-    render_audit(report, Format(fmt), output, console, notes)
+    _write(lambda: render_audit(report, Format(fmt), output, console, notes))
     if report.errors:
         raise typer.Exit(3)
 
@@ -241,10 +322,11 @@ def revoke(
     stack: str = StackOption,
     project_dir: Path = ProjectDirOption,
     endpoint: str | None = EndpointOption,
+    deadline_seconds: float = DeadlineOption,
     apply: bool = typer.Option(False, "--apply", help="Remove the grants (default: dry run, nothing changes)."),
     resume: bool = typer.Option(False, "--resume", help="Finish an interrupted --apply run from its journal."),
     journal_dir: Path | None = typer.Option(None, "--journal", help="Journal folder (default .dapctl/<customer>)."),
-    fmt: str = FormatOption,
+    fmt: ReportFormat = FormatOption,
     output: Path | None = OutputOption,
     principals: list[str] = PrincipalOption,
 ) -> None:
@@ -258,11 +340,18 @@ def revoke(
     from .graph_access import use_endpoint
     from .tenant_access import audit_customer, partner_clients
 
+    check_endpoint(endpoint)
+    output = check_output(output, fmt)
+    principals = check_principals(principals)
     cfg, target_customer, view, notes = _customer_and_view(stack, project_dir, customer, principals, False)
+    journal = None
+    if apply or resume:
+        journal = Journal(check_journal_dir(journal_dir or Path(".dapctl") / target_customer.name))
+    if resume:
+        _check_resumable(journal, target_customer.tenant_id)
     for note in notes:
         errors.print(f"[yellow]note:[/] {escape(note)}")
     use_endpoint(endpoint)
-    journal = Journal(journal_dir or Path(".dapctl") / target_customer.name) if (apply or resume) else None
 
     left_in_place: list[dict] = []
 
@@ -278,13 +367,14 @@ def revoke(
 
     with progress_bar(errors, "revoking") as progress:
         try:
-            report = run_sync(run())
+            with deadline(deadline_seconds):
+                report = run_sync(run())
         except (AzureHttpError, OfflineMode) as err:
             _fail_http(err)
         except ValueError as err:
             errors.print(f"[bold red]{escape(str(err))}[/]")
             raise typer.Exit(2) from None
-    render_revoke(report, Format(fmt), output, console)
+    _write(lambda: render_revoke(report, Format(fmt), output, console))
     if left_in_place:
         ours = sum(1 for d in left_in_place if d.get("origin") == "this partner")
         errors.print(
@@ -302,8 +392,11 @@ def drift(
     stack: str = StackOption,
     project_dir: Path = ProjectDirOption,
     endpoint: str | None = EndpointOption,
+    deadline_seconds: float = DeadlineOption,
     customer: str | None = typer.Option(None, "--customer", "-c", help="Only this customer."),
-    fmt: str = typer.Option("table", "--format", "-f", help="table, json or markdown (an issue body)."),
+    fmt: DriftFormat = typer.Option(
+        DriftFormat.table, "--format", "-f", help="table, json or markdown (an issue body)."
+    ),
     output: Path | None = OutputOption,
 ) -> None:
     """Compare the stack config with the live tenants; exit 0 when they match, 2 on drift."""
@@ -316,6 +409,8 @@ def drift(
     from .graph_access import read_relationships, use_endpoint
     from .tenant_access import audit_customer, partner_view
 
+    check_endpoint(endpoint)
+    output = check_output(output, fmt)
     cfg = _load(stack, project_dir)
     try:
         customers = [cfg.customer(customer)] if customer else list(cfg.customers)
@@ -332,10 +427,11 @@ def drift(
         return items
 
     try:
-        items = run_sync(collect())
+        with deadline(deadline_seconds):
+            items = run_sync(collect())
     except (AzureHttpError, OfflineMode) as err:
         _fail_http(err)
-    render_drift(stack, items, Format(fmt), output, console)
+    _write(lambda: render_drift(stack, items, Format(fmt), output, console))
     if items:
         raise typer.Exit(2)
 
@@ -358,14 +454,6 @@ def demo(project_dir: Path = ProjectDirOption) -> None:
         raise typer.Exit(1)
 
 
-def main() -> None:
-    app()
-
-
-if __name__ == "__main__":
-    main()
-
-
 def _add_subcommands() -> None:
     from .autopilot_commands import app as autopilot_app
     from .fleet_commands import app as fleet_app
@@ -375,3 +463,11 @@ def _add_subcommands() -> None:
 
 
 _add_subcommands()
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -15,7 +15,8 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from .cli import EndpointOption, ProjectDirOption, console, errors
+from .cli import DeadlineOption, EndpointOption, ProjectDirOption, console, errors
+from .options import check_endpoint
 
 app = typer.Typer(help="Every stack at once: offline plans, GDAP status, drift, the dashboard.", no_args_is_help=True)
 StacksOption = typer.Option([], "--stacks", help="Only stacks whose names match this glob (repeatable).")
@@ -86,6 +87,7 @@ def status(
     patterns: list[str] = StacksOption,
     exclude: list[str] = ExcludeOption,
     endpoint: str | None = EndpointOption,
+    deadline_seconds: float = DeadlineOption,
     as_json: bool = typer.Option(False, "--json", help="One JSON document (schemaVersion 1)."),
     html: Path | None = typer.Option(None, "--html", help="Also write the fleet dashboard (static HTML) here."),
     fail_on_warning: bool = typer.Option(False, "--fail-on-warning", help="Exit 3 when something needs attention."),
@@ -96,18 +98,21 @@ def status(
     """
     from azure_http import AzureHttpError
     from azure_http.connect import OfflineMode
+    from azure_http.deadline import deadline
 
     from .dashboard import dashboard_rows, render_dashboard
     from .fleet import status_of_fleet
     from .graph_access import fetch_relationships, use_endpoint
 
+    check_endpoint(endpoint)
     if html is not None and not html.parent.is_dir():
         errors.print(f"[bold red]--html:[/] folder {escape(str(html.parent))} does not exist")
         raise typer.Exit(2)
     stacks = _select(project_dir, patterns, exclude)
     use_endpoint(endpoint)
     try:
-        rows, problems = status_of_fleet(project_dir, stacks, fetch_relationships)
+        with deadline(deadline_seconds):
+            rows, problems = status_of_fleet(project_dir, stacks, fetch_relationships)
     except (AzureHttpError, OfflineMode) as err:
         errors.print(f"[bold red]Could not read the GDAP relationships:[/] {escape(str(err))}")
         raise typer.Exit(1) from None
@@ -154,6 +159,7 @@ def drift(
     patterns: list[str] = StacksOption,
     exclude: list[str] = ExcludeOption,
     endpoint: str | None = EndpointOption,
+    deadline_seconds: float = DeadlineOption,
     concurrency: int = typer.Option(8, "--concurrency", min=1, max=64, help="Customers audited at once."),
     as_json: bool = typer.Option(False, "--json", help="One JSON document (schemaVersion 1)."),
 ) -> None:
@@ -163,14 +169,17 @@ def drift(
     """
     from azure_http import AzureHttpError, run_sync
     from azure_http.connect import OfflineMode
+    from azure_http.deadline import deadline
 
     from .fleet import drift_of_fleet
     from .graph_access import use_endpoint
 
+    check_endpoint(endpoint)
     stacks = _select(project_dir, patterns, exclude)
     use_endpoint(endpoint)
     try:
-        by_stack, problems = run_sync(drift_of_fleet(project_dir, stacks, concurrency))
+        with deadline(deadline_seconds):
+            by_stack, problems = run_sync(drift_of_fleet(project_dir, stacks, concurrency))
     except (AzureHttpError, OfflineMode) as err:
         errors.print(f"[bold red]Could not read the tenants:[/] {escape(str(err))}")
         raise typer.Exit(1) from None

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+import pulumi
+
 import catalog
 from catalog.resource_kinds import DYNAMIC, PARTNER_ROLE_ASSIGNMENT, dynamic_kind
 from stacks.mock_runtime import SECRET, OfflineRun, Unknown
@@ -23,6 +25,10 @@ UNKNOWN_TEXT = "(known after apply)"
 def _show(value: Any) -> Any:
     if isinstance(value, Unknown):
         return UNKNOWN_TEXT
+    if isinstance(value, pulumi.Asset | pulumi.Archive):
+        # A runbook's code or a group's member list built as an asset: named, not inlined into the plan.
+        size = len(value.text) if isinstance(value, pulumi.StringAsset) else None
+        return f"({type(value).__name__}{f', {size} characters' if size is not None else ''})"
     if isinstance(value, dict):
         return {k: _show(v) for k, v in value.items()}
     if isinstance(value, list):

@@ -20,6 +20,7 @@ from emulator.control import control_routes
 from emulator.errors import ServiceError, error_response, service_error_handler
 from emulator.faults import FaultMiddleware
 from emulator.middleware import BearerAuthMiddleware, RequestLogMiddleware
+from emulator.request_body import BodyCheckMiddleware
 from emulator.scenario import apply_scenario
 from emulator.service import Service
 from emulator.state import EmulatorState
@@ -60,6 +61,7 @@ def create_app(state: EmulatorState | None = None, scenario: dict[str, Any] | No
             Middleware(RequestLogMiddleware, state=state),
             Middleware(FaultMiddleware, state=state),
             Middleware(BearerAuthMiddleware, state=state),
+            Middleware(BodyCheckMiddleware, state=state),
         ],
         exception_handlers={
             ServiceError: service_error_handler,

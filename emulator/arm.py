@@ -34,6 +34,7 @@ from starlette.routing import BaseRoute, Route
 
 from emulator import arm_model as m
 from emulator import arm_throttle as t
+from emulator.arm_api_versions import check_api_version
 from emulator.clock import iso, utc
 from emulator.errors import ServiceError
 from emulator.identity import Caller, caller_of
@@ -215,6 +216,7 @@ class ArmService:
                         "The api-version query parameter (?api-version=) is required for all requests.",
                     )
                 target = parse_path(path)
+                check_api_version(target.kind, request.query_params["api-version"])
                 body = None
                 if method in ("PUT", "PATCH", "POST"):
                     raw = await request.body()

@@ -62,8 +62,11 @@ def control_routes(state: EmulatorState) -> list[BaseRoute]:
     async def settings(request: Request) -> Response:
         if request.method == "PATCH":
             try:
+                body = await _body(request)
+                if not isinstance(body, dict):
+                    raise ValueError("settings take a JSON object of setting: value")
                 with state.lock:
-                    state.settings.update(await _body(request))
+                    state.settings.update(body)
             except ValueError as exc:
                 raise _value_error(exc) from None
         return JSONResponse(asdict(state.settings))
@@ -71,21 +74,27 @@ def control_routes(state: EmulatorState) -> list[BaseRoute]:
     async def clock(request: Request) -> Response:
         if request.method == "POST":
             body = await _body(request)
-            if set(body) - {"advance", "set", "reset"}:
+            if not isinstance(body, dict) or set(body) - {"advance", "set", "reset"}:
                 raise ServiceError(400, "clock takes advance (seconds), set (ISO 8601) or reset (true)")
-            if body.get("reset"):
-                state.clock.reset()
-            if "set" in body:
-                state.clock.set(body["set"])
-            if "advance" in body:
-                state.clock.advance(float(body["advance"]))
+            try:
+                if body.get("reset"):
+                    state.clock.reset()
+                if "set" in body:
+                    state.clock.set(body["set"])
+                if "advance" in body:
+                    state.clock.advance(float(body["advance"]))
+            except (TypeError, ValueError, OverflowError) as exc:
+                raise ServiceError(400, f"clock: {str(exc)[:200]}", "badRequest") from None
         return JSONResponse({"now": iso(state.clock.now()), "offset_seconds": state.clock.offset_seconds})
 
     async def faults(request: Request) -> Response:
         if request.method == "POST":
             body = await _body(request)
             try:
-                rules = [state.faults.add(dict(r)) for r in (body if isinstance(body, list) else [body])]
+                entries = body if isinstance(body, list) else [body]
+                if not all(isinstance(r, dict) for r in entries):
+                    raise ValueError("a fault is a JSON object (or a list of them)")
+                rules = [state.faults.add(dict(r)) for r in entries]
             except (TypeError, ValueError) as exc:
                 raise ServiceError(400, str(exc), "badRequest") from None
             out = [asdict(r) for r in rules]

@@ -48,6 +48,7 @@ class FaultRule:
         unknown = set(data) - allowed
         if unknown:
             raise ValueError(f"unknown fault fields: {sorted(unknown)}; known: {sorted(allowed)}")
+        _check_types(data)
         rule = cls(**data)
         if rule.status is None and not rule.drop and not rule.latency:
             raise ValueError("a fault needs a status, drop: true or a latency")
@@ -60,6 +61,30 @@ class FaultRule:
 
     def exhausted(self) -> bool:
         return self.times is not None and self.fired >= self.times
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and value == value  # (NaN != NaN)
+
+
+def _check_types(data: dict[str, Any]) -> None:
+    """Each field of a fault as the middleware will use it; a ValueError (400) names the field otherwise."""
+
+    def need(name: str, ok: bool, what: str) -> None:
+        if name in data and not ok:
+            raise ValueError(f"fault field {name} must be {what}, not {str(data[name])[:40]!r}")
+
+    status, times = data.get("status"), data.get("times")
+    need("status", status is None or (type(status) is int and 400 <= status <= 599), "an HTTP error status 400-599")
+    need("times", times is None or (type(times) is int and times >= 1), "a whole number >= 1, or null for always")
+    need("after", type(data.get("after")) is int and data["after"] >= 0, "a whole number >= 0")
+    retry_after = data.get("retry_after")
+    need("retry_after", retry_after is None or (_is_number(retry_after) and retry_after >= 0), "seconds >= 0")
+    need("latency", _is_number(data.get("latency")) and 0 <= data["latency"] <= 300, "seconds from 0 to 300")
+    need("drop", isinstance(data.get("drop"), bool), "true or false")
+    need("path_prefix", isinstance(data.get("path_prefix"), str) and data["path_prefix"].startswith("/"), "a path")
+    for name in ("method", "code", "message", "id"):
+        need(name, data.get(name) is None or isinstance(data[name], str), "text")
 
 
 class FaultSet:

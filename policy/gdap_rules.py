@@ -24,7 +24,7 @@ GDAP_MIN_DAYS = 1
 GDAP_MAX_DAYS = 730
 NO_AUTO_EXTEND = frozenset({"PT0S", "P0D"})
 """Graph's values for "do not auto-extend" (PT0S is its default when the property is left out)."""
-_DURATION_RE = re.compile(r"^P(?:(\d+)Y)?(?:(\d+)W)?(?:(\d+)D)?$")
+_DURATION_RE = re.compile(r"^P(?:([0-9]+)Y)?(?:([0-9]+)W)?(?:([0-9]+)D)?\Z")  # ASCII digits: \d takes any
 
 
 def is_relationship(resource: PlanResource) -> bool:

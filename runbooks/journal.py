@@ -22,6 +22,10 @@ from .grants import Grant
 DONE = frozenset({"removed", "already-absent"})
 
 
+class JournalError(ValueError):
+    """The journal on disk cannot be trusted (not JSON, wrong shape): the message names the file and the fix."""
+
+
 @dataclass
 class JournalState:
     customer_tenant_id: str
@@ -100,12 +104,15 @@ class Journal:
             self._unsynced = 0
 
     def load(self) -> JournalState:
-        document = json.loads(self.plan_path.read_text(encoding="utf-8"))
-        self._run_id = document.get("runId", "")
+        """The plan and this run's outcomes; ``JournalError`` when plan.json is not what ``start`` wrote."""
+        from .journal_schema import read_plan  # pydantic: dapctl only (the Automation runbook never resumes)
+
+        document = read_plan(self.plan_path)
+        self._run_id = document.run_id
         state = JournalState(
-            document["customerTenantId"],
-            document.get("partnerTenantId"),
-            [Grant.from_json(g) for g in document["plan"]],
+            document.customer_tenant_id,
+            document.partner_tenant_id,
+            [Grant.from_json(g.model_dump()) for g in document.plan],
             run_id=self._run_id,
         )
         if self.log_path.is_file():
@@ -114,6 +121,8 @@ class Journal:
                     entry = json.loads(line)
                 except json.JSONDecodeError:
                     continue  # the line a crash tore: its step is redone
+                if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
+                    continue  # not an outcome line (a hand edit): its step is redone
                 if entry.get("run", "") == self._run_id:
                     state.outcomes[entry["id"]] = entry
         return state

@@ -9,6 +9,7 @@ so a mistake is caught the same way everywhere: every problem is listed with its
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
@@ -17,7 +18,7 @@ from pydantic.alias_generators import to_camel
 import catalog
 from autopilot.profiles import ProfileSetting
 
-from .errors import ConfigError, ConfigProblem, problems_from_validation_error
+from .errors import ConfigError, ConfigProblem, problems_from_validation_error, shown
 
 NAMESPACE = "csp-delegation"
 GDAP_MAX_DAYS = 730
@@ -30,32 +31,71 @@ _GROUP_KEY_RE = re.compile(r"^[a-z][A-Za-z0-9]{0,39}$")
 _DOMAIN_RE = re.compile(r"^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 _UPN_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _ALIAS_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
-_DURATION_RE = re.compile(r"^P(\d+)([DWY])$")
-_STACK_REF_RE = re.compile(r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+){0,2}$")
+_DURATION_RE = re.compile(r"^P([0-9]{1,6})([DWY])\Z")  # [0-9]: \d also matches non-ASCII digits
+_STACK_REF_RE = re.compile(r"^[A-Za-z0-9_.-]{1,100}(/[A-Za-z0-9_.-]{1,100}){0,2}\Z")
+_BILLING_ACCOUNT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9:_.-]{0,199}\Z")
+_RESELLER_ID_RE = re.compile(r"^[A-Za-z0-9-]{1,64}\Z")
+NIL_GUID = "00000000-0000-0000-0000-000000000000"
+DESCRIPTION_MAX = 1024
+"""Entra ID's limit on a group's description."""
+# Bidirectional-text controls (Trojan Source): invisible, they make a name read differently than it is.
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f")
+
+
+def _not_nil(value: str) -> str:
+    if value == NIL_GUID:
+        raise ValueError(f"{NIL_GUID} is the nil GUID, a placeholder: put the real id here")
+    return value
 
 
 def _guid(value: str) -> str:
     if not catalog.is_guid(value):
         raise ValueError(
-            f"{value!r} is not a GUID: write it as xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx "
+            f"{shown(value)} is not a GUID: write it as xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx "
             "(copy it from the Entra admin center or Partner Center)"
         )
-    return value.lower()
+    return _not_nil(value.lower())
 
 
 def _tenant_id(value: str) -> str:
     if not catalog.is_guid(value):
         raise ValueError(
-            f"{value!r} is not a tenant id: a tenant id is a GUID "
+            f"{shown(value)} is not a tenant id: a tenant id is a GUID "
             "(Entra admin center > Overview > Tenant ID), not a domain name"
         )
-    return value.lower()
+    return _not_nil(value.lower())
+
+
+def _display_text(value: str) -> str:
+    """Names people read (display names, descriptions): no control or bidirectional-override characters."""
+    for i, char in enumerate(value):
+        if unicodedata.category(char) == "Cc" or char in _BIDI_CONTROLS:
+            raise ValueError(
+                f"control character U+{ord(char):04X} at position {i}: names are shown in portals, "
+                "reports and emails; remove it"
+            )
+    return value
+
+
+def _billing_account(value: str) -> str:
+    if not _BILLING_ACCOUNT_RE.match(value) or ".." in value:
+        raise ValueError(
+            f"{shown(value)} is not a billing account name: copy the Microsoft Partner Agreement's "
+            "billing account name (Cost Management > Billing scopes), e.g. <guid>:<guid>_2019-05-31"
+        )
+    return value
+
+
+def _reseller_id(value: str) -> str:
+    if not _RESELLER_ID_RE.match(value):
+        raise ValueError(f"{shown(value)} is not a reseller id: the indirect reseller's Partner Center id")
+    return value
 
 
 def _slug(value: str) -> str:
     if not _SLUG_RE.match(value):
         raise ValueError(
-            f"{value!r} is not a valid name: use 2-40 lowercase letters, digits and dashes, "
+            f"{shown(value)} is not a valid name: use 2-40 lowercase letters, digits and dashes, "
             "starting with a letter (it names Pulumi resources)"
         )
     return value
@@ -63,16 +103,16 @@ def _slug(value: str) -> str:
 
 def _domain(value: str) -> str:
     if not _DOMAIN_RE.match(value.lower()):
-        raise ValueError(f"{value!r} is not a domain name: use e.g. contoso.onmicrosoft.com")
+        raise ValueError(f"{shown(value)} is not a domain name: use e.g. contoso.onmicrosoft.com")
     return value.lower()
 
 
 def _member(value: str) -> str:
     if catalog.is_guid(value):
-        return value.lower()
-    if _UPN_RE.match(value):
+        return _not_nil(value.lower())
+    if _UPN_RE.match(value) and len(value) <= 113:  # Entra: UPNs are at most 113 characters
         return value
-    raise ValueError(f"{value!r} is neither a user principal name (name@domain) nor an object id (GUID)")
+    raise ValueError(f"{shown(value)} is neither a user principal name (name@domain) nor an object id (GUID)")
 
 
 def _directory_role(value: str) -> str:
@@ -88,9 +128,9 @@ def _azure_role(value: str) -> str:
 def _duration(value: str) -> str:
     match = _DURATION_RE.match(value)
     if match is None:
-        raise ValueError(f"{value!r} is not an ISO 8601 duration of days, weeks or years: use e.g. P730D")
+        raise ValueError(f"{shown(value)} is not an ISO 8601 duration of days, weeks or years: use e.g. P730D")
     if not 1 <= duration_days(value) <= GDAP_MAX_DAYS:
-        raise ValueError(f"{value!r} is outside P1D..P{GDAP_MAX_DAYS}D: GDAP allows 1 day to 2 years")
+        raise ValueError(f"{shown(value)} is outside P1D..P{GDAP_MAX_DAYS}D: GDAP allows 1 day to 2 years")
     return value
 
 
@@ -98,26 +138,26 @@ def duration_days(value: str) -> int:
     """Days in a PnD / PnW / PnY duration (a year counts 365 days, as Graph does for P1Y..P2Y)."""
     match = _DURATION_RE.match(value)
     if match is None:
-        raise ValueError(value)
+        raise ValueError(shown(value))
     number, unit = int(match.group(1)), match.group(2)
     return number * {"D": 1, "W": 7, "Y": 365}[unit]
 
 
 def _alias(value: str) -> str:
     if not _ALIAS_RE.match(value):
-        raise ValueError(f"{value!r} is not a valid subscription alias: 1-63 letters, digits, '-', '_', '.'")
+        raise ValueError(f"{shown(value)} is not a valid subscription alias: 1-63 letters, digits, '-', '_', '.'")
     return value
 
 
 def _group_key(value: str) -> str:
     if not _GROUP_KEY_RE.match(value):
-        raise ValueError(f"{value!r} is not a group key: use camelCase letters and digits, e.g. tier2Support")
+        raise ValueError(f"{shown(value)} is not a group key: use camelCase letters and digits, e.g. tier2Support")
     return value
 
 
 def _stack_ref(value: str) -> str:
-    if not _STACK_REF_RE.match(value):
-        raise ValueError(f"{value!r} is not a stack name: use org/project/stack (or project/stack)")
+    if not _STACK_REF_RE.match(value) or any(part in (".", "..") for part in value.split("/")):
+        raise ValueError(f"{shown(value)} is not a stack name: use org/project/stack (or project/stack)")
     return value
 
 
@@ -132,7 +172,10 @@ GdapDuration = Annotated[str, AfterValidator(_duration)]
 Alias = Annotated[str, AfterValidator(_alias)]
 GroupKey = Annotated[str, AfterValidator(_group_key)]
 StackRef = Annotated[str, AfterValidator(_stack_ref)]
-DisplayName = Annotated[str, Field(min_length=1, max_length=256)]
+DisplayName = Annotated[str, Field(min_length=1, max_length=256), AfterValidator(_display_text)]
+Description = Annotated[str, Field(max_length=DESCRIPTION_MAX), AfterValidator(_display_text)]
+BillingAccount = Annotated[str, AfterValidator(_billing_account)]
+ResellerId = Annotated[str, AfterValidator(_reseller_id)]
 
 
 class _Model(BaseModel):
@@ -153,8 +196,8 @@ class GroupSpec(_Model):
     display_name: DisplayName
     mode: Literal["adopt", "create"] = "adopt"
     object_id: Guid | None = None
-    description: str | None = None
-    members: list[Member] = Field(default_factory=list)
+    description: Description | None = None
+    members: list[Member] = Field(default_factory=list, max_length=10_000)
 
 
 class GroupsFrom(_Model):
@@ -176,7 +219,7 @@ class Partner(_Model):
     tenant_id: TenantId
     partner_id: Guid
     display_name: DisplayName
-    billing_account: str | None = None
+    billing_account: BillingAccount | None = None
     groups: dict[GroupKey, GroupSpec] | None = None
     groups_from: GroupsFrom | None = None
     autopilot: AutopilotRules = AutopilotRules()
@@ -190,7 +233,9 @@ class Access(_Model):
 
 
 class Gdap(_Model):
-    display_name: Annotated[str, Field(min_length=1, max_length=GDAP_DISPLAY_NAME_MAX)] | None = None
+    display_name: (
+        Annotated[str, Field(min_length=1, max_length=GDAP_DISPLAY_NAME_MAX), AfterValidator(_display_text)] | None
+    ) = None
     duration: GdapDuration = "P730D"
     auto_extend: bool = False
     allow_global_administrator: bool = False
@@ -209,17 +254,17 @@ class NewSubscription(_Model):
 
     alias: Alias
     display_name: DisplayName
-    billing_account: str | None = None
+    billing_account: BillingAccount | None = None
     billing_customer_id: Guid | None = None
     workload: Literal["Production", "DevTest"] = "Production"
-    reseller_id: str | None = None
+    reseller_id: ResellerId | None = None
 
 
 class ExistingSubscription(_Model):
     """A subscription that already exists: the stack only grants the partner group its role."""
 
     subscription_id: Guid
-    display_name: str | None = None
+    display_name: DisplayName | None = None
     role: AzureRole = "Owner"
     group: GroupKey = ADMIN_AGENTS
 
@@ -240,7 +285,7 @@ class RevocationRunbook(_Model):
     """Where the customer's revocation runbook (Automation account) is deployed in its tenant."""
 
     enabled: bool = False
-    subscription: str | None = None
+    subscription: Annotated[str, Field(min_length=1, max_length=64)] | None = None
     """Alias of a new subscription or id of an existing one; default: the customer's first subscription."""
     resource_group: Annotated[str, Field(pattern=r"^[-\w\._\(\)]{1,90}$")] = "csp-partner-revocation"
     location: Annotated[str, Field(pattern=r"^[a-z0-9]{2,40}$")] = "westeurope"
@@ -321,7 +366,7 @@ class StackConfig(_Model):
             if customer.name == name:
                 return customer
         known = ", ".join(c.name for c in self.customers) or "none"
-        raise ConfigError([ConfigProblem("customers", f"no customer named {name!r} (known: {known})")])
+        raise ConfigError([ConfigProblem("customers", f"no customer named {shown(name)} (known: {known})")])
 
 
 def _semantic_problems(cfg: StackConfig) -> list[ConfigProblem]:
@@ -347,6 +392,16 @@ def _semantic_problems(cfg: StackConfig) -> list[ConfigProblem]:
         source = partner.groups_from
         if (source.stack is None) == (source.object_ids is None):
             add(ConfigProblem("partner.groupsFrom", "set exactly one of stack or objectIds"))
+        first_key: dict[str, str] = {}
+        for key, object_id in (source.object_ids or {}).items():
+            if object_id in first_key:
+                add(
+                    ConfigProblem(
+                        f"partner.groupsFrom.objectIds.{key}",
+                        f"the same object id as {first_key[object_id]}: each partner group has its own id",
+                    )
+                )
+            first_key.setdefault(object_id, key)
     if partner.groups is not None:
         for key in (ADMIN_AGENTS, HELPDESK_AGENTS):
             if key not in partner.groups:
@@ -356,6 +411,29 @@ def _semantic_problems(cfg: StackConfig) -> list[ConfigProblem]:
                         f"required: declare {key} (mode: adopt, as Partner Center created it) or mode: create",
                     )
                 )
+        adopted: dict[str, str] = {}
+        for key, spec in partner.groups.items():
+            if spec.object_id is not None:
+                if spec.object_id in adopted:
+                    add(
+                        ConfigProblem(
+                            f"partner.groups.{key}.objectId",
+                            f"partner.groups.{adopted[spec.object_id]} adopts the same group: "
+                            "one key per group (merge their members)",
+                        )
+                    )
+                adopted.setdefault(spec.object_id, key)
+            seen_members: dict[str, int] = {}
+            for m, member in enumerate(spec.members):
+                folded = member.casefold()
+                if folded in seen_members:
+                    add(
+                        ConfigProblem(
+                            f"partner.groups.{key}.members[{m}]",
+                            f"{shown(member)} is listed twice (also members[{seen_members[folded]}]): remove one",
+                        )
+                    )
+                seen_members.setdefault(folded, m)
         for key, spec in partner.groups.items():
             if spec.mode == "create" and spec.object_id is not None:
                 add(
@@ -370,6 +448,8 @@ def _semantic_problems(cfg: StackConfig) -> list[ConfigProblem]:
     seen_tenants: dict[str, int] = {}
     seen_aliases: dict[str, str] = {}
     seen_subscriptions: dict[str, str] = {}
+    seen_domains: dict[str, int] = {}
+    seen_gdap_names: dict[str, int] = {}
     for i, customer in enumerate(cfg.customers):
         here = f"customers[{i}]"
         if customer.name in seen_names:
@@ -392,6 +472,26 @@ def _semantic_problems(cfg: StackConfig) -> list[ConfigProblem]:
         seen_tenants.setdefault(customer.tenant_id, i)
         if customer.tenant_id == partner.tenant_id:
             add(ConfigProblem(f"{here}.tenantId", "this is the partner's own tenant: use the customer's tenant id"))
+        if customer.default_domain in seen_domains:
+            add(
+                ConfigProblem(
+                    f"{here}.defaultDomain",
+                    f"{customer.default_domain} is already customers[{seen_domains[customer.default_domain]}]'s: "
+                    "a default domain belongs to one tenant",
+                )
+            )
+        seen_domains.setdefault(customer.default_domain, i)
+        if customer.delegation == "gdap":
+            gdap_name = customer.gdap_display_name().casefold()
+            if gdap_name in seen_gdap_names:
+                add(
+                    ConfigProblem(
+                        f"{here}.gdap.displayName",
+                        f"customers[{seen_gdap_names[gdap_name]}] uses the same GDAP relationship name: "
+                        "Graph needs a unique display name per relationship (set gdap.displayName)",
+                    )
+                )
+            seen_gdap_names.setdefault(gdap_name, i)
 
         if customer.delegation == "dap" and customer.legacy_dap:
             add(
@@ -413,15 +513,16 @@ def _semantic_problems(cfg: StackConfig) -> list[ConfigProblem]:
 
         for j, sub in enumerate(customer.subscriptions):
             path = f"{here}.subscriptions[{j}]"
-            if sub.alias in seen_aliases:
+            folded = sub.alias.casefold()  # ARM resource names are case-insensitive
+            if folded in seen_aliases:
                 add(
                     ConfigProblem(
                         f"{path}.alias",
                         f"duplicate subscription alias {sub.alias!r} "
-                        f"(also {seen_aliases[sub.alias]}): aliases are unique per partner",
+                        f"(also {seen_aliases[folded]}; ARM ignores case): aliases are unique per partner",
                     )
                 )
-            seen_aliases.setdefault(sub.alias, f"{path}.alias")
+            seen_aliases.setdefault(folded, f"{path}.alias")
             if sub.billing_account is None and partner.billing_account is None:
                 add(
                     ConfigProblem(
@@ -461,7 +562,7 @@ def _semantic_problems(cfg: StackConfig) -> list[ConfigProblem]:
                 add(
                     ConfigProblem(
                         f"{path}.subscription",
-                        f"{chosen!r} is not one of this customer's subscriptions "
+                        f"{shown(chosen)} is not one of this customer's subscriptions "
                         f"(aliases or ids: {', '.join(sorted(keys))})",
                     )
                 )
@@ -476,8 +577,17 @@ def _semantic_problems(cfg: StackConfig) -> list[ConfigProblem]:
                         "has none: add subscriptions or turn Lighthouse off",
                     )
                 )
+            lighthouse_roles: dict[str, int] = {}
             for k, role in enumerate(customer.lighthouse.roles):
                 guid = catalog.azure_role_id(role)
+                if guid in lighthouse_roles:
+                    add(
+                        ConfigProblem(
+                            f"{path}.roles[{k}]",
+                            f"{shown(role)} is listed twice (also roles[{lighthouse_roles[guid]}]): remove one",
+                        )
+                    )
+                lighthouse_roles.setdefault(guid, k)
                 if guid in (catalog.OWNER, catalog.USER_ACCESS_ADMINISTRATOR):
                     add(
                         ConfigProblem(

@@ -8,6 +8,14 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, ValidationError
 
+SHOWN_MAX = 80
+
+
+def shown(value: object, limit: int = SHOWN_MAX) -> str:
+    """``repr(value)`` cut to ``limit`` characters: a message never quotes unbounded input."""
+    text = repr(value) if not isinstance(value, dict | list) else f"<{type(value).__name__} of {len(value)}>"
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
+
 
 @dataclass(frozen=True)
 class ConfigProblem:
@@ -35,7 +43,8 @@ def format_loc(loc: tuple) -> str:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            out += f".{part}" if out else str(part)
+            text = str(part) if len(str(part)) <= 60 else f"{str(part)[:60]}..."  # (keys are input too)
+            out += f".{text}" if out else text
     return out or "(top level)"
 
 
@@ -89,8 +98,8 @@ def problems_from_validation_error(err: ValidationError, model: type[BaseModel])
         elif kind == "string_too_long":
             message = f"too long: at most {item['ctx']['max_length']} characters"
         elif kind == "literal_error":
-            message = f"{item['input']!r} is not allowed: use {item['ctx']['expected']}"
+            message = f"{shown(item['input'])} is not allowed: use {item['ctx']['expected']}"
         else:
-            message = f"{item['msg']} (got {item['input']!r})"
+            message = f"{item['msg']} (got {shown(item['input'])})"
         problems.append(ConfigProblem(format_loc(loc), message))
     return problems

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 from pathlib import Path
 from typing import Any
 
-import yaml
+from azure_http.endpoint_url import quoted
 
 from .config import NAMESPACE, StackConfig, parse_config
 from .errors import ConfigError, ConfigProblem
+from .yaml_loader import read_config_section
+
+#: Pulumi's stack names: letters, digits, '-', '_', '.' (a stack selector's org/project part is not a file name).
+_STACK_NAME_RE = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,99}$")
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 """The repository's own project (the sample dev stack); dapctl defaults to the current directory."""
@@ -34,14 +39,31 @@ def _strip_namespace(flat: dict[str, Any], source: str) -> dict[str, Any]:
                 source,
             )
         if isinstance(value, str):
-            with contextlib.suppress(json.JSONDecodeError):
+            # plain text (or JSON nested too deep to be config) stays text: the schema says what is wrong
+            with contextlib.suppress(ValueError, RecursionError):
                 value = json.loads(value)
         raw[name] = value
     return raw
 
 
+def check_stack_name(stack: str) -> str:
+    """A stack name that names a file in the project folder, nothing else (no ``../../x``, no separators)."""
+    if not _STACK_NAME_RE.fullmatch(stack) or stack in (".", ".."):
+        raise ConfigError(
+            [
+                ConfigProblem(
+                    "stack",
+                    f"{quoted(stack, 60)} is not a stack name: use letters, digits, '-', '_' and '.' "
+                    "(at most 100), e.g. dev; it names Pulumi.<stack>.yaml in the project folder",
+                )
+            ],
+            "--stack",
+        )
+    return stack
+
+
 def stack_file(stack: str, project_dir: Path = PROJECT_DIR) -> Path:
-    return project_dir / f"Pulumi.{stack}.yaml"
+    return project_dir / f"Pulumi.{check_stack_name(stack)}.yaml"
 
 
 def raw_from_stack_file(stack: str, project_dir: Path = PROJECT_DIR) -> dict[str, Any]:
@@ -52,11 +74,7 @@ def raw_from_stack_file(stack: str, project_dir: Path = PROJECT_DIR) -> dict[str
             [ConfigProblem("stack", f"no file {path.name}: known stacks are {', '.join(known) or 'none'}")],
             str(path),
         )
-    try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as err:
-        raise ConfigError([ConfigProblem("(file)", f"not valid YAML: {err}")], str(path)) from None
-    return _strip_namespace(document.get("config") or {}, str(path))
+    return _strip_namespace(read_config_section(path, NAMESPACE), str(path))
 
 
 def load_stack_file(stack: str, project_dir: Path = PROJECT_DIR) -> StackConfig:
@@ -65,7 +83,7 @@ def load_stack_file(stack: str, project_dir: Path = PROJECT_DIR) -> StackConfig:
     try:
         return parse_config(raw_from_stack_file(stack, project_dir))
     except ConfigError as err:
-        raise ConfigError(err.problems, str(path.name)) from None
+        raise ConfigError(err.problems, str(path.name) if err.source != "--stack" else err.source) from None
 
 
 def flat_config_for_runtime(stack: str, project_dir: Path = PROJECT_DIR) -> dict[str, str]:

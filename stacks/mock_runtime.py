@@ -23,6 +23,7 @@ from pulumi.runtime.sync_await import _sync_await
 
 PROJECT = "csp-delegation"
 UNKNOWN = Unknown
+STACK_NOT_READ = "not read offline (no backend): values from it show as (known after apply)"
 SECRET = "[secret]"
 _PLACEHOLDER_NS = uuid.UUID("0b1e6d6a-9d0e-5a43-8a3c-0f7a4b1a2c55")
 # azure-native resources whose `name` output is the name given as an input: Azure echoes it, so it is
@@ -139,7 +140,13 @@ class CloudMocks(pulumi.runtime.Mocks):
         resource_id = placeholder_id(args.typ, args.name)
         if args.typ == "pulumi:pulumi:StackReference":
             name = str(args.inputs.get("name"))
-            outputs = self._stack_outputs.get(name, {})
+            if name in self._stack_outputs or not self.preview:
+                outputs: Any = self._stack_outputs.get(name, {})
+            else:
+                # Offline there is no backend to read another stack from: its outputs are unknown, so what
+                # depends on them plans as "(known after apply)", and the plan lists the reference.
+                self.lookups.append(Lookup(args.typ, {"name": name, "outputs": STACK_NOT_READ}, ""))
+                outputs = rpc.UNKNOWN
             return resource_id, {"name": name, "outputs": outputs, "secretOutputNames": []}
         if args.typ in _NAME_INPUT and args.inputs.get(_NAME_INPUT[args.typ]) is not None:
             state["name"] = args.inputs[_NAME_INPUT[args.typ]]

@@ -5,6 +5,8 @@ pickled Pulumi dynamic provider or in state:
 - unset or ``azure``: the public Microsoft endpoints with azure-identity (DefaultAzureCredential);
 - ``http://127.0.0.1:PORT``: the project's local emulator, with ``EmulatorTokens`` (unsigned tokens
   naming the requested tenant, so ARM calls for a customer tenant reach that tenant's subscriptions);
+  ``https://127.0.0.1:PORT`` for the emulator started with ``--tls``, whose throwaway CA certificate
+  ``SSL_CERT_FILE`` must name (the emulator prints it);
 - ``offline``: no HTTP at all (the offline plan); asking for a client is then an error.
 """
 
@@ -49,6 +51,23 @@ def connect(value: str | None = None) -> Connection:
         raise OfflineMode(f"{ENV}=offline: this step needs Graph/ARM; set it to an emulator URL or unset it")
     if target == "azure":
         return Connection(Endpoints(), AzureIdentityTokens(), target)
-    if target.startswith(("http://127.", "http://localhost", "http://[::1]")):
+    if target.startswith(_LOCAL):
+        if target.startswith("https://"):
+            _check_emulator_ca(target)
         return Connection(Endpoints.emulator(target), EmulatorTokens(), target)
-    raise ValueError(f"{ENV}={target!r}: use 'azure', 'offline' or the local emulator's http://127.0.0.1:PORT URL")
+    raise ValueError(f"{ENV}={target!r}: use 'azure', 'offline' or the local emulator's http(s)://127.0.0.1:PORT URL")
+
+
+_LOCAL = tuple(f"{scheme}://{host}" for scheme in ("http", "https") for host in ("127.", "localhost", "[::1]"))
+
+
+def _check_emulator_ca(target: str) -> None:
+    """The emulator's https needs its throwaway CA trusted: name it before any request fails on TLS."""
+    ca_file = os.environ.get("SSL_CERT_FILE", "")
+    if not ca_file:
+        raise ValueError(
+            f"{ENV}={target}: the emulator serves https with its own CA; export SSL_CERT_FILE=<the CA "
+            "certificate `python -m emulator --tls` printed>"
+        )
+    if not os.path.isfile(ca_file):
+        raise ValueError(f"SSL_CERT_FILE={ca_file!r} is not a file: point it at the emulator's CA certificate")

@@ -374,6 +374,20 @@ def test_registration_assignments_create_expand_conflict_and_delete(clients) -> 
     assert error_code(caught.value) == "RegistrationAssignmentNotFound"
 
 
+def test_a_registration_assignment_at_resource_group_scope(clients) -> None:
+    lighthouse = clients(ManagedServicesClient, CONTOSO)
+    group = f"{DEV}/resourceGroups/shared"
+    body = RegistrationAssignment(
+        properties=RegistrationAssignmentProperties(
+            registration_definition_id=f"{DEV}/providers/Microsoft.ManagedServices/registrationDefinitions/{LH_DEFINITION}"
+        )
+    )
+    created = lighthouse.registration_assignments.begin_create_or_update(group, NEW_ASSIGNMENT, body).result()
+    assert created.id == f"{group}/providers/Microsoft.ManagedServices/registrationAssignments/{NEW_ASSIGNMENT}"
+    assert [a.name for a in lighthouse.registration_assignments.list(group)] == [NEW_ASSIGNMENT]
+    assert sorted(a.name for a in lighthouse.registration_assignments.list(DEV)) == [LH_ASSIGNMENT, NEW_ASSIGNMENT]
+
+
 def test_only_the_customer_tenant_onboards_a_delegation(clients) -> None:
     partner = clients(ManagedServicesClient, PARTNER)
     # the partner sees the delegated subscription (Lighthouse) but cannot write to it

@@ -54,6 +54,7 @@ pytestmark = [
 GRAPH_SCOPE = "https://graph.microsoft.com/.default"
 HELPDESK = "729827e3-9c14-49f7-bb1b-9608f156bbb8"
 GLOBAL_READER = "f2ef992c-3afb-46b9-b7cf-a126ee74c451"
+GLOBAL_ADMIN = "62e90394-69f5-4237-9190-012177145e10"
 USER_ADMIN = "fe930be7-5e62-47db-91af-98c3a49a38b1"
 GROUP = "aa000000-0000-4000-8000-000000000001"
 OTHER_GROUP = "aa000000-0000-4000-8000-000000000002"
@@ -113,10 +114,12 @@ def filtered(expression: str) -> RequestConfiguration:
     return RequestConfiguration(query_parameters=query)
 
 
-async def active_relationship(graph: GraphServiceClient, world: Any, name: str = "Contoso-gdap") -> str:
+async def active_relationship(
+    graph: GraphServiceClient, world: Any, name: str = "Contoso-gdap", roles=(HELPDESK, GLOBAL_READER)
+) -> str:
     """Create, lock for approval (the SDK), approve (the customer, via the control endpoint)."""
     rels = graph.tenant_relationships.delegated_admin_relationships
-    rel = await rels.post(new_relationship(name))
+    rel = await rels.post(new_relationship(name, roles=roles))
     lock = DelegatedAdminRelationshipRequest(action=DelegatedAdminRelationshipRequestAction.LockForApproval)
     await rels.by_delegated_admin_relationship_id(rel.id).requests.post(lock)
     world.control.approve(rel.id)
@@ -192,6 +195,24 @@ async def test_patch_and_delete_need_the_current_etag(graph) -> None:
     with pytest.raises(ODataError) as caught:
         await item.get()
     assert (caught.value.response_status_code, caught.value.error.code) == (404, "itemNotFound")
+
+
+async def test_an_active_relationship_drops_global_administrator_as_a_long_running_patch(world, graph) -> None:
+    rels = graph.tenant_relationships.delegated_admin_relationships
+    rel_id = await active_relationship(graph, world, roles=(HELPDESK, GLOBAL_ADMIN))
+    item = rels.by_delegated_admin_relationship_id(rel_id)
+    current = await item.get()
+    with pytest.raises(ODataError) as caught:  # nothing but Global Administrator's removal, once active
+        await item.patch(DelegatedAdminRelationship(display_name="renamed"), if_match(etag_of(current)))
+    assert caught.value.response_status_code == 400
+    without_ga = DelegatedAdminRelationship(
+        access_details=DelegatedAdminAccessDetails(unified_roles=[UnifiedRole(role_definition_id=HELPDESK)])
+    )
+    assert await item.patch(without_ga, if_match(etag_of(current))) is None  # 202 Accepted, no body
+    after = await item.get()
+    assert [r.role_definition_id for r in after.access_details.unified_roles] == [HELPDESK]
+    extended = await item.patch(DelegatedAdminRelationship(auto_extend_duration="P180D"), if_match(etag_of(after)))
+    assert extended.auto_extend_duration == datetime.timedelta(days=180)
 
 
 async def test_a_display_name_is_never_reused(graph) -> None:

@@ -45,11 +45,7 @@ from msgraph_core import GraphClientFactory
 from emulator.credential import EmulatorCredential
 from tests.arm_scenario import CONTOSO, FABRIKAM, PARTNER, scenario
 
-pytestmark = [
-    pytest.mark.anyio,
-    # msgraph-sdk warns about its own deprecated request-configuration classes as it imports them
-    pytest.mark.filterwarnings("ignore:This class is deprecated:DeprecationWarning"),
-]
+pytestmark = pytest.mark.anyio
 
 GRAPH_SCOPE = "https://graph.microsoft.com/.default"
 HELPDESK = "729827e3-9c14-49f7-bb1b-9608f156bbb8"

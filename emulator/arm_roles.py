@@ -3,7 +3,8 @@
 ``GET {scope}/providers/Microsoft.Authorization/roleDefinitions`` answers each role with its real
 description and permissions (a client deciding what a role allows reads ``actions`` / ``notActions``),
 and honours the filters clients send: ``roleName eq '{name}'`` (how ``az role definition list --name``
-and SDK users find a role's GUID) and ``type eq 'BuiltInRole'`` / ``'CustomRole'``.
+and SDK users find a role's GUID), ``type eq 'BuiltInRole'`` / ``'CustomRole'`` and ``atScopeAndBelow()``
+(the one the SDK's docstring names).
 
 Sources: learn.microsoft.com/azure/role-based-access-control/built-in-roles/general and
 .../built-in-roles/privileged (Owner, Contributor, Reader, User Access Administrator), the same
@@ -20,7 +21,7 @@ from typing import Any
 from emulator.arm_model import BUILTIN_ROLE_NAMES, ROLE_DEFINITIONS_PATH, bad
 
 ROLE_DEFINITION_TYPE = "Microsoft.Authorization/roleDefinitions"
-SUPPORTED_FILTERS = "roleName eq '{name}', type eq 'BuiltInRole' or type eq 'CustomRole'"
+SUPPORTED_FILTERS = "roleName eq '{name}', type eq 'BuiltInRole' | 'CustomRole', atScopeAndBelow()"
 
 
 @dataclass(frozen=True)
@@ -126,6 +127,9 @@ def role_definition_filter(text: str | None) -> dict[str, str]:
         return {}
     wanted: dict[str, str] = {}
     for clause in re.split(r"\s+and\s+", text.strip(), flags=re.IGNORECASE):
+        if clause.strip().lower() == "atscopeandbelow()":
+            # also roles defined below the scope: every role here is assignable at "/", so none is hidden
+            continue
         match = _CLAUSE.fullmatch(clause.strip())
         if not match:
             raise bad(

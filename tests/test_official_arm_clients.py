@@ -286,6 +286,8 @@ def test_role_definitions_filter_by_name_and_type(auth) -> None:
     (custom,) = auth.role_definitions.list(PROD, filter="type eq 'CustomRole'")
     assert (custom.name, custom.role_type) == (CUSTOM_ROLE, "CustomRole")
     assert list(auth.role_definitions.list(PROD, filter="roleName eq 'No Such Role'")) == []
+    (owner,) = auth.role_definitions.list(PROD, filter="atScopeAndBelow() and roleName eq 'Owner'")
+    assert owner.name == OWNER
     with pytest.raises(HttpResponseError) as caught:
         list(auth.role_definitions.list(PROD, filter="roleName ne 'Reader'"))
     assert caught.value.status_code == 400 and error_code(caught.value) == "UnsupportedQueryFilter"

@@ -14,6 +14,7 @@ import contextlib
 import functools
 import importlib.util
 import logging
+import os
 import ssl
 import sys
 import time
@@ -342,8 +343,18 @@ def _fits(delay: float, limit: _deadline.Deadline | None) -> bool:
 
 @functools.cache
 def _tls_context() -> ssl.SSLContext:
-    """One TLS context for every client: building one (loading the CA bundle) costs milliseconds."""
-    return ssl.create_default_context(cafile=certifi.where())
+    """certifi's CAs, plus the CA file named by ``SSL_CERT_FILE`` when set (the throwaway CA of the local
+    emulator started with ``--tls``, which prints that variable); ``connect`` checks the file exists."""
+    return _tls_context_for(os.environ.get("SSL_CERT_FILE") or None)
+
+
+@functools.cache
+def _tls_context_for(extra_ca: str | None) -> ssl.SSLContext:
+    # One TLS context per CA set for every client: building one (loading the CA bundle) costs milliseconds.
+    context = ssl.create_default_context(cafile=certifi.where())
+    if extra_ca:
+        context.load_verify_locations(cafile=extra_ca)
+    return context
 
 
 def _new_http_client(timeout: httpx.Timeout, connections: int = MAX_CONCURRENCY) -> httpx.AsyncClient:

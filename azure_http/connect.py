@@ -5,6 +5,8 @@ pickled Pulumi dynamic provider or in state:
 - unset or ``azure``: the public Microsoft endpoints with azure-identity (DefaultAzureCredential);
 - ``http://127.0.0.1:PORT``: the project's local emulator, with ``EmulatorTokens`` (unsigned tokens
   naming the requested tenant, so ARM calls for a customer tenant reach that tenant's subscriptions);
+  ``https://127.0.0.1:PORT`` for the emulator started with ``--tls``, whose throwaway CA certificate
+  ``SSL_CERT_FILE`` must name (the emulator prints it);
 - ``offline``: no HTTP at all (the offline plan); asking for a client is then an error.
 """
 
@@ -59,7 +61,21 @@ def connect(value: str | None = None) -> Connection:
         raise OfflineMode(f"{ENV}=offline: this step needs Graph/ARM; set it to an emulator URL or unset it")
     if target.kind == "azure":
         return Connection(Endpoints(), AzureIdentityTokens(), "azure")
+    if target.url.startswith("https://"):
+        _check_emulator_ca(target.url)
     return Connection(Endpoints.emulator(target.url), EmulatorTokens(), target.url)
+
+
+def _check_emulator_ca(target: str) -> None:
+    """The emulator's https needs its throwaway CA trusted: name it before any request fails on TLS."""
+    ca_file = os.environ.get("SSL_CERT_FILE", "")
+    if not ca_file:
+        raise EndpointError(
+            f"{ENV}={target}: the emulator serves https with its own CA; export SSL_CERT_FILE=<the CA "
+            "certificate `python -m emulator --tls` printed>"
+        )
+    if not os.path.isfile(ca_file):
+        raise EndpointError(f"SSL_CERT_FILE={ca_file!r} is not a file: point it at the emulator's CA certificate")
 
 
 __all__ = [

@@ -249,16 +249,19 @@ class Demo:
 
 def run_demo(cfg: StackConfig, console: Console, journal_dir: str, on_url: Callable[[str], None] | None = None) -> bool:
     customer = cfg.customer(DEMO_CUSTOMER)
-    previous = os.environ.get(ENV)
-    with EmulatorServer(scenario=demo_scenario(cfg, customer)) as server:
-        os.environ[ENV] = server.url
+    # https with the emulator's throwaway CA, as a user's own SDK scripts would reach it (`python -m emulator --tls`)
+    with EmulatorServer(scenario=demo_scenario(cfg, customer), tls=True) as server:
+        ca_path = str(server.ca_path)
+        previous = {name: os.environ.get(name) for name in (ENV, "SSL_CERT_FILE")}
+        os.environ.update({ENV: server.url, "SSL_CERT_FILE": ca_path})
         if on_url:
             on_url(server.url)
         try:
-            with EmulatorControl(server.url) as control:
+            with EmulatorControl(server.url, ca_path=ca_path) as control:
                 return asyncio.run(Demo(cfg, console, control, journal_dir).run())
         finally:
-            if previous is None:
-                os.environ.pop(ENV, None)
-            else:
-                os.environ[ENV] = previous
+            for name, value in previous.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value

@@ -1,8 +1,9 @@
 """Local emulator of Microsoft Graph (GDAP, contracts), ARM and Partner Center on 127.0.0.1.
 
-For tests, demo and benchmarks: real HTTP (Starlette on uvicorn), the documented request/response
-shapes and status machines, ARM's token-bucket throttling, injectable faults and latency, and a
-control endpoint. Callers are told apart by their bearer token (``emulator.identity``).
+For tests, demo and benchmarks: real HTTP or https (Starlette on uvicorn; ``tls=True`` / ``--tls`` with
+a throwaway CA, so Microsoft's own SDKs work against it with ``emulator.credential.EmulatorCredential``),
+the documented request/response shapes and status machines, ARM's token-bucket throttling, injectable
+faults and latency, and a control endpoint. Callers are told apart by their bearer token (``emulator.identity``).
 Nothing in production imports this package.
 """
 

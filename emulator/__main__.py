@@ -1,8 +1,14 @@
-"""``python -m emulator --port 8765 --scenario emulator/scenarios/dev.yaml`` (port 0: any free port)."""
+"""``python -m emulator --port 8765 --scenario emulator/scenarios/dev.yaml`` (port 0: any free port).
+
+``--tls`` serves https with a throwaway CA made at start (``emulator.tls``) and prints the CA
+certificate's path and the environment that makes clients trust it; ``--ca-file`` puts the CA
+certificate at a path of your choice, so scripts can name it before the emulator starts.
+"""
 
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 
 from emulator.scenario import load_scenario_file
@@ -15,12 +21,30 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8765, help="port; 0 picks a free one (default 8765)")
     parser.add_argument("--scenario", help="scenario YAML file to load at start")
     parser.add_argument("--log-level", default="warning", help="uvicorn log level (default warning)")
+    parser.add_argument("--tls", action="store_true", help="serve https with a throwaway CA made at start")
+    parser.add_argument("--ca-file", help="with --tls: write the CA certificate here (default: a temporary file)")
     args = parser.parse_args(argv)
+    if args.ca_file and not args.tls:
+        parser.error("--ca-file needs --tls")
     scenario = load_scenario_file(args.scenario) if args.scenario else None
-    server = EmulatorServer(host=args.host, port=args.port, scenario=scenario, log_level=args.log_level)
+    server = EmulatorServer(
+        host=args.host,
+        port=args.port,
+        scenario=scenario,
+        log_level=args.log_level,
+        tls=args.tls,
+        ca_file=args.ca_file,
+    )
     print(f"emulator listening on {server.url}", flush=True)
+    if server.tls is not None:
+        print(f"  CA certificate: {server.tls.ca_path}", flush=True)
+        exports = " ".join(f"{name}={value}" for name, value in server.tls.client_env().items())
+        print(f"  trust it: export {exports}   (azure-core: connection_verify=<CA certificate>)", flush=True)
     print(f"  graph: {server.url}/graph/v1.0   control: {server.url}/_emulator/state", flush=True)
     print(f"  arm: {server.url}/arm   partner center: {server.url}/partnercenter/v1", flush=True)
+    # uvicorn re-raises the SIGTERM it caught once it has shut down; exit through Python then, so
+    # serve_forever's clean-up (the TLS temporary directory) runs instead of the process just dying.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     server.serve_forever()
     return 0
 

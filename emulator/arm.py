@@ -33,6 +33,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from emulator import arm_model as m
+from emulator import arm_roles as roles
 from emulator import arm_throttle as t
 from emulator.arm_api_versions import check_api_version
 from emulator.clock import iso, utc
@@ -42,6 +43,7 @@ from emulator.state import EmulatorState
 
 ROOT = "/arm"
 NAMESPACE = uuid.UUID("0f7e2d52-3a8c-4d7e-9b1a-6c5d4e3f2a10")
+SKIP_TOKEN = "$skiptoken"
 _SUPPORTED_FILTER = "atScope(), principalId eq '{id}', or both joined by 'and'"
 
 # Operation targets a path can name.
@@ -122,7 +124,9 @@ def keyset_page(request: Request, items: list[Any], page_size: int, seq_of: Any,
     The token is the last seq returned, not an offset: deleting what a page returned (a
     revocation sweep does exactly that) never makes the next page skip anything.
     """
-    token = request.query_params.get("$skiptoken")
+    # ARM reads query parameter names case-insensitively: the SDKs send `$skipToken` (the documented
+    # spelling), nextLinks carry `$skiptoken`.
+    token = next((v for k, v in request.query_params.multi_items() if k.lower() == SKIP_TOKEN), None)
     after = 0
     if token:
         try:
@@ -136,8 +140,8 @@ def keyset_page(request: Request, items: list[Any], page_size: int, seq_of: Any,
     body: dict[str, Any] = {"value": [render(item) for item in chunk]}
     if start + page_size < len(items) and chunk:
         next_token = base64.urlsafe_b64encode(str(seq_of(chunk[-1])).encode()).decode()
-        params = [(k, v) for k, v in request.query_params.multi_items() if k != "$skiptoken"]
-        params.append(("$skiptoken", next_token))
+        params = [(k, v) for k, v in request.query_params.multi_items() if k.lower() != SKIP_TOKEN]
+        params.append((SKIP_TOKEN, next_token))
         body["nextLink"] = str(request.url.replace(query=urlencode(params, safe="$()'")))
     return body
 
@@ -434,27 +438,14 @@ class ArmService:
         store = self._store(state)
         scope = m.parse_scope(target.scope_text or "/")
         self._access(state, scope, caller, state.clock.now())
-        prefix = f"/subscriptions/{scope.subscription_id}" if scope.subscription_id else ""
-
-        def render(guid: str) -> dict[str, Any]:
-            return {
-                "id": f"{prefix}/providers/Microsoft.Authorization/roleDefinitions/{guid}",
-                "type": "Microsoft.Authorization/roleDefinitions",
-                "name": guid,
-                "properties": {
-                    "roleName": m.BUILTIN_ROLE_NAMES.get(guid, guid),
-                    "type": "BuiltInRole" if guid in m.BUILTIN_ROLE_NAMES else "CustomRole",
-                    "assignableScopes": ["/"],
-                    "permissions": [],
-                },
-            }
-
         known = [*m.BUILTIN_ROLE_NAMES, *sorted(store.custom_roles)]
         if target.name is None:
-            return 200, {"value": [render(g) for g in known]}, {}
+            wanted = roles.role_definition_filter(request.query_params.get("$filter"))
+            found = [roles.role_definition_json(g, scope.subscription_id) for g in known]
+            return 200, {"value": [d for d in found if roles.matches(d, wanted)]}, {}
         if target.name.lower() not in known:
             raise m.arm_error(404, "RoleDefinitionDoesNotExist", f"The role definition '{target.name}' does not exist.")
-        return 200, render(target.name.lower()), {}
+        return 200, roles.role_definition_json(target.name.lower(), scope.subscription_id), {}
 
     # -- Lighthouse ---------------------------------------------------------------------------
     def _registration_definitions(self, state, request, caller, method, target, body):
@@ -639,7 +630,7 @@ class ArmService:
             alias = mine.get(key)
             if alias is None:
                 raise m.arm_error(404, "ResourceNotFound", f"The alias '{target.name}' was not found.")
-            return 200, alias.to_json(now), {}
+            return 200, alias.to_json(now), self._alias_poll_headers(state, alias, now)
         if method == "DELETE":
             alias = store.aliases.pop(key, None) if key in mine else None
             return (204, None, {}) if alias is None else (200, alias.to_json(now), {})
@@ -654,10 +645,19 @@ class ArmService:
             )
         existing = store.aliases.get(key)
         if existing is not None:
-            return 200, existing.to_json(now), {}
+            return 200, existing.to_json(now), self._alias_poll_headers(state, existing, now)
         alias = self.build_alias(state, target.name, body, now)
         store.aliases[key] = alias
-        return 201, alias.to_json(now), {}
+        return 201, alias.to_json(now), self._alias_poll_headers(state, alias, now)
+
+    @staticmethod
+    def _alias_poll_headers(state: EmulatorState, alias: m.Alias, now: datetime) -> dict[str, str]:
+        """While an alias is "Accepted" (a long-running PUT polled on the resource itself, as ARM's async
+        guidance describes for 201 + non-terminal provisioningState), say when to read it again: without
+        Retry-After, azure-core's ARM poller waits its default 30 s between reads."""
+        if alias.state(now) != "Accepted":
+            return {}
+        return {"Retry-After": t.format_seconds(state.settings.arm_lro_retry_after)}
 
     def build_alias(self, state: EmulatorState, name: str, body: Any, now: datetime) -> m.Alias:
         store = self._store(state)

@@ -18,16 +18,16 @@ from emulator.scenario import load_scenario_file
 
 
 @functools.cache
-def _tls_context() -> ssl.SSLContext:
-    # The emulator speaks plain HTTP; sharing one context just avoids httpx loading the CA
-    # bundle (~25 ms) for every control client a test creates.
-    return ssl.create_default_context()
+def _tls_context(ca_path: str | None = None) -> ssl.SSLContext:
+    # One context per CA file: loading a CA bundle costs ~25 ms, and tests create many control clients.
+    # ca_path is the CA of an emulator started with tls=True (server.ca_path); None: the system's.
+    return ssl.create_default_context(cafile=ca_path)
 
 
 class EmulatorControl:
-    def __init__(self, url: str, *, timeout: float = 10.0) -> None:
+    def __init__(self, url: str, *, timeout: float = 10.0, ca_path: str | None = None) -> None:
         self.url = url.rstrip("/")
-        self._http = httpx.Client(base_url=f"{self.url}/_emulator", timeout=timeout, verify=_tls_context())
+        self._http = httpx.Client(base_url=f"{self.url}/_emulator", timeout=timeout, verify=_tls_context(ca_path))
 
     def close(self) -> None:
         self._http.close()

@@ -6,6 +6,9 @@ uses the ``emulator`` fixture so tests never see each other's data, settings or 
 - ``emulator_server`` (session): the running ``EmulatorServer``.
 - ``emulator`` (function): an ``EmulatorHandle`` with ``url``, ``control`` (EmulatorControl),
   ``state`` (the live EmulatorState), ``clock`` and ``settings``, freshly reset.
+- ``emulator_tls_server`` / ``emulator_tls``: the same over https, with a throwaway CA whose
+  certificate is ``handle.ca_path`` (pass it as ``connection_verify=`` to Microsoft's SDKs, which
+  send bearer tokens over https only). The process environment is left alone.
 """
 
 from __future__ import annotations
@@ -29,6 +32,11 @@ class EmulatorHandle:
     server: EmulatorServer
 
     @property
+    def ca_path(self) -> str | None:
+        """CA certificate to trust (https servers only)."""
+        return self.server.ca_path
+
+    @property
     def clock(self) -> Clock:
         return self.state.clock
 
@@ -46,12 +54,30 @@ def emulator_server() -> Iterator[EmulatorServer]:
         server.stop()
 
 
-@pytest.fixture
-def emulator(emulator_server: EmulatorServer) -> Iterator[EmulatorHandle]:
-    emulator_server.state.reset()
-    control = EmulatorControl(emulator_server.url)
+@pytest.fixture(scope="session")
+def emulator_tls_server() -> Iterator[EmulatorServer]:
+    server = EmulatorServer(tls=True).start()
     try:
-        yield EmulatorHandle(emulator_server.url, control, emulator_server.state, emulator_server)
+        yield server
+    finally:
+        server.stop()
+
+
+def _fresh_handle(server: EmulatorServer) -> Iterator[EmulatorHandle]:
+    server.state.reset()
+    control = EmulatorControl(server.url, ca_path=server.ca_path)
+    try:
+        yield EmulatorHandle(server.url, control, server.state, server)
     finally:
         control.close()
-        emulator_server.state.reset()
+        server.state.reset()
+
+
+@pytest.fixture
+def emulator(emulator_server: EmulatorServer) -> Iterator[EmulatorHandle]:
+    yield from _fresh_handle(emulator_server)
+
+
+@pytest.fixture
+def emulator_tls(emulator_tls_server: EmulatorServer) -> Iterator[EmulatorHandle]:
+    yield from _fresh_handle(emulator_tls_server)

@@ -2,7 +2,8 @@
 
 Tests, the benchmarks and ``dapctl demo`` need a real socket (the code under test is the real
 HTTP client), on a free port so parallel runs do not collide. The socket is bound before the
-server starts, so the port is known at once and never races.
+server starts, so the port is known at once and never races. ``tls=True`` serves https with a
+throwaway CA (``emulator.tls``): what Microsoft's own SDKs need to send a bearer token at all.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import uvicorn
 from emulator.app import SERVICES, create_app
 from emulator.faults import ConnectionDropped
 from emulator.state import EmulatorState
+from emulator.tls import TlsFiles, make_tls_files
 
 
 class _HideDroppedConnections(logging.Filter):
@@ -48,6 +50,8 @@ class EmulatorServer:
 
     ``start()`` runs it in a daemon thread and returns once it accepts connections;
     ``serve_forever()`` runs it in the calling (main) thread, with signal handling.
+    With ``tls=True`` it serves https; ``ca_path`` is then the CA certificate clients must trust
+    (written to ``ca_file`` when given, else to a temporary directory removed by ``stop()``).
     """
 
     def __init__(
@@ -58,9 +62,12 @@ class EmulatorServer:
         port: int = 0,
         scenario: dict[str, Any] | None = None,
         log_level: str = "warning",
+        tls: bool = False,
+        ca_file: str | None = None,
     ) -> None:
         self.state = state or EmulatorState(SERVICES)
         self.app = create_app(self.state, scenario)
+        self.tls: TlsFiles | None = make_tls_files(ca_file) if tls else None
         self._socket = bind_socket(host, port)
         self.host, self.port = self._socket.getsockname()[:2]
         config = uvicorn.Config(
@@ -69,13 +76,19 @@ class EmulatorServer:
             access_log=False,
             lifespan="off",
             timeout_graceful_shutdown=1,
+            ssl_certfile=str(self.tls.server_pem) if self.tls else None,
         )
         self._server = uvicorn.Server(config)
         self._thread: threading.Thread | None = None
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        return f"{'https' if self.tls else 'http'}://{self.host}:{self.port}"
+
+    @property
+    def ca_path(self) -> str | None:
+        """The CA certificate to trust for https (None when serving plain http)."""
+        return str(self.tls.ca_path) if self.tls else None
 
     def start(self, timeout: float = 10.0) -> EmulatorServer:
         self._thread = threading.Thread(
@@ -90,7 +103,11 @@ class EmulatorServer:
         return self
 
     def serve_forever(self) -> None:
-        self._server.run(sockets=[self._socket])
+        try:
+            self._server.run(sockets=[self._socket])
+        finally:
+            if self.tls is not None:
+                self.tls.remove()
 
     def stop(self, timeout: float = 5.0) -> None:
         self._server.should_exit = True
@@ -98,6 +115,8 @@ class EmulatorServer:
             self._thread.join(timeout)
             self._thread = None
         self._socket.close()
+        if self.tls is not None:
+            self.tls.remove()
 
     def __enter__(self) -> EmulatorServer:
         return self.start()

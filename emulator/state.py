@@ -61,6 +61,9 @@ class Settings:
     arm_page_size: int = 100
     #: a subscription alias stays "Accepted" this long (emulator clock seconds) before "Succeeded".
     alias_provisioning_delay: float = 0.0
+    #: Retry-After (seconds) on an alias answer while it is "Accepted": how long SDK pollers wait before
+    #: reading it again (ARM's async guidance: 10 s at least; tests set a fraction of a second).
+    arm_lro_retry_after: float = 10.0
 
     # -- Partner Center (emulator.partner_center, emulator.autopilot) ---------------------
     partner_center_latency: float = 0.0

@@ -3,8 +3,10 @@ else touched), the reseller relationship link, tenant checks, errors and faults.
 
 from __future__ import annotations
 
+import ssl
 import uuid
 
+import httpx
 import pytest
 
 from azure_http import (
@@ -141,3 +143,19 @@ async def test_contracts_page_like_graph(world) -> None:
         pages = [len(p["value"]) async for p in graph.pages("contracts")]
         assert len(await collect(graph.list_contracts())) == 9
     assert pages == [4, 4, 1]
+
+
+async def test_the_customer_collection_has_the_documented_envelope_over_https(emulator_tls) -> None:
+    """Partner Center has no official Python client: the collection is checked against the response example
+    of Microsoft's REST reference ("Get a list of customers", partner-center/developer/get-a-list-of-customers)."""
+    emulator_tls.control.reset(scenario())
+    token = await EmulatorTokens().get_token("https://api.partnercenter.microsoft.com/.default", PARTNER)
+    verify = ssl.create_default_context(cafile=emulator_tls.ca_path)
+    async with httpx.AsyncClient(base_url=emulator_tls.url, verify=verify) as http:
+        response = await http.get(
+            "/partnercenter/v1/customers", params={"size": 40}, headers={"Authorization": f"Bearer {token}"}
+        )
+    body = response.json()
+    assert response.status_code == 200 and set(body) == {"totalCount", "items", "links", "attributes"}
+    assert body["attributes"] == {"objectType": "Collection"} and body["totalCount"] == len(body["items"]) == 2
+    assert {item["attributes"]["objectType"] for item in body["items"]} == {"Customer"}

@@ -341,10 +341,10 @@ def _fits(delay: float, limit: _deadline.Deadline | None) -> bool:
     return limit is None or delay < limit.remaining()
 
 
-@functools.cache
 def _tls_context() -> ssl.SSLContext:
     """certifi's CAs, plus the CA file named by ``SSL_CERT_FILE`` when set (the throwaway CA of the local
-    emulator started with ``--tls``, which prints that variable); ``connect`` checks the file exists."""
+    emulator started with ``--tls``, which prints that variable); ``connect`` checks the file exists. Read at
+    each client's creation (a later ``SSL_CERT_FILE`` counts); the context itself is cached per CA file."""
     return _tls_context_for(os.environ.get("SSL_CERT_FILE") or None)
 
 

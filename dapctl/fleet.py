@@ -83,13 +83,16 @@ def plan_stacks(
 
 
 def status_of_fleet(project_dir: Path, stacks: list[str], read_relationships: Callable[[Any], list[dict]]):
-    """GDAP status rows of every stack's customers, reading each partner tenant's relationships once."""
+    """GDAP status rows of every stack's customers, reading each partner tenant's relationships once.
+
+    Returns the rows as (stack, customer, row), the DAP customers as (stack, customer), and the stacks whose
+    config is broken. Relationships are indexed by customer tenant, so the work stays linear in the fleet."""
     from stacks.loading import load_stack_file
 
     from .gdap_status import status_rows
 
-    by_partner: dict[str, list[dict]] = {}
-    rows, problems = [], {}
+    by_partner: dict[str, dict[str, list[dict]]] = {}
+    rows, dap, problems = [], [], {}
     for stack in stacks:
         try:
             cfg = load_stack_file(stack, project_dir)
@@ -98,11 +101,15 @@ def status_of_fleet(project_dir: Path, stacks: list[str], read_relationships: Ca
             continue
         tenant = cfg.partner.tenant_id
         if tenant not in by_partner:
-            by_partner[tenant] = read_relationships(cfg)
-        for row in status_rows(cfg, by_partner[tenant]):
-            customer = next(c for c in cfg.customers if c.name == row.customer)
-            rows.append((stack, customer, row))
-    return rows, problems
+            index: dict[str, list[dict]] = {}
+            for rel in read_relationships(cfg):
+                index.setdefault(((rel.get("customer") or {}).get("tenantId") or "").lower(), []).append(rel)
+            by_partner[tenant] = index
+        mine = [r for c in cfg.customers for r in by_partner[tenant].get(c.tenant_id.lower(), [])]
+        customers = {c.name: c for c in cfg.customers}
+        rows += [(stack, customers[row.customer], row) for row in status_rows(cfg, mine)]
+        dap += [(stack, c) for c in cfg.customers if c.delegation == "dap"]
+    return rows, dap, problems
 
 
 async def drift_of_fleet(project_dir: Path, stacks: list[str], concurrency: int = 8, progress=None):

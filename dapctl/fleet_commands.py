@@ -112,19 +112,10 @@ def status(
     use_endpoint(endpoint)
     try:
         with deadline(deadline_seconds):
-            rows, problems = status_of_fleet(project_dir, stacks, fetch_relationships)
+            rows, dap, problems = status_of_fleet(project_dir, stacks, fetch_relationships)
     except (AzureHttpError, OfflineMode) as err:
         errors.print(f"[bold red]Could not read the GDAP relationships:[/] {escape(str(err))}")
         raise typer.Exit(1) from None
-    from stacks.loading import load_stack_file
-
-    dap = [
-        (stack, customer)
-        for stack in stacks
-        if stack not in problems
-        for customer in load_stack_file(stack, project_dir).customers
-        if customer.delegation == "dap"
-    ]
     table_rows = dashboard_rows(rows, dap)
     if html is not None:
         html.write_text(render_dashboard(table_rows), encoding="utf-8")

@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from azure_http.auth import AzureIdentityTokens, TokenProvider
-from azure_http.emulator_tokens import EmulatorTokens
 from azure_http.endpoint_url import EndpointError, parse_endpoint
 from azure_http.endpoints import Endpoints
+
+if TYPE_CHECKING:  # the token providers (and asyncio) are imported by connect(), not by every --help
+    from azure_http.auth import TokenProvider
 
 ENV = "CSP_DELEGATION_ENDPOINT"
 OFFLINE = "offline"
@@ -59,6 +61,9 @@ def connect(value: str | None = None) -> Connection:
     target = parse_endpoint(current_target(value), source=ENV if value is None else "endpoint")
     if target.kind == OFFLINE:
         raise OfflineMode(f"{ENV}=offline: this step needs Graph/ARM; set it to an emulator URL or unset it")
+    from azure_http.auth import AzureIdentityTokens
+    from azure_http.emulator_tokens import EmulatorTokens
+
     if target.kind == "azure":
         return Connection(Endpoints(), AzureIdentityTokens(), "azure")
     if target.url.startswith("https://"):

@@ -9,11 +9,12 @@ Nothing here holds the request, its headers or a token.
 from __future__ import annotations
 
 import json
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from azure_http.redact import redact
+
+if TYPE_CHECKING:  # only in annotations: the errors are raised and caught without httpx being imported
+    import httpx
 
 # Response headers carrying the server-side request id: Graph, then ARM / Partner Center.
 REQUEST_ID_HEADERS = ("request-id", "x-ms-request-id", "ms-requestid", "x-ms-correlation-request-id")

@@ -5,8 +5,10 @@ from __future__ import annotations
 import types
 import typing
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from pydantic import BaseModel, ValidationError
+if TYPE_CHECKING:  # pydantic is imported by whoever validates; a command that only reports errors needs none of it
+    from pydantic import BaseModel, ValidationError
 
 SHOWN_MAX = 80
 
@@ -61,6 +63,8 @@ def _unwrap(annotation: typing.Any) -> typing.Any:
 
 def allowed_keys(model: type[BaseModel], loc: tuple) -> list[str]:
     """The keys a model accepts at the mapping that ``loc`` (a path of keys and indexes) points into."""
+    from pydantic import BaseModel
+
     current: typing.Any = model
     for part in loc:
         current = _unwrap(current)

@@ -71,6 +71,16 @@ def _run(work: Any, deadline_seconds: float) -> Any:
     return call
 
 
+def _on_devices(operation: Any, cfg: Any, target: Any, **options: Any) -> Any:
+    """The work of a device operation (assign, remove): the customer, the partner, the live delegation and the
+    partner's rule switches, then the operation's own options."""
+
+    async def work(pc, delegation):
+        return await operation(pc, target.tenant_id, cfg.partner.tenant_id, delegation, _switches(cfg), **options)
+
+    return work
+
+
 def _switches(cfg):
     from autopilot.rules import Switches
 
@@ -212,18 +222,9 @@ def assign(
         raise typer.Exit(2)
     cfg, target = _context(customer, stack, project_dir, endpoint)
 
-    async def work(pc, delegation):
-        return await do_assign(
-            pc,
-            target.tenant_id,
-            cfg.partner.tenant_id,
-            delegation,
-            _switches(cfg),
-            profile=None if remove_profile else profile,
-            devices=device_names,
-            apply=apply,
-        )
-
+    work = _on_devices(
+        do_assign, cfg, target, profile=None if remove_profile else profile, devices=device_names, apply=apply
+    )
     _report(_run(work, deadline_seconds)(cfg, target), as_json)
 
 
@@ -250,15 +251,5 @@ def remove(
         raise typer.Exit(2)
     cfg, target = _context(customer, stack, project_dir, endpoint)
 
-    async def work(pc, delegation):
-        return await do_remove(
-            pc,
-            target.tenant_id,
-            cfg.partner.tenant_id,
-            delegation,
-            _switches(cfg),
-            devices=None if all_allowed else device_names,
-            apply=apply,
-        )
-
+    work = _on_devices(do_remove, cfg, target, devices=None if all_allowed else device_names, apply=apply)
     _report(_run(work, deadline_seconds)(cfg, target), as_json)

@@ -23,6 +23,12 @@ StacksOption = typer.Option([], "--stacks", help="Only stacks whose names match 
 ExcludeOption = typer.Option([], "--exclude", help="Leave out stacks matching this glob (repeatable).")
 
 
+def _config_problems(problems: dict[str, list[str]]) -> None:
+    """Stacks whose config is broken: each named with its problems (the others ran); exit 2 after the report."""
+    for stack, lines in problems.items():
+        errors.print(f"[bold red]config error[/] in stack {escape(stack)}: {escape('; '.join(lines))}")
+
+
 def _select(project_dir: Path, patterns: list[str], exclude: list[str]) -> list[str]:
     from .fleet import stack_names
 
@@ -136,8 +142,7 @@ def status(
                 escape("; ".join(r["attention"])),
             )
         console.print(table)
-        for stack, lines in problems.items():
-            errors.print(f"[bold red]config error[/] in stack {escape(stack)}: {escape('; '.join(lines))}")
+        _config_problems(problems)
     if problems:
         raise typer.Exit(2)
     if fail_on_warning and any(r["attention"] for r in table_rows):
@@ -190,8 +195,7 @@ def drift(
             for item in items:
                 table.add_row(escape(stack), escape(item.customer), item.kind, escape(item.what), escape(item.fix))
         console.print(table)
-        for stack, lines in problems.items():
-            errors.print(f"[bold red]config error[/] in stack {escape(stack)}: {escape('; '.join(lines))}")
+        _config_problems(problems)
     if problems:
         raise typer.Exit(2)
     if drifted:

@@ -14,6 +14,8 @@ import threading
 import time
 from typing import Any, Protocol, runtime_checkable
 
+from azure_http.errors import NoCredential
+
 # Refresh a cached token this long before it expires, so a long request never starts with
 # a token that dies mid-flight.
 _REFRESH_MARGIN_S = 300
@@ -84,6 +86,14 @@ class AzureIdentityTokens:
             return access.token
 
     async def get_token(self, scope: str, tenant_id: str | None = None) -> str:
+        from azure.core.exceptions import ClientAuthenticationError
+
+        try:
+            return await self._get_token(scope, tenant_id)
+        except ClientAuthenticationError as err:  # no sign-in, expired, consent missing: a person's fix, not a bug
+            raise NoCredential(scope, tenant_id, err.message or str(err)) from None
+
+    async def _get_token(self, scope: str, tenant_id: str | None) -> str:
         key = (scope, tenant_id)
         if token := self._cached(key):
             return token

@@ -24,6 +24,20 @@ class AzureHttpError(Exception):
     """Base class of everything the azure_http package raises."""
 
 
+class NoCredential(AzureHttpError):
+    """No Azure credential could produce a token: nothing was sent. The message says how to sign in."""
+
+    def __init__(self, scope: str, tenant_id: str | None, cause: str) -> None:
+        first = next((line.strip() for line in cause.splitlines() if line.strip()), "no detail")
+        where = f"tenant {tenant_id}" if tenant_id else "the home tenant"
+        super().__init__(
+            f"no Azure credential could get a token for {scope} in {where}: sign in with `az login` (a partner "
+            "admin), or set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_FEDERATED_TOKEN_FILE (workload identity in "
+            f"CI), or use --endpoint with the local emulator's URL. First cause: {redact(first)[:300]}"
+        )
+        self.scope, self.tenant_id = scope, tenant_id
+
+
 class ApiError(AzureHttpError):
     """The service answered with an error status (after any retries)."""
 

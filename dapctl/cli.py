@@ -57,6 +57,10 @@ def fail_config(err: ConfigError) -> None:
 @app.callback()
 def _root() -> None:
     """Operate a CSP partner's delegated administration as code."""
+    import logging
+
+    # azure-identity logs every credential it tried, at length, before it fails: the command says it in one line.
+    logging.getLogger("azure.identity").setLevel(logging.ERROR)
 
 
 DeadlineOption = typer.Option(

@@ -153,3 +153,20 @@ async def test_pickling_never_carries_a_token() -> None:
         pickle.dumps(cached)  # an explicit credential (and its cache) is not pickled
     with pytest.raises(TypeError, match="do not pickle"):
         pickle.dumps(GraphClient(StaticToken(SECRET)))
+
+
+async def test_no_credential_is_one_clear_error_naming_the_fix() -> None:
+    from azure.core.exceptions import ClientAuthenticationError
+
+    from azure_http import NoCredential
+
+    class SignedOut:
+        def get_token(self, *scopes, **kwargs):
+            raise ClientAuthenticationError("DefaultAzureCredential failed to retrieve a token\nAttempted: ...")
+
+    tokens = AzureIdentityTokens(SignedOut())
+    with pytest.raises(NoCredential) as caught:
+        await tokens.get_token("https://graph.microsoft.com/.default", "3a8b9c0d-1e2f-4a3b-8c4d-5e6f7a8b9c0d")
+    text = str(caught.value)
+    assert "in tenant 3a8b9c0d-1e2f-4a3b-8c4d-5e6f7a8b9c0d" in text and "`az login`" in text
+    assert "First cause: DefaultAzureCredential failed to retrieve a token" in text and "Attempted" not in text

@@ -20,6 +20,8 @@ NOTICE = (
     "It is NOT a diff against the cloud; run `pulumi preview` with credentials for that."
 )
 UNKNOWN_TEXT = "(known after apply)"
+#: 2: ``inputs`` became every declared input; the humanized subset moved to ``keyInputs``.
+SCHEMA_VERSION = 2
 
 
 def _show(value: Any) -> Any:
@@ -134,7 +136,10 @@ def build_report(run: OfflineRun, violations: list | None = None) -> dict[str, A
                 "component": not r.custom,
                 "parent": r.parent,
                 "provider": provider_info,
-                "inputs": _show(key_inputs(r.type, r.inputs)),
+                # Every input as the program declared it (what Pulumi sends: role definition ids as ids, secrets
+                # masked), and the few an operator checks, in words, for the table.
+                "inputs": _show(r.inputs),
+                "keyInputs": _show(key_inputs(r.type, r.inputs)),
                 "protect": r.protect,
                 "deleteBeforeReplace": r.delete_before_replace,
                 "unknownInputs": _has_unknown(r.inputs),
@@ -157,6 +162,7 @@ def build_report(run: OfflineRun, violations: list | None = None) -> dict[str, A
         if isinstance(summary_, dict)
     }
     return {
+        "schemaVersion": SCHEMA_VERSION,
         "stack": run.stack,
         "notice": NOTICE,
         "nextSteps": notes,

@@ -33,7 +33,7 @@ def _label(resource: dict[str, Any]) -> str:
     head = f"[green]+[/] [bold]{escape(resource['name'])}[/] [dim]{escape(kind)}[/]{where}"
     if flags:
         head += f" [blue]({', '.join(flags)})[/]"
-    details = [f"{escape(k)}: {_fmt(v)}" for k, v in resource["inputs"].items() if v is not None]
+    details = [f"{escape(k)}: {_fmt(v)}" for k, v in resource["keyInputs"].items() if v is not None]
     return head + "".join(f"\n    {d}" for d in details)
 
 

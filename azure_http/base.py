@@ -251,7 +251,7 @@ class ApiClient:
                 return response
 
             retry_after = _retry_after(response)
-            if attempt < policy.max_attempts and policy.should_retry_status(status):
+            if attempt < policy.max_attempts and policy.should_retry_status(status, method):
                 delay = retry_after if retry_after is not None else policy.backoff(attempt)
                 if waited + delay <= policy.max_total_wait:
                     log.warning(

@@ -132,7 +132,13 @@ class Demo:
                 )
                 subscriptions.append(alias["properties"]["subscriptionId"])
                 self.say(f"subscription [bold]{sub.display_name}[/] provisioned: {subscriptions[-1]}")
-        admin = self.ids["adminAgents"]
+        return relationship.id, subscriptions
+
+    async def adopt_owner_grants(self, subscriptions: list[str]) -> None:
+        """AdminAgents' Owner on the new subscriptions, adopted. In Azure's permission model the partner
+        reaches the customer's subscriptions only through admin-on-behalf-of, so only once GDAP is active
+        and AdminAgents mapped (or DAP holds): this runs in the converging `pulumi up`, not the first."""
+        admin, customer = self.ids["adminAgents"], self.customer
         for subscription_id in subscriptions:
             scope = subscription_scope(subscription_id)
             grant = PartnerRoleAssignmentProvider().create(
@@ -148,7 +154,6 @@ class Demo:
             )
             how = "adopted the one Microsoft made with the subscription" if grant.outs["adopted"] else "created"
             self.say(f"AdminAgents is Owner of {scope} (ForeignGroup; {how})")
-        return relationship.id, subscriptions
 
     async def map_groups(self, relationship_id: str) -> None:
         """The next `pulumi up`: the relationship is active, so the access assignments are declared."""
@@ -198,6 +203,7 @@ class Demo:
             "active, so it maps the partner groups to their roles with access assignments.",
         )
         await self.map_groups(relationship_id)
+        await self.adopt_owner_grants(subscriptions)
 
         self.step(
             "Audit", "Every access path the partner holds, each marked declared (in the stack config) or out-of-band."

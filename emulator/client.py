@@ -194,9 +194,12 @@ class EmulatorControl:
         """Remove an assignment out of band (404 if there is none with that id)."""
         self._call("DELETE", "/arm/roleAssignments", params={"id": assignment_id})
 
-    def arm_role_assignments(self, scope: str | None = None, principal_id: str | None = None) -> list[dict[str, Any]]:
-        """Assignments as ARM shows them: all, or at/above/below ``scope``; optionally one principal's."""
-        params = {k: v for k, v in (("scope", scope), ("principalId", principal_id)) if v}
+    def arm_role_assignments(
+        self, scope: str | None = None, principal_id: str | None = None, tenant: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Assignments as ARM shows them: all, or at/above/below ``scope`` (of ``tenant`` for ``/``, default the
+        partner's); optionally one principal's."""
+        params = {k: v for k, v in (("scope", scope), ("principalId", principal_id), ("tenant", tenant)) if v}
         return self._call("GET", "/arm/roleAssignments", params=params)
 
     def arm_throttle(self) -> list[dict[str, Any]]:

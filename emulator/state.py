@@ -61,6 +61,11 @@ class Settings:
     arm_page_size: int = 100
     #: a subscription alias stays "Accepted" this long (emulator clock seconds) before "Succeeded".
     alias_provisioning_delay: float = 0.0
+    #: "strict": Azure's permission model (emulator.arm_authz); "permissive": tenant checks only
+    #: (an explicit opt-in for tests of API shapes written before the strict model).
+    arm_authorization: str = "strict"
+    #: a deleted role assignment still shows in listings this long (ARM's eventual consistency).
+    arm_list_delay: float = 0.0
 
     # -- Partner Center (emulator.partner_center) ----------------------------------------
     partner_center_latency: float = 0.0
@@ -77,6 +82,8 @@ class Settings:
                 if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
                     raise ValueError(f"setting {name} must be a number >= 0, not {value!r}")
                 setattr(self, name, type(default)(value))
+            elif name == "arm_authorization" and value not in ("strict", "permissive"):
+                raise ValueError(f"setting arm_authorization must be 'strict' or 'permissive', not {value!r}")
             elif value is None or isinstance(value, str):
                 setattr(self, name, value)
             else:

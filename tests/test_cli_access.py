@@ -53,6 +53,7 @@ def onboarded(emulator, monkeypatch, project, tmp_path):
         emulator.control.approve(relationship_id)
         emulator.control.advance(5)
         await demo.map_groups(relationship_id)
+        await demo.adopt_owner_grants(subscriptions)
         return relationship_id, subscriptions
 
     relationship_id, subscriptions = asyncio.run(setup())

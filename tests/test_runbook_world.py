@@ -121,6 +121,9 @@ class WorldSpec:
     root_grant: bool = True
     lighthouse_elsewhere: bool = True
     customer_index: int = 0
+    authorization: str = "permissive"
+    """These worlds test the runbook's contract (plans, journals, storms) with every grant readable: the
+    emulator's permissive mode. Azure's permission model: tests/test_revoke_strict.py."""
 
 
 def build_world(spec: WorldSpec = WorldSpec()) -> World:
@@ -211,6 +214,7 @@ def build_world(spec: WorldSpec = WorldSpec()) -> World:
             )
     for entry in arm["role_assignments"]:
         entry.setdefault("createdOn", STAMP)
+    scenario["settings"] = {**scenario.get("settings", {}), "arm_authorization": spec.authorization}
     return _answers(scenario, customer, generated.partner_principal_ids)
 
 

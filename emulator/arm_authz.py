@@ -67,7 +67,11 @@ ROLE_ACTIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     m.BUILTIN_ROLES["reader"]: (("*/read",), ()),
     m.USER_ACCESS_ADMINISTRATOR: (("*/read", "microsoft.authorization/*", "microsoft.support/*"), ()),
     m.BUILTIN_ROLES["support request contributor"]: (
-        ("microsoft.authorization/*/read", "microsoft.resources/subscriptions/resourcegroups/read", "microsoft.support/*"),
+        (
+            "microsoft.authorization/*/read",
+            "microsoft.resources/subscriptions/resourcegroups/read",
+            "microsoft.support/*",
+        ),
         (),
     ),
     m.BUILTIN_ROLES["managed services registration assignment delete role"]: (

@@ -102,9 +102,11 @@ class EmulatorControl:
         after: int = 0,
         code: str | None = None,
         message: str | None = None,
+        lie: bool = False,
     ) -> dict[str, Any]:
-        """Inject a fault (``times=None``: forever); returns the rule with its ``id``."""
+        """Inject a fault (``times=None``: forever; ``lie``: 200 and nothing done); returns the rule with its ``id``."""
         rule = {
+            "lie": lie,
             "path_prefix": path_prefix,
             "status": status,
             "times": times,

@@ -89,6 +89,12 @@ class AuditReport:
     target: Target
     grants: list[Grant] = field(default_factory=list)
     subscriptions: int = 0
+    subscription_ids: list[str] = field(default_factory=list)
+    """The customer's subscriptions this identity can see (lower-cased), in listing order."""
+    seen_at: dict[str, set[str]] = field(default_factory=dict)
+    """Subscription -> ids (lower-cased) of the target's grants its listing showed, inherited ones included."""
+    excluded: list[str] = field(default_factory=list)
+    """Subscriptions listed to this identity that belong to another tenant (Lighthouse): never read."""
     not_checked: list[str] = field(default_factory=list)
     """What this run could not see (and why): a customer-side run cannot read the partner's GDAP."""
     errors: list[str] = field(default_factory=list)
@@ -104,6 +110,7 @@ class AuditReport:
             "customerTenantId": self.target.customer_tenant_id,
             "partnerTenantId": self.target.partner_tenant_id,
             "subscriptions": self.subscriptions,
+            "excludedSubscriptions": self.excluded,
             "grants": [g.to_json() for g in self.grants],
             "notChecked": self.not_checked,
             "errors": self.errors,
@@ -170,6 +177,7 @@ async def _sweep_subscription(
             props = assignment.get("properties") or {}
             if not target.owns_principal(props.get("principalId"), props.get("principalType")):
                 continue
+            report.seen_at.setdefault(subscription_id.lower(), set()).add(assignment["id"].lower())
             if assignment["id"].lower() in seen:
                 continue  # an inherited grant seen from another subscription under the same parent
             seen.add(assignment["id"].lower())
@@ -204,13 +212,35 @@ async def _sweep_azure(
     workers = [asyncio.create_task(worker()) for _ in range(limits.overall)]
     try:
         async for subscription in clients.arm.list_subscriptions():
+            # Only the customer's tenant: a customer that manages another tenant's subscription through
+            # Lighthouse sees it listed with its own token; that subscription is not the customer's.
+            owner = (subscription.get("tenantId") or "").lower()
+            if owner != target.customer_tenant_id:
+                report.excluded.append(
+                    f"subscription {subscription.get('subscriptionId')} belongs to tenant {owner or 'unknown'}, "
+                    "not the customer's (listed through Lighthouse): not read, never touched"
+                )
+                continue
             report.subscriptions += 1
+            report.subscription_ids.append(subscription["subscriptionId"].lower())
             await queue.put(subscription)
     finally:
         for _ in workers:
             await queue.put(None)
         await asyncio.gather(*workers)
     await _sweep_above_subscriptions(clients.arm, target, seen, report)
+
+
+async def sweep_azure(
+    target: Target, arm: ArmClient, limits: Limits = DEFAULT_LIMITS, progress: ProgressFn | None = None
+) -> AuditReport:
+    """The Azure side of the audit alone (RBAC and Lighthouse): what the revocation's verification re-reads."""
+    report = AuditReport(target)
+    try:
+        await _sweep_azure(Clients(arm=arm), target, report, limits, progress)
+    except AzureHttpError as err:  # the subscription list itself: nothing below it was seen
+        report.errors.append(f"the subscription list could not be read: {err}")
+    return report
 
 
 async def _sweep_above_subscriptions(arm: ArmClient, target: Target, seen: set[str], report: AuditReport) -> None:

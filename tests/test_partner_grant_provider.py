@@ -41,7 +41,11 @@ def world(emulator, monkeypatch):
                 # may grant roles on the customer's existing subscription because the customer made
                 # AdminAgents User Access Administrator there.
                 "role_assignments": [
-                    {"scope": f"/subscriptions/{EXISTING}", "principalId": ADMIN_AGENTS, "role": "User Access Administrator"}
+                    {
+                        "scope": f"/subscriptions/{EXISTING}",
+                        "principalId": ADMIN_AGENTS,
+                        "role": "User Access Administrator",
+                    }
                 ],
             },
             "partner_center": {

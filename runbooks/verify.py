@@ -32,6 +32,7 @@ class VerifyPolicy:
 
 DEFAULT_VERIFY = VerifyPolicy()
 
+
 @dataclass
 class Verification:
     remaining: list[Grant] = field(default_factory=list)

@@ -325,9 +325,11 @@ class ArmService:
             raise _method_not_allowed(method, "a subscription (create one with an alias)")
         scope = m.parse_scope(f"/subscriptions/{target.name}")
         now = state.clock.now()
-        tenant = self._access(state, scope, caller, now)
-        authz.Authorizer(state, caller).require(scope, tenant, authz.SUBSCRIPTION_READ)
-        return 200, self.subscription_json(state, self._store(state).subscription(target.name, now)), {}
+        self._access(state, scope, caller, now)
+        sub = self._store(state).subscription(target.name, now)
+        if not authz.Authorizer(state, caller).sees_subscription(sub):  # what ARM would list, it also shows
+            raise authz.denied(caller, authz.SUBSCRIPTION_READ, scope.text)
+        return 200, self.subscription_json(state, sub), {}
 
     # -- principals -------------------------------------------------------------------------
     def lookup_principal(self, state: EmulatorState, principal_id: str) -> m.Principal | None:
@@ -621,11 +623,9 @@ class ArmService:
                 )
             return 200, render(a), {}
         if method == "DELETE":
-            # The customer removes a delegation with roleAssignments/write (Owner); the managing tenant with
-            # the Managed Services Registration assignment Delete Role (Lighthouse remove-delegation docs).
+            # The action ARM checks; from the managing tenant, the Managed Services Registration assignment
+            # Delete Role grants it (Lighthouse remove-delegation docs).
             who.require(scope, tenant, authz.REG_DELETE)
-            if tenant == caller.tenant_id:
-                who.require(scope, tenant, authz.RA_WRITE)
             self._writable(state, scope, now)
             a = store.remove_lh_assignment(key)
             return (204, None, {}) if a is None else (200, render(a, False), {})
@@ -908,9 +908,16 @@ class ArmService:
                 pid, kind, _guid(entry, "tenant", "principal"), entry.get("displayName", "")
             )
         for role in section.get("role_definitions") or []:
-            if not m.is_guid(role):
-                raise ValueError(f"role_definitions lists custom role GUIDs, not {role!r}")
-            store.custom_roles.add(role.lower())
+            # A custom role: its GUID (no permissions), or {id, actions: [...], notActions?: [...]}.
+            entry = role if isinstance(role, dict) else {"id": role}
+            if not m.is_guid(entry.get("id")):
+                raise ValueError(f"role_definitions lists custom role GUIDs or {{id, actions}}, not {role!r}")
+            guid = entry["id"].lower()
+            store.custom_roles.add(guid)
+            store.custom_role_actions[guid] = (
+                tuple(a.lower() for a in entry.get("actions") or []),
+                tuple(a.lower() for a in entry.get("notActions") or []),
+            )
         for group, members in (section.get("group_members") or {}).items():
             if not m.is_guid(group) or not isinstance(members, list) or not all(m.is_guid(x) for x in members):
                 raise ValueError(f"group_members maps a group id to a list of member ids (GUIDs): {group!r}")

@@ -16,8 +16,8 @@ revocation can do"). The emulator does the same:
   with the roles of the registration definition's authorizations given to its identities.
 - **Roles.** Role assignments at or above the scope (tenant root ``/``, management groups, the
   subscription, resource group, resource) to one of the identities; each built-in role's actions
-  and not-actions as Azure defines them (custom roles grant nothing here: the emulator has no
-  definitions for them).
+  and not-actions as Azure defines them; a custom role's as the scenario seeds them
+  (``arm.role_definitions: [{id, actions, notActions}]``; a bare GUID grants nothing).
 - **Tenant root.** ``/`` is reached only by assignments at ``/`` of the caller's own tenant: a
   Global Administrator's elevated access (User Access Administrator at ``/``).
 
@@ -85,8 +85,11 @@ ROLE_ACTIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 }
 
 
-def role_allows(role_guid: str, action: str) -> bool:
-    actions, not_actions = ROLE_ACTIONS.get(role_guid, ((), ()))
+def role_allows(
+    role_guid: str, action: str, custom: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] | None = None
+) -> bool:
+    """Whether the role's actions (built-in, or a custom role's as seeded) include ``action``."""
+    actions, not_actions = ROLE_ACTIONS.get(role_guid) or (custom or {}).get(role_guid) or ((), ())
     return any(fnmatch.fnmatchcase(action, a) for a in actions) and not any(
         fnmatch.fnmatchcase(action, n) for n in not_actions
     )
@@ -209,7 +212,7 @@ class Authorizer:
     def allowed(self, scope: m.Scope, tenant: str, action: str) -> bool:
         if not strict(self.state):
             return True
-        return any(role_allows(r, action) for r in self.roles_at(scope, tenant))
+        return any(role_allows(r, action, self.store.custom_role_actions) for r in self.roles_at(scope, tenant))
 
     def require(self, scope: m.Scope, tenant: str, *actions: str) -> None:
         """403 ``AuthorizationFailed`` unless the caller may do every one of ``actions`` at ``scope``."""
@@ -217,7 +220,7 @@ class Authorizer:
             return
         roles = self.roles_at(scope, tenant)
         for action in actions:
-            if not any(role_allows(r, action) for r in roles):
+            if not any(role_allows(r, action, self.store.custom_role_actions) for r in roles):
                 raise denied(self.caller, action, scope.text)
 
     def sees_subscription(self, sub: m.Subscription) -> bool:
@@ -226,4 +229,5 @@ class Authorizer:
             return True
         scope = m.parse_scope(f"/subscriptions/{sub.id}")
         roles = self.roles_at(scope, sub.tenant_id, below=True)
-        return any(role_allows(r, SUBSCRIPTION_READ) or role_allows(r, RA_READ) for r in roles)
+        custom = self.store.custom_role_actions
+        return any(role_allows(r, SUBSCRIPTION_READ, custom) or role_allows(r, RA_READ, custom) for r in roles)

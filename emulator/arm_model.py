@@ -345,6 +345,8 @@ class ArmStore:
         self.subscriptions: dict[str, Subscription] = {}
         self.principals: dict[str, Principal] = {}
         self.custom_roles: set[str] = set()
+        #: custom role GUID -> (actions, notActions), lower-cased (emulator.arm_authz reads them).
+        self.custom_role_actions: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
         self.tokens: dict[str, dict[str, str]] = {}
         # role assignments: by id, by root (insertion order = seq order), by principal+role+scope
         self.assignments: dict[str, RoleAssignment] = {}

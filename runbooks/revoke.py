@@ -343,7 +343,7 @@ class _Executor:
             except NotFound:
                 deleted = None
             except Forbidden as err:
-                where = "its management group" if grant.inherited else "its scope"
+                where = "its scope above the subscription" if grant.inherited else "its scope"
                 return self._finish(grant, "failed", f"not allowed to remove it at {where}: {err.message}")
         return self._finish(grant, "removed" if deleted is not None else "already-absent")
 

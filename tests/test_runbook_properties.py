@@ -268,6 +268,6 @@ def test_revoke_of_an_inherited_grant_without_rights_at_the_group_is_reported_fa
     assert not result.complete
     for outcome in result.outcomes:
         assert outcome.outcome == "failed"
-        assert "not allowed to remove it at its management group" in outcome.message
+        assert "not allowed to remove it at its scope above the subscription" in outcome.message
     assert snapshot(control) == before
     assert RA in inherited[0].id

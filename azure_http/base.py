@@ -19,7 +19,7 @@ import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from typing import Any, Self
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import certifi
@@ -50,6 +50,10 @@ MAX_CONCURRENCY = 64
 USER_AGENT = "csp-delegation/0.1 (+azure_http)"
 
 Sleep = Callable[[float], Awaitable[Any]]
+
+
+_Client = TypeVar("_Client", bound="ApiClient")
+"""The client type itself (``typing.Self`` needs Python 3.11; the customer's runbook runs on 3.10)."""
 
 
 class ApiClient:
@@ -102,7 +106,7 @@ class ApiClient:
         self._origin = (origin.scheme, origin.netloc)
 
     # -- lifecycle ------------------------------------------------------------------------
-    async def __aenter__(self) -> Self:
+    async def __aenter__(self: _Client) -> _Client:
         """Open a connection pool for this event loop, used until ``__aexit__`` / ``aclose``."""
         loop = asyncio.get_running_loop()
         if self._external_http is None and (self._http is None or self._http_loop is not loop):

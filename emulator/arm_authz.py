@@ -116,6 +116,8 @@ class Authorizer:
     def __init__(self, state: EmulatorState, caller: Caller) -> None:
         self.state, self.caller = state, caller
         self.store: m.ArmStore = state.stores["arm"]
+        self._identities: dict[str, frozenset[str]] = {}
+        self._groups: dict[str, set[str]] = {}
 
     # -- identities -------------------------------------------------------------------------
     def _members(self) -> dict[str, set[str]]:
@@ -127,6 +129,8 @@ class Authorizer:
 
     def groups_of(self, principal: str) -> set[str]:
         """Every group ``principal`` belongs to, directly or through nested groups."""
+        if principal in self._groups:
+            return self._groups[principal]
         members = self._members()
         found: set[str] = set()
         todo = [principal]
@@ -136,6 +140,7 @@ class Authorizer:
                 if current in ms and group not in found:
                     found.add(group)
                     todo.append(group)
+        self._groups[principal] = found
         return found
 
     def home_tenant(self, principal: str, token_tenant: str) -> str:
@@ -175,11 +180,16 @@ class Authorizer:
 
     def identities_in(self, tenant: str) -> frozenset[str]:
         """The object ids the caller acts as in ``tenant`` (its token's tenant)."""
+        if tenant in self._identities:
+            return self._identities[tenant]
         principal = self.caller.principal
         groups = self.groups_of(principal)
         if self.home_tenant(principal, self.caller.tenant_id) != tenant and not (groups & self.aobo_groups(tenant)):
-            return frozenset()  # a foreign principal without DAP or GDAP cannot sign in here
-        return frozenset({principal, *groups})
+            found: frozenset[str] = frozenset()  # a foreign principal without DAP or GDAP cannot sign in here
+        else:
+            found = frozenset({principal, *groups})
+        self._identities[tenant] = found
+        return found
 
     # -- roles ------------------------------------------------------------------------------
     def roles_at(self, scope: m.Scope, tenant: str, *, below: bool = False) -> set[str]:

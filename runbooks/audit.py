@@ -347,8 +347,9 @@ async def audit(
         await _gdap(clients.graph, target, report)
     else:
         report.not_checked.append(
-            "GDAP: only the partner can list its relationships; the customer sees them in the Microsoft 365 "
-            "admin center under Settings > Partner relationships"
+            "GDAP: only the partner can list its relationships; the customer sees and terminates them in the "
+            "Microsoft 365 admin center under Settings > Partner relationships (least-privileged role: Customer "
+            "Delegated Admin Relationship Administrator, template id fc8ad4e2-40e4-4724-8317-bcda7503ecbf)"
         )
     if clients.partner_center is not None:
         await _dap(clients.partner_center, target, report)

@@ -63,9 +63,14 @@ def _managing_tenant(assignment: dict) -> str | None:
     return definition.get("managedByTenantId")
 
 
+#: Entra built-in role (template id) that may accept, view and terminate GDAP relationships from the customer's
+#: side: the least-privileged one for the manual step (entra-docs permissions reference).
+CUSTOMER_GDAP_ROLE = ("Customer Delegated Admin Relationship Administrator", "fc8ad4e2-40e4-4724-8317-bcda7503ecbf")
+
 CUSTOMER_SIDE_STEPS = {
     Kind.GDAP_RELATIONSHIP: "Microsoft 365 admin center > Settings > Partner relationships > the partner > "
-    "Granular delegated admin privileges: select the relationship and terminate it",
+    "Granular delegated admin privileges: select the relationship and terminate it (least-privileged role: "
+    f"{CUSTOMER_GDAP_ROLE[0]}, template id {CUSTOMER_GDAP_ROLE[1]})",
     Kind.GDAP_ACCESS: "ends with its GDAP relationship (terminate the relationship)",
     Kind.DAP: "Microsoft 365 admin center > Settings > Partner relationships > the partner > Remove roles "
     "(no API exists on the customer's side; the reseller relationship stays)",

@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute
 
-from emulator import arm, graph_contracts, graph_gdap, partner_center
+from emulator import arm, graph_contracts, graph_gdap, graph_partner_policies, partner_center
 from emulator.control import control_routes
 from emulator.errors import ServiceError, error_response, service_error_handler
 from emulator.faults import FaultMiddleware
@@ -25,7 +25,13 @@ from emulator.service import Service
 from emulator.state import EmulatorState
 
 # partner_center before arm: ARM seeds may name the partner's agent groups it declares.
-SERVICES: list[Service] = [graph_gdap.SERVICE, partner_center.SERVICE, arm.SERVICE, graph_contracts.SERVICE]
+SERVICES: list[Service] = [
+    graph_gdap.SERVICE,
+    partner_center.SERVICE,
+    arm.SERVICE,
+    graph_contracts.SERVICE,
+    graph_partner_policies.SERVICE,
+]
 
 
 def _http_error_handler(status: int, message: str):

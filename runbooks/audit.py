@@ -82,6 +82,8 @@ class Clients:
     """The partner tenant's Graph (GDAP relationships): partner side only."""
     partner_center: PartnerCenterClient | None = None
     """The partner's Partner Center (DAP): partner side only."""
+    customer_graph: GraphClient | None = None
+    """The customer tenant's Graph (its cross-tenant access policy): customer side only."""
 
 
 @dataclass
@@ -95,6 +97,8 @@ class AuditReport:
     """Subscription -> ids (lower-cased) of the target's grants its listing showed, inherited ones included."""
     excluded: list[str] = field(default_factory=list)
     """Subscriptions listed to this identity that belong to another tenant (Lighthouse): never read."""
+    service_providers: list[str] | None = None
+    """Tenants the customer's cross-tenant access policy marks ``isServiceProvider`` (None: not read)."""
     not_checked: list[str] = field(default_factory=list)
     """What this run could not see (and why): a customer-side run cannot read the partner's GDAP."""
     errors: list[str] = field(default_factory=list)
@@ -111,6 +115,7 @@ class AuditReport:
             "partnerTenantId": self.target.partner_tenant_id,
             "subscriptions": self.subscriptions,
             "excludedSubscriptions": self.excluded,
+            "serviceProviders": self.service_providers,
             "grants": [g.to_json() for g in self.grants],
             "notChecked": self.not_checked,
             "errors": self.errors,
@@ -334,6 +339,21 @@ async def _dap(partner_center: PartnerCenterClient, target: Target, report: Audi
         )
 
 
+async def _service_providers(graph: GraphClient, report: AuditReport) -> None:
+    """What the customer itself can read of its partners: the cross-tenant access policy's partner entries."""
+    try:
+        found = [
+            (p.get("tenantId") or "").lower()
+            async for p in graph.list_cross_tenant_partners()
+            if p.get("isServiceProvider")
+        ]
+        report.service_providers = sorted(found)
+    except AzureHttpError as err:
+        report.not_checked.append(
+            f"the cross-tenant access policy's partners could not be read (needs Policy.Read.All): {err}"
+        )
+
+
 async def audit(
     target: Target,
     clients: Clients,
@@ -358,6 +378,8 @@ async def audit(
             "DAP: no API shows it to the customer; check Settings > Partner relationships in the Microsoft 365 "
             "admin center (the partner's roles column)"
         )
+    if clients.customer_graph is not None:
+        await _service_providers(clients.customer_graph, report)
     await _sweep_azure(clients, target, report, limits, progress)
     origin = (lambda g: declared.origin(g)) if declared is not None else (lambda g: Origin.UNKNOWN)
     report.grants = sorted((g.with_origin(origin(g)) for g in report.grants), key=lambda g: (g.kind, g.id))

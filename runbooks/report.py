@@ -60,6 +60,7 @@ def audit_markdown(report: AuditReport) -> str:
         lines += ["", "| " + " | ".join(_COLUMNS) + " |", "|" + "---|" * len(_COLUMNS)]
         lines += ["| " + " | ".join(_md_escape(c) for c in _cells(g)) + " |" for g in grants]
         lines.append("")
+    lines += service_providers_lines(report)
     if report.not_checked:
         lines += ["## Not checked by this run", ""] + [f"- {n}" for n in report.not_checked] + [""]
     if report.errors:
@@ -70,6 +71,15 @@ def audit_markdown(report: AuditReport) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def service_providers_lines(report: AuditReport) -> list[str]:
+    """The partners the customer's own cross-tenant access policy names as service providers (if read)."""
+    if report.service_providers is None:
+        return []
+    lines = ["## Service providers in the tenant's cross-tenant access policy", ""]
+    lines += [f"- `{_md_escape(t)}`" for t in report.service_providers] or ["None."]
+    return [*lines, ""]
 
 
 def revoke_markdown(report: RevokeReport) -> str:

@@ -221,7 +221,10 @@ class _Executor:
         return (f"/subscriptions/{subscription}", False) if subscription else (scope, True)
 
     def trust(self, report: AuditReport) -> None:
-        """Ownership as the audit just listed it in this process (no second listing needed)."""
+        """Ownership and tenancy as the audit just listed them in this process (no second read needed): the
+        audit keeps only subscriptions whose listing says they belong to the customer's tenant."""
+        for subscription in report.subscription_ids:
+            self.tenancy[subscription] = self.target.customer_tenant_id
         for grant in report.grants:
             if grant.kind is Kind.RBAC:
                 self.live[grant.id.lower()] = (grant.principal_id, grant.principal_type)
@@ -262,7 +265,8 @@ class _Executor:
 
     async def confirm_tenancy(self, grants: list[Grant]) -> None:
         """Read the tenant of every subscription the grants sit in (invariant: only the customer's)."""
-        subscriptions = {subscription_id_of(self.scope_of(g)) for g in grants} - {None} - set(self.tenancy)
+        found = {subscription_id_of(self.scope_of(g)) for g in grants}
+        subscriptions = {s.lower() for s in found if s} - set(self.tenancy)
 
         async def read(subscription: str) -> None:
             async with self.overall:

@@ -283,3 +283,35 @@ async def test_permissive_mode_is_an_explicit_opt_in(emulator):
         assert await subscription_ids(adatum) == [S_ADATUM]
     with pytest.raises(Exception, match="arm_authorization"):
         emulator.control.reset(world_scenario(arm_authorization="lenient"))
+
+
+async def test_a_customer_reads_its_service_providers_from_its_cross_tenant_access_policy(world):
+    """What a customer sees of its partners without the partner: isServiceProvider entries, while DAP or a
+    GDAP relationship links them; the runbook lists them in its report."""
+    from azure_http import Endpoints, GraphClient
+    from runbooks.audit import Clients, Target, audit
+    from runbooks.report import audit_markdown
+
+    async def providers(tenant: str, principal: str) -> list[dict]:
+        async with GraphClient(EmulatorTokens(principal), Endpoints.emulator(world.url), tenant_id=tenant) as graph:
+            return [p async for p in graph.list_cross_tenant_partners()]
+
+    assert [(p["tenantId"], p["isServiceProvider"]) for p in await providers(CONTOSO, CONTOSO_ADMIN)] == [
+        (PARTNER, True)
+    ]
+    assert [p["tenantId"] for p in await providers(FABRIKAM, FABRIKAM_ADMIN)] == [PARTNER]
+    assert await providers(ADATUM, CONTOSO_ADMIN) == []
+    world.control.set_relationship("rel-contoso", status="terminated")
+    assert await providers(CONTOSO, CONTOSO_ADMIN) == []
+
+    world.control.pc_set_dap(FABRIKAM, admin_agents=False, helpdesk_agents=False)
+    world.control.pc_set_dap(CONTOSO, admin_agents=True)
+    target = Target.for_partner(CONTOSO, PARTNER, [ADMIN_AGENTS])
+    endpoints = Endpoints.emulator(world.url)
+    async with (
+        as_customer_admin(world) as arm,
+        GraphClient(EmulatorTokens(CONTOSO_ADMIN), endpoints, tenant_id=CONTOSO) as graph,
+    ):
+        report = await audit(target, Clients(arm=arm, customer_graph=graph))
+    assert report.service_providers == [PARTNER]
+    assert f"- `{PARTNER}`" in audit_markdown(report)

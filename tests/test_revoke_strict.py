@@ -374,7 +374,7 @@ def managing_world(*, root_readable: bool) -> dict[str, Any]:
         "partner_tenant_id": PARTNER,
         "partner_center": {
             "admin_agents_group_id": ADMIN_AGENTS,
-            "customers": [{"tenantId": CUSTOMER_A}, {"tenantId": CUSTOMER_B}],
+            "customers": [{"tenantId": CUSTOMER_A, "dap": True}, {"tenantId": CUSTOMER_B}],
         },
         "arm": {
             "tenants": [{"id": PARTNER}, {"id": CUSTOMER_A}, {"id": CUSTOMER_B}],
@@ -426,9 +426,10 @@ def test_a_customer_managing_another_through_lighthouse_never_touches_the_other(
     parameters = {"customerTenantId": CUSTOMER_A, "partnerTenantId": PARTNER, "principalIds": [ADMIN_AGENTS]}
 
     async def go():
-        async with runbook_arm(emulator) as arm:
+        graph = GraphClient(EmulatorTokens(RUNBOOK_MI), Endpoints.emulator(emulator.url), tenant_id=CUSTOMER_A)
+        async with runbook_arm(emulator) as arm, graph:
             assert {s["subscriptionId"] async for s in arm.list_subscriptions()} == {SUB_A, SUB_B}
-            return await run_runbook(parameters, True, arm)
+            return await run_runbook(parameters, True, arm, graph)
 
     report, markdown = run(go())
     state = emulator.control.state()
@@ -443,6 +444,8 @@ def test_a_customer_managing_another_through_lighthouse_never_touches_the_other(
     assert any("cannot list role assignments at /" in u for u in report.unverified)
     assert any(u.startswith("GDAP:") for u in report.unverified)  # the partner's side: manual, not verifiable
     assert "INCOMPLETE" in markdown and "## Not verified" in markdown
+    # What the customer can read of its partners itself: the cross-tenant access policy's service providers.
+    assert f"## Service providers in the tenant's cross-tenant access policy\n\n- `{PARTNER}`" in markdown
 
 
 def test_a_customer_side_run_that_can_read_everything_is_complete(emulator):

@@ -20,6 +20,7 @@ import contextlib
 from dataclasses import dataclass, field
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
@@ -30,7 +31,12 @@ from emulator.arm_authz import DEFAULT_OPERATOR
 from emulator.state import DEFAULT_PARTNER_TENANT_ID
 from runbooks.audit import Clients, Target, audit
 from runbooks.automation_entry import run_runbook
-from runbooks.revoke import EXIT_COMPLETE, EXIT_INCOMPLETE, revoke
+from runbooks.grants import Kind
+from runbooks.revoke import EXIT_COMPLETE, EXIT_FAILED, EXIT_INCOMPLETE, revoke
+from runbooks.verify import VerifyPolicy
+from tests.test_arm_permissions import ADMIN_AGENTS as PERM_ADMIN_AGENTS
+from tests.test_arm_permissions import CONTOSO as PERM_CONTOSO
+from tests.test_arm_permissions import world_scenario as permission_world
 from tests.test_runbook_world import FAST_RETRY, QUICK_VERIFY, examples, run
 
 PARTNER = DEFAULT_PARTNER_TENANT_ID
@@ -259,9 +265,9 @@ def key_of(state: dict[str, Any], grant_id: str) -> str:
     )
 
 
-async def run_revocation(url: str, world: StrictWorld, on_progress) -> Any:
+async def run_revocation(url: str, world: StrictWorld, on_progress, principals=PARTNER_PRINCIPALS) -> Any:
     tokens = EmulatorTokens(world.identity)
-    target = Target.for_partner(world.customer, PARTNER, PARTNER_PRINCIPALS)
+    target = Target.for_partner(world.customer, PARTNER, principals)
     endpoints = Endpoints.emulator(url)
     async with contextlib.AsyncExitStack() as stack:
         arm = await stack.enter_async_context(ArmClient(tokens, endpoints, tenant_id=world.customer, retry=FAST_RETRY))
@@ -461,3 +467,64 @@ def test_a_customer_side_run_that_can_read_everything_is_complete(emulator):
     assert report.status == "complete" and report.exit_code == EXIT_COMPLETE, report.unverified
     assert partner_grants(emulator.control.state(), CUSTOMER_A) == set()
     assert partner_grants(emulator.control.state(), CUSTOMER_B) != set()
+
+
+def test_the_verification_waits_for_arms_listings_with_the_injected_sleep(emulator):
+    """Invariant 3: ARM's listings lag behind deletes; the sweep retries (bounded), sleeping through the
+    injected sleep (here: the emulator's clock), and is complete once the listing caught up."""
+    scenario = managing_world(root_readable=True)
+    scenario["settings"] = {"arm_list_delay": 20}
+    target = Target.for_partner(CUSTOMER_A, PARTNER, [ADMIN_AGENTS])
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        emulator.control.advance(seconds)
+
+    async def go(policy):
+        async with runbook_arm(emulator) as arm:
+            clients = Clients(arm=arm)
+            plan = await audit(target, clients)
+            return await revoke(target, clients, plan, apply=True, verify=policy, sleep=sleep)
+
+    emulator.control.reset(scenario)
+    patient = run(go(VerifyPolicy(attempts=4, delay=15)))
+    assert patient.status == "complete" and slept == [15, 30] and patient.verification.sweeps == 3
+
+    emulator.control.reset(scenario)
+    slept.clear()
+    before = partner_grants(emulator.control.state(), CUSTOMER_A)
+    hasty = run(go(VerifyPolicy(attempts=1, delay=15)))  # gone in fact, but not yet seen gone: never complete
+    assert slept == [] and hasty.status == "failed" and hasty.exit_code == EXIT_FAILED
+    assert {g.id.lower() for g in hasty.verification.remaining} == before != set()
+
+
+@pytest.mark.parametrize("lie", [None, "gdap", "dap"])
+def test_gdap_termination_and_dap_removal_are_read_back(emulator, lie):
+    """Invariant 4: the relationship must read back terminating/terminated and allowDelegatedAccess false; an
+    answer that lies (200, nothing done) leaves the outcome failed, never removed."""
+    scenario = permission_world()
+    scenario["partner_center"]["customers"][0]["dap"] = True  # Contoso: GDAP and DAP
+    emulator.control.reset(scenario)
+    if lie == "gdap":
+        emulator.control.add_fault(
+            "/graph/v1.0/tenantRelationships/delegatedAdminRelationships/rel-contoso/requests",
+            method="POST",
+            lie=True,
+            times=None,
+        )
+    elif lie == "dap":
+        emulator.control.add_fault(f"/partnercenter/v1/customers/{PERM_CONTOSO}", method="PATCH", lie=True, times=None)
+    world = StrictWorld(scenario, PERM_CONTOSO, "partner", DEFAULT_OPERATOR)
+    report = run(run_revocation(emulator.url, world, None, principals=[PERM_ADMIN_AGENTS]))
+    outcomes = {o.grant.kind: o for o in report.outcomes}
+    gdap, dap = outcomes[Kind.GDAP_RELATIONSHIP], outcomes[Kind.DAP]
+    if lie == "gdap":
+        assert gdap.outcome == "failed" and "reads back active" in gdap.message
+    else:
+        assert gdap.outcome == "removed" and "reads back terminat" in gdap.message
+    if lie == "dap":
+        assert dap.outcome == "failed" and "reads back true" in dap.message
+    else:
+        assert dap.outcome == "removed" and "allowDelegatedAccess reads back false" in dap.message
+    assert report.status == ("failed" if lie else "incomplete")  # the partner never reads the tenant root

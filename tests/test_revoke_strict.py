@@ -528,3 +528,31 @@ def test_gdap_termination_and_dap_removal_are_read_back(emulator, lie):
     else:
         assert dap.outcome == "removed" and "allowDelegatedAccess reads back false" in dap.message
     assert report.status == ("failed" if lie else "incomplete")  # the partner never reads the tenant root
+
+
+def test_the_partners_own_rights_go_last(emulator):
+    """Invariant 2, on a fixed world: within the subscription, the Owner that lets the partner delete is
+    removed after every other grant there (each delete still authorised), then GDAP is terminated, then DAP
+    removed. The other order fails (the Owner gone first, the next delete is a 403: test_arm_permissions.py
+    test_removing_the_owner_that_gives_the_right_makes_the_next_delete_403)."""
+    scenario = permission_world()
+    scenario["partner_center"]["customers"][0]["dap"] = True
+    helpdesk = "aa000000-0000-4000-8000-000000000012"
+    sub = "/subscriptions/5b000000-0000-4000-8000-000000000011"
+    scenario["arm"]["role_assignments"] += [
+        {"scope": sub, "principalId": helpdesk, "role": "Reader", "principalType": "ForeignGroup"},
+        {"scope": f"{sub}/resourceGroups/app", "principalId": helpdesk, "role": "Contributor"},
+    ]
+    emulator.control.reset(scenario)
+    (owner,) = [
+        a["id"]
+        for a in emulator.control.arm_role_assignments(sub, principal_id=PERM_ADMIN_AGENTS)
+        if a["properties"]["roleDefinitionId"].endswith("8e3af657-a8ff-443c-a75c-2fe8c4bcb635")
+    ]
+    world = StrictWorld(scenario, PERM_CONTOSO, "partner", DEFAULT_OPERATOR)
+    report = run(run_revocation(emulator.url, world, None, principals=[PERM_ADMIN_AGENTS, helpdesk]))
+    assert {o.outcome for o in report.outcomes} == {"removed"}
+    log = [r for r in emulator.control.requests() if r["method"] in ("DELETE", "PATCH", "POST")]
+    order = ["owner" if r["path"] == f"/arm{owner}" else r["method"] for r in log]
+    assert order == ["DELETE", "DELETE", "owner", "POST", "PATCH"], log
+    assert all(r["status"] in (200, 201, 204) for r in log)

@@ -267,7 +267,7 @@ async def _sweep_above_subscriptions(arm: ArmClient, target: Target, seen: set[s
         except Forbidden:
             report.not_checked.append(
                 "grants at the tenant root and management groups: this identity cannot list "
-                "role assignments at / (needs Reader at the root management group)"
+                "role assignments at / (needs a role at the tenant root: a Global Administrator's elevated access)"
             )
             return
         except AzureHttpError as err:

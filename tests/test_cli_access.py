@@ -140,7 +140,7 @@ def test_revoke_dry_run_changes_nothing_then_apply_and_resume(onboarded, tmp_pat
         "partner group 'tier2Support' has no objectId in the stack config: its grants are not attributed to the "
         "partner (add objectId, or pass --principal)",
         "grants at the tenant root and management groups: this identity cannot list role assignments at / "
-        "(needs Reader at the root management group)",
+        "(needs a role at the tenant root: a Global Administrator's elevated access)",
     ]
     assert not [
         a for a in emulator.control.arm_role_assignments() if a["properties"]["principalType"] == "ForeignGroup"

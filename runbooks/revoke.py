@@ -507,11 +507,14 @@ async def revoke(
         only=None if audited is not None else {g.id.lower() for g in state.plan},
     )
     still = {g.id.lower() for g in report.verification.remaining}
+    last: dict[tuple[Kind, str], Outcome] = {}  # a grant removed again by the sweep: its last outcome counts
+    for o in finished + outcomes:
+        last[(o.grant.kind, o.grant.id.lower())] = o
     report.outcomes = [
         Outcome(o.grant, "failed", "ARM answered the removal but still lists the grant")
         if o.outcome in DONE and o.grant.id.lower() in still
         else o
-        for o in finished + outcomes
+        for o in last.values()
     ]
     return report
 

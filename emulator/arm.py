@@ -882,6 +882,10 @@ class ArmService:
             tenant = _guid(entry, "tenant", "management group")
             store.ensure_tenant(tenant)
             parent = entry.get("parent")
+            known = store.management_groups.get(name.lower())
+            if known is not None and known.tenant_id != tenant:
+                # Azure keys management groups per tenant; the emulator by name: refuse rather than overwrite.
+                raise ValueError(f"management group {name!r} already belongs to tenant {known.tenant_id}")
             store.management_groups[name.lower()] = m.ManagementGroup(
                 name.lower(), entry.get("displayName", name), tenant, parent.lower() if parent else None, name
             )

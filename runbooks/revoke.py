@@ -140,6 +140,13 @@ class RevokeReport:
             "status": self.status,
             "complete": self.complete,
             "outcomes": [o.to_json() for o in self.outcomes],
+            "order": [
+                "lighthouse and RBAC grants that give no right to remove role assignments",
+                "sweep: what appeared meanwhile or survived a delete",
+                "grants that give the caller its rights, narrowest scope first",
+                "GDAP terminated (read back)",
+                "DAP removed (read back)",
+            ],
             "verification": self.verification.to_json() if self.verification is not None else None,
             "unverified": self.unverified if self.applied else [],
         }

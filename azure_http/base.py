@@ -20,7 +20,7 @@ import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from typing import Any, Self
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import certifi
@@ -53,6 +53,10 @@ MAX_CONCURRENCY = 64
 USER_AGENT = "csp-delegation/0.1 (+azure_http)"
 
 Sleep = Callable[[float], Awaitable[Any]]
+
+
+_Client = TypeVar("_Client", bound="ApiClient")
+"""The client type itself (``typing.Self`` needs Python 3.11; the customer's runbook runs on 3.10)."""
 
 
 class ApiClient:
@@ -108,7 +112,7 @@ class ApiClient:
         self._origin = (origin.scheme, origin.netloc)
 
     # -- lifecycle ------------------------------------------------------------------------
-    async def __aenter__(self) -> Self:
+    async def __aenter__(self: _Client) -> _Client:
         """Open a connection pool for this event loop, used until ``__aexit__`` / ``aclose``."""
         loop = asyncio.get_running_loop()
         if self._external_http is None and (self._http is None or self._http_loop is not loop):
@@ -256,7 +260,7 @@ class ApiClient:
                 raise redirect_error(response, method, url)
 
             retry_after = _retry_after(response)
-            if attempt < policy.max_attempts and policy.should_retry_status(status):
+            if attempt < policy.max_attempts and policy.should_retry_status(status, method):
                 delay = retry_after if retry_after is not None else policy.backoff(attempt)
                 if waited + delay <= policy.max_total_wait and _fits(delay, limit):
                     log.warning(

@@ -38,6 +38,11 @@ class GraphClient(ServiceClient):
         ``defaultDomainName``, ``displayName``. Empty in any other tenant."""
         return self.paginate("contracts", params={"$filter": filter} if filter else None)
 
+    def list_cross_tenant_partners(self) -> AsyncIterator[Json]:
+        """This tenant's cross-tenant access policy partner configurations (``isServiceProvider`` marks a CSP
+        partner): what a customer can read about its partners itself. Needs ``Policy.Read.All``."""
+        return self.paginate("policies/crossTenantAccessPolicy/partners")
+
     # -- relationships --------------------------------------------------------------------
     @staticmethod
     def _rel(rel_id: str | None = None) -> str:

@@ -41,10 +41,16 @@ class RetryPolicy:
     backoff_base: float = 0.5
     backoff_max: float = 30.0
     retry_statuses: frozenset[int] = frozenset({429, 503, 504})
+    """Retried whatever the method: the service says it did not act (throttled, unavailable, gateway timeout)."""
+    idempotent_retry_statuses: frozenset[int] = frozenset({408, 500, 502})
+    """Retried for idempotent methods only (the request may have been applied): azure-core's default
+    ``RetryPolicy`` retries 408, 429, 500, 502, 503 and 504 for HEAD, GET, PUT, DELETE, OPTIONS, TRACE."""
     rng: random.Random = field(default_factory=random.Random, compare=False, repr=False)
 
-    def should_retry_status(self, status: int) -> bool:
-        return status in self.retry_statuses
+    def should_retry_status(self, status: int, method: str = "GET") -> bool:
+        if status in self.retry_statuses:
+            return True
+        return status in self.idempotent_retry_statuses and method.upper() in IDEMPOTENT_METHODS
 
     @staticmethod
     def should_retry_exception(exc: BaseException, method: str) -> bool:

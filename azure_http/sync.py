@@ -37,6 +37,19 @@ def run_sync(coro: Coroutine[Any, Any, T]) -> T:
 
 
 def _run_on_new_loop(coro: Coroutine[Any, Any, T]) -> T:
-    # A loop_factory stops the Runner from installing (and later clearing) the thread's current loop.
-    with asyncio.Runner(loop_factory=asyncio.new_event_loop) as runner:
-        return runner.run(coro)
+    # What asyncio.Runner(loop_factory=asyncio.new_event_loop) does, written for Python 3.10 (the customer's
+    # runbook bundles this package): the loop is never installed as the thread's current loop.
+    loop = asyncio.new_event_loop()
+    try:
+        return loop.run_until_complete(coro)
+    finally:
+        try:
+            pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
+            for task in pending:
+                task.cancel()
+            if pending:
+                loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.run_until_complete(loop.shutdown_default_executor())
+        finally:
+            loop.close()

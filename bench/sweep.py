@@ -103,7 +103,10 @@ def run_sweep(job: dict[str, Any]) -> dict[str, Any]:
 
     async def go() -> dict[str, Any]:
         arm = ArmClient(
-            EmulatorTokens(), Endpoints.emulator(job["url"]), tenant_id=job["customer"], rate_limiter=limiter
+            EmulatorTokens(job["identity"]),
+            Endpoints.emulator(job["url"]),
+            tenant_id=job["customer"],
+            rate_limiter=limiter,
         )
         out: dict[str, Any] = {}
         async with arm:
@@ -150,7 +153,8 @@ def naive_sweep(job: dict[str, Any]) -> dict[str, Any]:
     async def go() -> dict[str, Any]:
         out: dict[str, Any] = {}
         requests = 0
-        async with ArmClient(EmulatorTokens(), Endpoints.emulator(job["url"]), tenant_id=job["customer"]) as arm:
+        tokens = EmulatorTokens(job["identity"])
+        async with ArmClient(tokens, Endpoints.emulator(job["url"]), tenant_id=job["customer"]) as arm:
             started = time.perf_counter()
             found: dict[str, None] = {}
             subscriptions = [s["subscriptionId"] async for s in arm.list_subscriptions()]
@@ -225,14 +229,40 @@ class Row:
     met: bool
 
 
+#: The customer's runbook identity the runs act as (Azure's permission model: the emulator is strict).
+RUNBOOK_IDENTITY = "e1000000-0000-4000-8000-0000000be4c1"
+
+
+def as_customer_runbook(world: ArmWorld) -> ArmWorld:
+    """Give the first customer's runbook identity what it holds in production: a role that removes
+    assignments over the customer's management group (every subscription below it), and Reader at the
+    tenant root so the verification can read it."""
+    tenant = world.customer_tenant_ids[0]
+    arm = world.scenario["arm"]
+    group = next(g["name"] for g in arm["management_groups"] if g["tenant"] == tenant)
+    arm["principals"].append({"id": RUNBOOK_IDENTITY, "kind": "ServicePrincipal", "tenant": tenant})
+    arm["role_assignments"] += [
+        {
+            "scope": f"/providers/Microsoft.Management/managementGroups/{group}",
+            "principalId": RUNBOOK_IDENTITY,
+            "role": "Owner",
+        },
+        {"scope": "/", "tenant": tenant, "principalId": RUNBOOK_IDENTITY, "role": "Reader"},
+    ]
+    world.total_assignments += 2
+    return world
+
+
 def wide_world(subscriptions: int) -> ArmWorld:
-    return generate_world(
-        subscriptions,
-        WIDE_ASSIGNMENTS,
-        WIDE_PARTNER,
-        seed=SEED,
-        subscriptions_per_customer=WIDE_SUBSCRIPTIONS,  # one customer tenant holds them all
-        dap_every=0,
+    return as_customer_runbook(
+        generate_world(
+            subscriptions,
+            WIDE_ASSIGNMENTS,
+            WIDE_PARTNER,
+            seed=SEED,
+            subscriptions_per_customer=WIDE_SUBSCRIPTIONS,  # one customer tenant holds them all
+            dap_every=0,
+        )
     )
 
 
@@ -242,6 +272,7 @@ def job_for(emu: EmulatorProcess, world: ArmWorld, limits: tuple[int, int], **ex
         "customer": world.customer_tenant_ids[0],
         "partner": world.partner_tenant_id,
         "principals": sorted(world.partner_principal_ids),
+        "identity": RUNBOOK_IDENTITY,
         "limits": limits,
         "emulator_pid": emu.process.pid,
         **extra,
@@ -351,14 +382,16 @@ def wide(emu: EmulatorProcess, args: argparse.Namespace, notes: list[str]) -> li
 
 
 def deep(emu: EmulatorProcess, args: argparse.Namespace, notes: list[str]) -> list[Row]:
-    world = generate_world(
-        1,
-        DEEP_PARTNER + 20,
-        DEEP_PARTNER,
-        seed=SEED,
-        subscriptions_per_customer=1,
-        management_group_assignments=False,
-        dap_every=0,
+    world = as_customer_runbook(
+        generate_world(
+            1,
+            DEEP_PARTNER + 20,
+            DEEP_PARTNER,
+            seed=SEED,
+            subscriptions_per_customer=1,
+            management_group_assignments=False,
+            dap_every=0,
+        )
     )
     load(emu, world)
     emu.control.arm_set_throttle(deletes=(DEEP_BUCKET, DEEP_REFILL))

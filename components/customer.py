@@ -123,7 +123,14 @@ class CustomerTenant(pulumi.ComponentResource):
                         subscription_ids=[s.subscription_id for s in subscriptions.values()],
                         resource_group=runbook.resource_group,
                         location=runbook.location,
-                        provider=self.arm,
+                        # Its resource group, storage and Automation account live in the host subscription:
+                        # a provider pinned to it (the tenant-wide one has no subscription).
+                        provider=arm_provider(
+                            f"{name}-revocation-arm",
+                            customer.tenant_id,
+                            subscription_id=host.subscription_id,
+                            parent=self,
+                        ),
                     ),
                     pulumi.ResourceOptions(parent=self),
                 )

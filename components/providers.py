@@ -17,12 +17,17 @@ def entra_provider(name: str, tenant_id: str, parent: pulumi.Resource | None = N
 
 
 def arm_provider(
-    name: str, tenant_id: str, subscription_id: str | None = None, parent: pulumi.Resource | None = None
+    name: str,
+    tenant_id: str,
+    subscription_id: pulumi.Input[str] | None = None,
+    parent: pulumi.Resource | None = None,
 ) -> ArmProvider:
-    """An azure-native provider pinned to one tenant.
+    """An azure-native provider pinned to one tenant (and, for resources created in a subscription, to it).
 
     The partner's credentials reach a customer tenant through AdminAgents / GDAP; the token must be
-    issued by the customer's tenant, hence one provider per customer tenant.
+    issued by the customer's tenant, hence one provider per customer tenant. Resources that live in a
+    subscription (a resource group and what is in it) take it from the provider alone: without
+    ``subscription_id`` they would land wherever ``ARM_SUBSCRIPTION_ID`` points.
     """
     return ArmProvider(
         name, tenant_id=tenant_id, subscription_id=subscription_id, opts=pulumi.ResourceOptions(parent=parent)

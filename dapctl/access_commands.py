@@ -15,7 +15,7 @@ from rich.table import Table
 
 from runbooks.audit import AuditReport
 from runbooks.grants import Origin
-from runbooks.report import KIND_TITLES, audit_markdown, revoke_markdown, to_html
+from runbooks.report import KIND_TITLES, ORDER_NOTE, VERDICTS, audit_markdown, revoke_markdown, to_html
 from runbooks.revoke import RevokeReport
 
 from .drift import DriftItem, drift_markdown
@@ -125,11 +125,14 @@ def render_revoke(report: RevokeReport, fmt: Format, output: Path | None, consol
             table.add_row(escape(o.grant.description), f"[{colour}]{o.outcome}[/]", escape(o.message))
         console.print(table)
         if report.applied:
-            console.print(
-                "[green]Everything planned is gone.[/]"
-                if report.complete
-                else "[bold red]Some access remains: see the failed and left rows.[/]"
-            )
+            if report.verification is not None:
+                for grant in report.verification.remaining:
+                    console.print(f"[bold red]still present:[/] {escape(grant.description)} ({escape(grant.id)})")
+            for gap in report.unverified:
+                console.print(f"[yellow]not verified:[/] {escape(gap)}")
+            console.print(escape(ORDER_NOTE))
+            colour = {"complete": "green", "failed": "bold red"}.get(report.status, "yellow")
+            console.print(f"[{colour}]{escape(VERDICTS[report.status])}[/]")
             console.print("The reseller relationship is kept.")
         else:
             console.print("Dry run. Run again with [bold]--apply[/] to remove these grants.")

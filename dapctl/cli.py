@@ -334,7 +334,12 @@ def revoke(
     output: Path | None = OutputOption,
     principals: list[str] = PrincipalOption,
 ) -> None:
-    """Remove the partner's GDAP, DAP, Azure RBAC and Lighthouse access to a customer; keep the reseller link."""
+    """Remove the partner's GDAP, DAP, Azure RBAC and Lighthouse access to a customer; keep the reseller link.
+
+    Exit codes with --apply: 0 complete (verified gone by reading Azure again), 1 failed (something remains),
+    5 incomplete (nothing known to remain, but something could not be verified: the report says what and why),
+    2 bad input, 3 Graph/ARM could not be read.
+    """
     from azure_http import AzureHttpError, run_sync
     from azure_http.connect import OfflineMode
     from runbooks.journal import Journal
@@ -366,7 +371,14 @@ def revoke(
             left_in_place.extend(plan.autopilot)
         async with partner_clients(cfg, target_customer) as clients:
             return await run_revoke(
-                view.target, clients, plan, apply=apply or resume, journal=journal, resume=resume, progress=progress
+                view.target,
+                clients,
+                plan,
+                apply=apply or resume,
+                journal=journal,
+                resume=resume,
+                progress=progress,
+                gaps=notes,
             )
 
     with progress_bar(errors, "revoking") as progress:
@@ -387,8 +399,8 @@ def revoke(
             f"{escape(target_customer.name)} --all --apply` if the customer wants them gone.",
             highlight=False,
         )
-    if report.applied and not report.complete:
-        raise typer.Exit(1)
+    if report.exit_code:
+        raise typer.Exit(report.exit_code)
 
 
 @app.command()

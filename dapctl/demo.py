@@ -17,7 +17,7 @@ from rich.markup import escape
 from rich.panel import Panel
 
 import catalog
-from azure_http import GraphClient
+from azure_http import EmulatorTokens, GraphClient
 from azure_http.arm import ArmClient
 from azure_http.connect import ENV, connect
 from components.arm_resources import PartnerRoleAssignmentProvider
@@ -26,6 +26,7 @@ from components.gdap_resources import GdapAccessAssignmentProvider, GdapRelation
 from components.naming import deterministic_guid, role_definition_id, subscription_scope
 from emulator.client import EmulatorControl
 from emulator.server import EmulatorServer
+from runbooks.audit import Clients, audit
 from runbooks.journal import Journal
 from runbooks.revoke import revoke
 from stacks.config import Customer, StackConfig, duration_days
@@ -65,6 +66,16 @@ def demo_scenario(cfg: StackConfig, customer: Customer) -> dict:
                     "tenant": customer.tenant_id,
                     "displayName": f"admin@{customer.default_domain}",
                 },
+            ],
+            # The customer's Global Administrator with elevated access (User Access Administrator at /):
+            # the one who can confirm, after the revocation, what the partner can no longer see.
+            "role_assignments": [
+                {
+                    "scope": "/",
+                    "tenant": customer.tenant_id,
+                    "principalId": customer_admin,
+                    "role": "User Access Administrator",
+                }
             ],
         },
         "partner_center": {
@@ -132,7 +143,13 @@ class Demo:
                 )
                 subscriptions.append(alias["properties"]["subscriptionId"])
                 self.say(f"subscription [bold]{sub.display_name}[/] provisioned: {subscriptions[-1]}")
-        admin = self.ids["adminAgents"]
+        return relationship.id, subscriptions
+
+    async def adopt_owner_grants(self, subscriptions: list[str]) -> None:
+        """AdminAgents' Owner on the new subscriptions, adopted. In Azure's permission model the partner
+        reaches the customer's subscriptions only through admin-on-behalf-of, so only once GDAP is active
+        and AdminAgents mapped (or DAP holds): this runs in the converging `pulumi up`, not the first."""
+        admin, customer = self.ids["adminAgents"], self.customer
         for subscription_id in subscriptions:
             scope = subscription_scope(subscription_id)
             grant = PartnerRoleAssignmentProvider().create(
@@ -148,7 +165,18 @@ class Demo:
             )
             how = "adopted the one Microsoft made with the subscription" if grant.outs["adopted"] else "created"
             self.say(f"AdminAgents is Owner of {scope} (ForeignGroup; {how})")
-        return relationship.id, subscriptions
+
+    async def wait_for_access(self, relationship_id: str, timeout: float = 30.0) -> None:
+        """Until every access assignment is active: only then can the partner's users sign in to the customer."""
+        conn = connect()
+        async with GraphClient(conn.tokens, conn.endpoints, tenant_id=self.cfg.partner.tenant_id) as graph:
+            waited = 0.0
+            while True:
+                statuses = {a.get("status") async for a in graph.list_access_assignments(relationship_id)}
+                if statuses <= {"active"} or waited >= timeout:
+                    return
+                await asyncio.sleep(0.1)
+                waited += 0.1
 
     async def map_groups(self, relationship_id: str) -> None:
         """The next `pulumi up`: the relationship is active, so the access assignments are declared."""
@@ -165,6 +193,14 @@ class Demo:
                 }
             )
             self.say(f"{access.group} mapped to {', '.join(access.roles)} ({created.outs['status']})")
+
+    async def customer_audit(self, view):
+        """The Azure side audited by the customer's own administrator (elevated at the tenant root)."""
+        conn = connect()
+        admin = deterministic_guid("demo", "customer-admin", self.customer.tenant_id)
+        tokens = EmulatorTokens(admin) if isinstance(conn.tokens, EmulatorTokens) else conn.tokens
+        async with ArmClient(tokens, conn.endpoints, tenant_id=self.customer.tenant_id) as arm:
+            return await audit(view.target, Clients(arm=arm))
 
     async def run_audit(self):
         view = partner_view(self.cfg, self.customer, [], all_partners=False)
@@ -198,6 +234,8 @@ class Demo:
             "active, so it maps the partner groups to their roles with access assignments.",
         )
         await self.map_groups(relationship_id)
+        await self.wait_for_access(relationship_id)
+        await self.adopt_owner_grants(subscriptions)
 
         self.step(
             "Audit", "Every access path the partner holds, each marked declared (in the stack config) or out-of-band."
@@ -239,10 +277,14 @@ class Demo:
             result = await revoke(view.target, clients, report, apply=True, journal=self.journal)
         render_revoke(result, Format.table, None, self.console)
 
-        self.step("Audit after revocation", "Nothing of the partner's is left in the tenant.")
-        _, after = await self.run_audit()
+        self.step(
+            "Audit after revocation",
+            "The partner can no longer see the tenant (that is the point), and cannot read its root: the "
+            "customer's administrator, with elevated access, audits the Azure side and finds nothing left.",
+        )
+        after = await self.customer_audit(view)
         render_audit(after, Format.table, None, self.console, [])
-        gone = not after.grants and result.complete and bool(flagged)
+        gone = not after.grants and not after.errors and result.status != "failed" and bool(flagged)
         self.say("[bold green]The partner is gone.[/]" if gone else "[bold red]Something is left: see above.[/]")
         return gone
 

@@ -11,10 +11,10 @@ through the same front door, as in ARM:
 4. ``api-version`` required; the handler; ARM-shaped errors ``{"error": {"code", "message"}}``.
 
 Every answer, error or not, carries the remaining-requests header of the bucket it used.
-Authorization is by tenant only: a token must be issued for the tenant that owns the
-subscription or management group (or for a tenant managing the subscription through
-Lighthouse), else 401 ``InvalidAuthenticationTokenTenant`` as ARM answers; role-based
-permissions are not checked.
+A token must be issued for the tenant that owns the subscription or management group (or for a
+tenant managing the subscription through Lighthouse), else 401 ``InvalidAuthenticationTokenTenant``
+as ARM answers; then the caller's roles decide (``emulator.arm_authz``: 403 ``AuthorizationFailed``),
+and a disabled subscription is read-only (409 ``ReadOnlyDisabledSubscription``).
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from emulator import arm_authz as authz
 from emulator import arm_model as m
 from emulator import arm_roles as roles
 from emulator import arm_throttle as t
@@ -272,6 +273,19 @@ class ArmService:
             "InvalidAuthenticationTokenTenant",
         )
 
+    def _writable(self, state: EmulatorState, scope: m.Scope, now: datetime) -> None:
+        """409 ``ReadOnlyDisabledSubscription`` for a write in a subscription that is not Enabled."""
+        if not scope.subscription_id:
+            return
+        sub = self._store(state).subscription(scope.subscription_id, now)
+        if sub.state.lower() != "enabled":
+            raise m.arm_error(
+                409,
+                "ReadOnlyDisabledSubscription",
+                f"The subscription '{sub.id}' is disabled and therefore marked as read only. You cannot perform "
+                "any write actions on this subscription until it is re-enabled.",
+            )
+
     # -- subscriptions --------------------------------------------------------------------
     def subscription_json(self, state: EmulatorState, sub: m.Subscription) -> dict[str, Any]:
         store = self._store(state)
@@ -294,11 +308,13 @@ class ArmService:
         if method != "GET":
             raise _method_not_allowed(method, "the subscriptions collection")
         store, now = self._store(state), state.clock.now()
+        who = authz.Authorizer(state, caller)
         subs = [
             s
             for s in store.subscriptions.values()
             if s.visible(now)
             and (s.tenant_id == caller.tenant_id or caller.tenant_id in store.managed_by_tenants(s.id))
+            and who.sees_subscription(s)
         ]
         indexed = list(enumerate(subs, start=1))
         out = keyset_page(
@@ -317,7 +333,10 @@ class ArmService:
         scope = m.parse_scope(f"/subscriptions/{target.name}")
         now = state.clock.now()
         self._access(state, scope, caller, now)
-        return 200, self.subscription_json(state, self._store(state).subscription(target.name, now)), {}
+        sub = self._store(state).subscription(target.name, now)
+        if not authz.Authorizer(state, caller).sees_subscription(sub):  # what ARM would list, it also shows
+            raise authz.denied(caller, authz.SUBSCRIPTION_READ, scope.text)
+        return 200, self.subscription_json(state, sub), {}
 
     # -- principals -------------------------------------------------------------------------
     def lookup_principal(self, state: EmulatorState, principal_id: str) -> m.Principal | None:
@@ -336,11 +355,15 @@ class ArmService:
         store, now = self._store(state), state.clock.now()
         scope = m.parse_scope(target.scope_text or "/")
         tenant = self._access(state, scope, caller, now)
+        who = authz.Authorizer(state, caller)
         if target.name is None:
             if method != "GET":
                 raise _method_not_allowed(method, "the role assignments collection")
             at_scope, principal = parse_role_assignment_filter(request.query_params.get("$filter"))
-            items = store.assignments_for(scope, tenant, above=True, below=not at_scope)
+            who.require(scope, tenant, authz.RA_READ)
+            lag = state.settings.arm_list_delay
+            deleted_after = now - timedelta(seconds=lag) if lag > 0 else None
+            items = store.assignments_for(scope, tenant, above=True, below=not at_scope, deleted_after=deleted_after)
             if principal:
                 items = [ra for ra in items if ra.principal_id == principal]
             page = keyset_page(
@@ -351,16 +374,22 @@ class ArmService:
         id_key = (
             f"{'' if scope.key == '/' else scope.key}/providers/microsoft.authorization/roleassignments/{name.lower()}"
         )
+        key = m.assignment_key(id_key, scope, tenant)
         if method == "GET":
-            ra = store.assignments.get(id_key)
+            who.require(scope, tenant, authz.RA_READ)
+            ra = store.assignments.get(key)
             if ra is None:
                 raise m.arm_error(404, "RoleAssignmentNotFound", f"The role assignment '{name}' is not found.")
             return 200, ra.to_json(), {}
         if method == "DELETE":
-            ra = store.remove_assignment(id_key)
+            who.require(scope, tenant, authz.RA_DELETE)
+            self._writable(state, scope, now)
+            ra = store.remove_assignment(key, now)
             return (204, None, {}) if ra is None else (200, ra.to_json(), {})
         if method != "PUT":
             raise _method_not_allowed(method, "a role assignment")
+        who.require(scope, tenant, authz.RA_WRITE)
+        self._writable(state, scope, now)
         return self._put_role_assignment(state, caller, scope, tenant, name, body, now)
 
     def _put_role_assignment(self, state, caller, scope, tenant, name, body, now):
@@ -403,7 +432,7 @@ class ArmService:
         id_key = (
             f"{'' if scope.key == '/' else scope.key}/providers/microsoft.authorization/roleassignments/{name.lower()}"
         )
-        existing = store.assignments.get(id_key)
+        existing = store.assignments.get(m.assignment_key(id_key, scope, tenant))
         if existing is not None:
             if (existing.scope.key, existing.role_guid, existing.principal_id) == wanted:
                 return 200, existing.to_json(), {}
@@ -411,7 +440,7 @@ class ArmService:
                 "RoleAssignmentUpdateNotPermitted",
                 "Tenant ID, application ID, principal ID, and scope are not allowed to be updated.",
             )
-        duplicate = store.duplicate_of(scope, role, principal_id)
+        duplicate = store.duplicate_of(scope, role, principal_id, tenant)
         if duplicate is not None:
             raise m.arm_error(
                 409, "RoleAssignmentExists", f"The role assignment already exists. (existing: {duplicate.name})"
@@ -428,6 +457,7 @@ class ArmService:
             updated_on=stamp,
             created_by=caller.principal if m.is_guid(caller.principal) else None,
             description=props.get("description"),
+            tenant_id=tenant,
         )
         store.add_assignment(ra)
         return 201, ra.to_json(), {}
@@ -437,7 +467,8 @@ class ArmService:
             raise _method_not_allowed(method, "role definitions (the emulator knows built-in roles only)")
         store = self._store(state)
         scope = m.parse_scope(target.scope_text or "/")
-        self._access(state, scope, caller, state.clock.now())
+        tenant = self._access(state, scope, caller, state.clock.now())
+        authz.Authorizer(state, caller).require(scope, tenant, authz.RD_READ)
         known = [*m.BUILTIN_ROLE_NAMES, *sorted(store.custom_roles)]
         if target.name is None:
             wanted = roles.role_definition_filter(request.query_params.get("$filter"))
@@ -454,7 +485,10 @@ class ArmService:
         if scope.kind != m.SUBSCRIPTION:
             raise m.bad("InvalidScope", "Registration definitions live at subscription scope.")
         tenant = self._access(state, scope, caller, now)
+        who = authz.Authorizer(state, caller)
         sub_id = scope.subscription_id or ""
+        if method == "GET":
+            who.require(scope, tenant, authz.REG_DEF_READ)
         if target.name is None:
             if method != "GET":
                 raise _method_not_allowed(method, "the registration definitions collection")
@@ -469,12 +503,16 @@ class ArmService:
                 )
             return 200, d.to_json(), {}
         if method == "DELETE":
+            who.require(scope, tenant, authz.REG_DEF_DELETE)
+            self._writable(state, scope, now)
             d = store.definitions.pop(key, None)
             return (204, None, {}) if d is None else (200, d.to_json(), {})
         if method != "PUT":
             raise _method_not_allowed(method, "a registration definition")
         if tenant != caller.tenant_id:
             raise m.arm_error(403, "AuthorizationFailed", "Only the customer tenant can onboard a delegation.")
+        who.require(scope, tenant, authz.REG_DEF_WRITE, authz.RA_WRITE)
+        self._writable(state, scope, now)
         existed = key in store.definitions
         d = self.build_definition(state, sub_id, tenant, target.name, body)
         store.definitions[key] = d
@@ -557,7 +595,10 @@ class ArmService:
         if scope.kind not in (m.SUBSCRIPTION, m.RESOURCE_GROUP):
             raise m.bad("InvalidScope", "Registration assignments live at subscription or resource group scope.")
         tenant = self._access(state, scope, caller, now)
+        who = authz.Authorizer(state, caller)
         sub_id = scope.subscription_id or ""
+        if method == "GET":
+            who.require(scope, tenant, authz.REG_READ)
         expand = request.query_params.get("$expandRegistrationDefinition", "").lower() == "true"
 
         def render(a: m.RegistrationAssignment, expand: bool = expand) -> dict[str, Any]:
@@ -576,12 +617,18 @@ class ArmService:
                 )
             return 200, render(a), {}
         if method == "DELETE":
+            # The action ARM checks; from the managing tenant, the Managed Services Registration assignment
+            # Delete Role grants it (Lighthouse remove-delegation docs).
+            who.require(scope, tenant, authz.REG_DELETE)
+            self._writable(state, scope, now)
             a = store.remove_lh_assignment(key)
             return (204, None, {}) if a is None else (200, render(a, False), {})
         if method != "PUT":
             raise _method_not_allowed(method, "a registration assignment")
         if tenant != caller.tenant_id:
             raise m.arm_error(403, "AuthorizationFailed", "Only the customer tenant can onboard a delegation.")
+        who.require(scope, tenant, authz.REG_WRITE, authz.RA_WRITE)
+        self._writable(state, scope, now)
         existing = store.lh_assignments.get(key)
         a = self.build_lh_assignment(state, scope, target.name, body)
         if existing is not None:
@@ -726,6 +773,7 @@ class ArmService:
                     principal_type="ForeignGroup",
                     created_on=stamp,
                     updated_on=stamp,
+                    tenant_id=customer,
                 )
             )
         return alias
@@ -758,7 +806,8 @@ class ArmService:
             if request.method == "DELETE":
                 assignment_id = request.query_params.get("id", "")
                 with state.lock:
-                    removed = store.remove_assignment(assignment_id.lower())
+                    found = store.find_assignment(assignment_id.lower())
+                    removed = store.remove_assignment(found.key) if found is not None else None
                 if removed is None:
                     raise ServiceError(404, f"No role assignment {assignment_id}.", "itemNotFound")
                 return Response(status_code=204)
@@ -766,7 +815,8 @@ class ArmService:
             with state.lock:
                 if query.get("scope"):
                     scope = m.parse_scope(query["scope"])
-                    tenant = store.scope_tenant(scope, state.settings.partner_tenant_id.lower(), utc("2100-01-01"))
+                    home = (query.get("tenant") or state.settings.partner_tenant_id).lower()
+                    tenant = store.scope_tenant(scope, home, utc("2100-01-01"))
                     items = store.assignments_for(scope, tenant)
                 else:
                     items = list(store.iter_assignments())
@@ -816,6 +866,7 @@ class ArmService:
         "registration_assignments",
         "tokens",
         "aliases",
+        "group_members",
     )
 
     def seed(self, state: EmulatorState, section: Any) -> dict[str, int]:
@@ -834,6 +885,10 @@ class ArmService:
             tenant = _guid(entry, "tenant", "management group")
             store.ensure_tenant(tenant)
             parent = entry.get("parent")
+            known = store.management_groups.get(name.lower())
+            if known is not None and known.tenant_id != tenant:
+                # Azure keys management groups per tenant; the emulator by name: refuse rather than overwrite.
+                raise ValueError(f"management group {name!r} already belongs to tenant {known.tenant_id}")
             store.management_groups[name.lower()] = m.ManagementGroup(
                 name.lower(), entry.get("displayName", name), tenant, parent.lower() if parent else None, name
             )
@@ -860,9 +915,20 @@ class ArmService:
                 pid, kind, _guid(entry, "tenant", "principal"), entry.get("displayName", "")
             )
         for role in section.get("role_definitions") or []:
-            if not m.is_guid(role):
-                raise ValueError(f"role_definitions lists custom role GUIDs, not {role!r}")
-            store.custom_roles.add(role.lower())
+            # A custom role: its GUID (no permissions), or {id, actions: [...], notActions?: [...]}.
+            entry = role if isinstance(role, dict) else {"id": role}
+            if not m.is_guid(entry.get("id")):
+                raise ValueError(f"role_definitions lists custom role GUIDs or {{id, actions}}, not {role!r}")
+            guid = entry["id"].lower()
+            store.custom_roles.add(guid)
+            store.custom_role_actions[guid] = (
+                tuple(a.lower() for a in entry.get("actions") or []),
+                tuple(a.lower() for a in entry.get("notActions") or []),
+            )
+        for group, members in (section.get("group_members") or {}).items():
+            if not m.is_guid(group) or not isinstance(members, list) or not all(m.is_guid(x) for x in members):
+                raise ValueError(f"group_members maps a group id to a list of member ids (GUIDs): {group!r}")
+            store.group_members.setdefault(group.lower(), set()).update(x.lower() for x in members)
         for token, who in (section.get("tokens") or {}).items():
             store.tokens[str(token)] = {
                 "tenant": _guid(who, "tenant", "token"),
@@ -945,7 +1011,7 @@ class ArmService:
                 raise ValueError(f"role assignment for unknown principal {principal_id}: give principalType")
             principal_type = principal.type_in(tenant)
         name = str(entry.get("name") or uuid.uuid5(NAMESPACE, f"{scope.key}|{role}|{principal_id}")).lower()
-        duplicate = store.duplicate_of(scope, role, principal_id)
+        duplicate = store.duplicate_of(scope, role, principal_id, tenant)
         if duplicate is not None:
             raise ServiceError(409, f"The role assignment already exists ({duplicate.id}).", "RoleAssignmentExists")
         stamp = entry.get("createdOn") or iso(state.clock.now()) or ""
@@ -959,8 +1025,9 @@ class ArmService:
             created_on=str(stamp),
             updated_on=str(stamp),
             description=entry.get("description"),
+            tenant_id=tenant,
         )
-        if ra.id_key in store.assignments:
+        if ra.key in store.assignments:
             raise ServiceError(409, f"A role assignment {ra.id} already exists.", "RoleAssignmentExists")
         return store.add_assignment(ra)
 
@@ -989,7 +1056,8 @@ class ArmService:
                 {"id": p.id, "kind": p.kind, "tenant": p.tenant_id, "displayName": p.display_name}
                 for p in store.principals.values()
             ],
-            "role_assignments": [ra.to_json() for ra in store.iter_assignments()],
+            "role_assignments": [{**ra.to_json(), "tenantId": ra.tenant_id} for ra in store.iter_assignments()],
+            "group_members": {g: sorted(ms) for g, ms in store.group_members.items()},
             "registration_definitions": [d.to_json() for d in sorted(store.definitions.values(), key=lambda d: d.seq)],
             "registration_assignments": [
                 a.to_json(store.definitions.get((a.scope.subscription_id or "", a.definition_id)), False)

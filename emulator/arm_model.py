@@ -124,6 +124,11 @@ def parse_scope(text: str) -> Scope:
     raise bad("InvalidScope", f"The scope '{raw}' is not a valid scope for this operation.")
 
 
+def assignment_key(id_key: str, scope: Scope, tenant_id: str) -> str:
+    """Where the store keeps an assignment: its id, with the tenant first above subscriptions."""
+    return id_key if scope.subscription_id else f"{tenant_id}|{id_key}"
+
+
 # -- data -----------------------------------------------------------------------------------
 @dataclass
 class Tenant:
@@ -183,14 +188,20 @@ class RoleAssignment:
     updated_on: str
     created_by: str | None = None
     description: str | None = None
+    tenant_id: str = ""
+    """The tenant the scope belongs to."""
     seq: int = 0
     id: str = ""
     id_key: str = ""
+    key: str = ""
+    """Store key: the lower-cased id, prefixed with the tenant where the id alone does not name one
+    (tenant root and management group scopes: every tenant has its own ``/``)."""
 
     def __post_init__(self) -> None:
         prefix = "" if self.scope.text == "/" else self.scope.text
         self.id = f"{prefix}/providers/Microsoft.Authorization/roleAssignments/{self.name}"
         self.id_key = self.id.lower()
+        self.key = assignment_key(self.id_key, self.scope, self.tenant_id)
         if not self.seq:
             self.seq = next(_seq)
 
@@ -334,11 +345,17 @@ class ArmStore:
         self.subscriptions: dict[str, Subscription] = {}
         self.principals: dict[str, Principal] = {}
         self.custom_roles: set[str] = set()
+        #: custom role GUID -> (actions, notActions), lower-cased (emulator.arm_authz reads them).
+        self.custom_role_actions: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
         self.tokens: dict[str, dict[str, str]] = {}
         # role assignments: by id, by root (insertion order = seq order), by principal+role+scope
         self.assignments: dict[str, RoleAssignment] = {}
         self.by_root: dict[Root, dict[str, RoleAssignment]] = {}
-        self.by_triple: dict[tuple[str, str, str], str] = {}
+        self.by_triple: dict[tuple[str, str, str, str], str] = {}
+        #: store key -> (assignment, when deleted): still listed until ``arm_list_delay`` has passed.
+        self.tombstones: dict[str, tuple[RoleAssignment, datetime]] = {}
+        #: group object id -> member object ids (users, service principals, nested groups).
+        self.group_members: dict[str, set[str]] = {}
         # Lighthouse
         self.definitions: dict[tuple[str, str], RegistrationDefinition] = {}
         self.lh_assignments: dict[str, RegistrationAssignment] = {}
@@ -448,28 +465,49 @@ class ArmStore:
 
     # -- role assignments ---------------------------------------------------------------------
     def add_assignment(self, ra: RoleAssignment) -> RoleAssignment:
-        self.assignments[ra.id_key] = ra
-        self.by_root.setdefault(ra.root, {})[ra.id_key] = ra
-        self.by_triple[(ra.scope.key, ra.role_guid, ra.principal_id)] = ra.id_key
+        self.assignments[ra.key] = ra
+        self.by_root.setdefault(ra.root, {})[ra.key] = ra
+        self.by_triple[(ra.tenant_id, ra.scope.key, ra.role_guid, ra.principal_id)] = ra.key
+        self.tombstones.pop(ra.key, None)
         return ra
 
-    def remove_assignment(self, id_key: str) -> RoleAssignment | None:
-        ra = self.assignments.pop(id_key, None)
+    def remove_assignment(self, key: str, now: datetime | None = None) -> RoleAssignment | None:
+        """Remove by store key (``RoleAssignment.key``); ``now`` keeps it in listings for a while
+        (``arm_list_delay``: ARM's listings are eventually consistent)."""
+        ra = self.assignments.pop(key, None)
         if ra is not None:
-            self.by_root.get(ra.root, {}).pop(id_key, None)
-            triple = (ra.scope.key, ra.role_guid, ra.principal_id)
-            if self.by_triple.get(triple) == id_key:
+            self.by_root.get(ra.root, {}).pop(key, None)
+            triple = (ra.tenant_id, ra.scope.key, ra.role_guid, ra.principal_id)
+            if self.by_triple.get(triple) == key:
                 del self.by_triple[triple]
+            if now is not None:
+                self.tombstones[key] = (ra, now)
         return ra
 
-    def duplicate_of(self, scope: Scope, role_guid: str, principal_id: str) -> RoleAssignment | None:
-        key = self.by_triple.get((scope.key, role_guid, principal_id))
+    def find_assignment(self, id_key: str) -> RoleAssignment | None:
+        """An assignment by lower-cased id alone, whatever its tenant (control routes only)."""
+        found = self.assignments.get(id_key)
+        if found is None:
+            found = next((ra for ra in self.assignments.values() if ra.id_key == id_key), None)
+        return found
+
+    def duplicate_of(self, scope: Scope, role_guid: str, principal_id: str, tenant_id: str) -> RoleAssignment | None:
+        key = self.by_triple.get((tenant_id, scope.key, role_guid, principal_id))
         return self.assignments.get(key) if key else None
 
     def assignments_for(
-        self, scope: Scope, tenant_id: str, *, above: bool = True, below: bool = True
+        self,
+        scope: Scope,
+        tenant_id: str,
+        *,
+        above: bool = True,
+        below: bool = True,
+        deleted_after: datetime | None = None,
     ) -> list[RoleAssignment]:
-        """Assignments at ``scope``, and above and/or below it, oldest first."""
+        """Assignments at ``scope``, and above and/or below it, oldest first.
+
+        ``deleted_after``: also those deleted after that moment (a listing that has not caught up yet).
+        """
         roots_above: list[Root] = []
         roots_below: list[Root] = []
         own: Root = scope.root(tenant_id)
@@ -485,21 +523,26 @@ class ArmStore:
             roots_below += [("sub", s.id) for s in self.subscriptions.values() if s.tenant_id == tenant_id]
         if own[0] != "root":
             roots_above.append(("root", tenant_id))
-        out: list[RoleAssignment] = []
         prefix = scope.key.rstrip("/") + "/"
-        for ra in self.by_root.get(own, {}).values():
-            if (
+
+        def in_own_root(ra: RoleAssignment) -> bool:
+            return (
                 ra.scope.key == scope.key
                 or (above and prefix.startswith(ra.scope.key.rstrip("/") + "/"))
                 or (below and ra.scope.key.startswith(prefix))
-            ):
-                out.append(ra)
-        if above:
-            for root in roots_above:
-                out.extend(self.by_root.get(root, {}).values())
-        if below:
-            for root in roots_below:
-                out.extend(self.by_root.get(root, {}).values())
+            )
+
+        out = [ra for ra in self.by_root.get(own, {}).values() if in_own_root(ra)]
+        other_roots = (roots_above if above else []) + (roots_below if below else [])
+        for root in other_roots:
+            out.extend(self.by_root.get(root, {}).values())
+        if deleted_after is not None:
+            wanted = set(other_roots)
+            out.extend(
+                ra
+                for ra, when in self.tombstones.values()
+                if when > deleted_after and ((ra.root == own and in_own_root(ra)) or ra.root in wanted)
+            )
         out.sort(key=lambda ra: ra.seq)
         return out
 

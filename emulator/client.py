@@ -102,9 +102,11 @@ class EmulatorControl:
         after: int = 0,
         code: str | None = None,
         message: str | None = None,
+        lie: bool = False,
     ) -> dict[str, Any]:
-        """Inject a fault (``times=None``: forever); returns the rule with its ``id``."""
+        """Inject a fault (``times=None``: forever; ``lie``: 200 and nothing done); returns the rule with its ``id``."""
         rule = {
+            "lie": lie,
             "path_prefix": path_prefix,
             "status": status,
             "times": times,
@@ -194,9 +196,12 @@ class EmulatorControl:
         """Remove an assignment out of band (404 if there is none with that id)."""
         self._call("DELETE", "/arm/roleAssignments", params={"id": assignment_id})
 
-    def arm_role_assignments(self, scope: str | None = None, principal_id: str | None = None) -> list[dict[str, Any]]:
-        """Assignments as ARM shows them: all, or at/above/below ``scope``; optionally one principal's."""
-        params = {k: v for k, v in (("scope", scope), ("principalId", principal_id)) if v}
+    def arm_role_assignments(
+        self, scope: str | None = None, principal_id: str | None = None, tenant: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Assignments as ARM shows them: all, or at/above/below ``scope`` (of ``tenant`` for ``/``, default the
+        partner's); optionally one principal's."""
+        params = {k: v for k, v in (("scope", scope), ("principalId", principal_id), ("tenant", tenant)) if v}
         return self._call("GET", "/arm/roleAssignments", params=params)
 
     def arm_throttle(self) -> list[dict[str, Any]]:

@@ -1,9 +1,11 @@
-"""Injected failures: throttling, server errors, latency, dropped connections.
+"""Injected failures: throttling, server errors, latency, dropped connections, answers that lie.
 
 Clients must be shown to survive what Azure does under load (429 + Retry-After, 503/504, slow
 answers, connections cut mid-response). A ``FaultRule`` matches requests by path prefix and/or
 method, lets ``after`` matching requests through, then fires ``times`` times (None = forever).
-``FaultMiddleware`` applies the first rule that fires; control paths are never faulted.
+``FaultMiddleware`` applies the first rule that fires; control paths are never faulted. A ``lie``
+answers 200 with an empty JSON object and does nothing: what a code that trusts the answer instead of
+reading back never notices.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import threading
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
+from starlette.responses import JSONResponse
 from starlette.types import Receive, Scope, Send
 
 from emulator.api_middleware import ApiOnlyMiddleware
@@ -36,6 +39,7 @@ class FaultRule:
     retry_after: float | None = None
     latency: float = 0.0
     drop: bool = False
+    lie: bool = False
     code: str | None = None
     message: str | None = None
     id: str = ""
@@ -50,8 +54,8 @@ class FaultRule:
             raise ValueError(f"unknown fault fields: {sorted(unknown)}; known: {sorted(allowed)}")
         _check_types(data)
         rule = cls(**data)
-        if rule.status is None and not rule.drop and not rule.latency:
-            raise ValueError("a fault needs a status, drop: true or a latency")
+        if rule.status is None and not rule.drop and not rule.latency and not rule.lie:
+            raise ValueError("a fault needs a status, drop: true, lie: true or a latency")
         if rule.method:
             rule.method = rule.method.upper()
         return rule
@@ -160,6 +164,9 @@ class FaultMiddleware(ApiOnlyMiddleware):
         if rule.drop:
             await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"64")]})
             raise ConnectionDropped(f"fault {rule.id}: connection dropped")
+        if rule.lie:
+            await JSONResponse({}, status_code=200)(scope, receive, send)
+            return
         if rule.status is None:
             await self.app(scope, receive, send)
             return

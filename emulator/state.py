@@ -64,6 +64,11 @@ class Settings:
     #: Retry-After (seconds) on an alias answer while it is "Accepted": how long SDK pollers wait before
     #: reading it again (ARM's async guidance: 10 s at least; tests set a fraction of a second).
     arm_lro_retry_after: float = 10.0
+    #: "strict": Azure's permission model (emulator.arm_authz); "permissive": tenant checks only
+    #: (an explicit opt-in for tests of API shapes written before the strict model).
+    arm_authorization: str = "strict"
+    #: a deleted role assignment still shows in listings this long (ARM's eventual consistency).
+    arm_list_delay: float = 0.0
 
     # -- Partner Center (emulator.partner_center, emulator.autopilot) ---------------------
     partner_center_latency: float = 0.0
@@ -92,6 +97,8 @@ class Settings:
                 if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
                     raise ValueError(f"setting {name} must be a number >= 0, not {value!r}")
                 setattr(self, name, type(default)(value))
+            elif name == "arm_authorization" and value not in ("strict", "permissive"):
+                raise ValueError(f"setting arm_authorization must be 'strict' or 'permissive', not {value!r}")
             elif value is None or isinstance(value, str):
                 setattr(self, name, value)
             else:

@@ -82,6 +82,8 @@ class Clients:
     """The partner tenant's Graph (GDAP relationships): partner side only."""
     partner_center: PartnerCenterClient | None = None
     """The partner's Partner Center (DAP): partner side only."""
+    customer_graph: GraphClient | None = None
+    """The customer tenant's Graph (its cross-tenant access policy): customer side only."""
 
 
 @dataclass
@@ -89,6 +91,14 @@ class AuditReport:
     target: Target
     grants: list[Grant] = field(default_factory=list)
     subscriptions: int = 0
+    subscription_ids: list[str] = field(default_factory=list)
+    """The customer's subscriptions this identity can see (lower-cased), in listing order."""
+    seen_at: dict[str, set[str]] = field(default_factory=dict)
+    """Subscription -> ids (lower-cased) of the target's grants its listing showed, inherited ones included."""
+    excluded: list[str] = field(default_factory=list)
+    """Subscriptions listed to this identity that belong to another tenant (Lighthouse): never read."""
+    service_providers: list[str] | None = None
+    """Tenants the customer's cross-tenant access policy marks ``isServiceProvider`` (None: not read)."""
     not_checked: list[str] = field(default_factory=list)
     """What this run could not see (and why): a customer-side run cannot read the partner's GDAP."""
     errors: list[str] = field(default_factory=list)
@@ -107,6 +117,8 @@ class AuditReport:
             "customerTenantId": self.target.customer_tenant_id,
             "partnerTenantId": self.target.partner_tenant_id,
             "subscriptions": self.subscriptions,
+            "excludedSubscriptions": self.excluded,
+            "serviceProviders": self.service_providers,
             "grants": [g.to_json() for g in self.grants],
             "notChecked": self.not_checked,
             "errors": self.errors,
@@ -174,6 +186,7 @@ async def _sweep_subscription(
             props = assignment.get("properties") or {}
             if not target.owns_principal(props.get("principalId"), props.get("principalType")):
                 continue
+            report.seen_at.setdefault(subscription_id.lower(), set()).add(assignment["id"].lower())
             if assignment["id"].lower() in seen:
                 continue  # an inherited grant seen from another subscription under the same parent
             seen.add(assignment["id"].lower())
@@ -208,13 +221,35 @@ async def _sweep_azure(
     workers = [asyncio.create_task(worker()) for _ in range(limits.overall)]
     try:
         async for subscription in clients.arm.list_subscriptions():
+            # Only the customer's tenant: a customer that manages another tenant's subscription through
+            # Lighthouse sees it listed with its own token; that subscription is not the customer's.
+            owner = (subscription.get("tenantId") or "").lower()
+            if owner != target.customer_tenant_id:
+                report.excluded.append(
+                    f"subscription {subscription.get('subscriptionId')} belongs to tenant {owner or 'unknown'}, "
+                    "not the customer's (listed through Lighthouse): not read, never touched"
+                )
+                continue
             report.subscriptions += 1
+            report.subscription_ids.append(subscription["subscriptionId"].lower())
             await queue.put(subscription)
     finally:
         for _ in workers:
             await queue.put(None)
         await asyncio.gather(*workers)
     await _sweep_above_subscriptions(clients.arm, target, seen, report)
+
+
+async def sweep_azure(
+    target: Target, arm: ArmClient, limits: Limits = DEFAULT_LIMITS, progress: ProgressFn | None = None
+) -> AuditReport:
+    """The Azure side of the audit alone (RBAC and Lighthouse): what the revocation's verification re-reads."""
+    report = AuditReport(target)
+    try:
+        await _sweep_azure(Clients(arm=arm), target, report, limits, progress)
+    except AzureHttpError as err:  # the subscription list itself: nothing below it was seen
+        report.errors.append(f"the subscription list could not be read: {err}")
+    return report
 
 
 async def _sweep_above_subscriptions(arm: ArmClient, target: Target, seen: set[str], report: AuditReport) -> None:
@@ -236,7 +271,7 @@ async def _sweep_above_subscriptions(arm: ArmClient, target: Target, seen: set[s
         except Forbidden:
             report.not_checked.append(
                 "grants at the tenant root and management groups: this identity cannot list "
-                "role assignments at / (needs Reader at the root management group)"
+                "role assignments at / (needs a role at the tenant root: a Global Administrator's elevated access)"
             )
             return
         except AzureHttpError as err:
@@ -308,6 +343,21 @@ async def _dap(partner_center: PartnerCenterClient, target: Target, report: Audi
         )
 
 
+async def _service_providers(graph: GraphClient, report: AuditReport) -> None:
+    """What the customer itself can read of its partners: the cross-tenant access policy's partner entries."""
+    try:
+        found = [
+            (p.get("tenantId") or "").lower()
+            async for p in graph.list_cross_tenant_partners()
+            if p.get("isServiceProvider")
+        ]
+        report.service_providers = sorted(found)
+    except AzureHttpError as err:
+        report.not_checked.append(
+            f"the cross-tenant access policy's partners could not be read (needs Policy.Read.All): {err}"
+        )
+
+
 async def audit(
     target: Target,
     clients: Clients,
@@ -321,8 +371,9 @@ async def audit(
         await _gdap(clients.graph, target, report)
     else:
         report.not_checked.append(
-            "GDAP: only the partner can list its relationships; the customer sees them in the Microsoft 365 "
-            "admin center under Settings > Partner relationships"
+            "GDAP: only the partner can list its relationships; the customer sees and terminates them in the "
+            "Microsoft 365 admin center under Settings > Partner relationships (least-privileged role: Customer "
+            "Delegated Admin Relationship Administrator, template id fc8ad4e2-40e4-4724-8317-bcda7503ecbf)"
         )
     if clients.partner_center is not None:
         await _dap(clients.partner_center, target, report)
@@ -331,6 +382,8 @@ async def audit(
             "DAP: no API shows it to the customer; check Settings > Partner relationships in the Microsoft 365 "
             "admin center (the partner's roles column)"
         )
+    if clients.customer_graph is not None:
+        await _service_providers(clients.customer_graph, report)
     await _sweep_azure(clients, target, report, limits, progress)
     origin = (lambda g: declared.origin(g)) if declared is not None else (lambda g: Origin.UNKNOWN)
     report.grants = sorted((g.with_origin(origin(g)) for g in report.grants), key=lambda g: (g.kind, g.id))

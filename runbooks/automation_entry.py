@@ -12,24 +12,45 @@ import argparse
 import asyncio
 
 from azure_http.arm import ArmClient
+from azure_http.graph import GraphClient
 from azure_http.managed_identity import ManagedIdentityTokens
 
 from .audit import Clients, Target, audit
-from .report import revoke_markdown
-from .revoke import revoke
+from .report import revoke_markdown, service_providers_lines
+from .revoke import RevokeReport, revoke
 
 
-async def _run(parameters: dict, apply: bool) -> int:
+async def run_runbook(
+    parameters: dict, apply: bool, arm: ArmClient, graph: GraphClient | None = None
+) -> tuple[RevokeReport, str]:
+    """Audit and (with ``apply``) revoke with ``arm`` (the customer's tenant): the report and its Markdown.
+
+    ``graph`` (the customer tenant's): its cross-tenant access policy's service providers are listed too.
+
+    What the customer cannot check by API (GDAP and DAP live with the partner) is a gap of the run:
+    listed under "Not verified", so the run is at best incomplete while those manual steps remain.
+    """
     target = Target.for_partner(
         parameters["customerTenantId"], parameters["partnerTenantId"], parameters.get("principalIds", [])
     )
-    async with ArmClient(ManagedIdentityTokens(), tenant_id=target.customer_tenant_id) as arm:
-        clients = Clients(arm=arm)
-        found = await audit(target, clients)
-        result = await revoke(target, clients, found, apply=apply)
-    print(revoke_markdown(result))
-    failed = result.with_outcome("failed")
-    return 1 if failed else 0
+    clients = Clients(arm=arm, customer_graph=graph)
+    found = await audit(target, clients)
+    result = await revoke(target, clients, found, apply=apply, gaps=list(found.not_checked))
+    return result, "\n".join([revoke_markdown(result), *service_providers_lines(found)])
+
+
+async def _run(parameters: dict, apply: bool) -> int:
+    target_tenant = parameters["customerTenantId"]
+    tokens = ManagedIdentityTokens()
+    async with (
+        ArmClient(tokens, tenant_id=target_tenant) as arm,
+        GraphClient(tokens, tenant_id=target_tenant) as graph,
+    ):
+        result, markdown = await run_runbook(parameters, apply, arm, graph)
+    print(markdown)
+    # 0 complete (verified), 1 something remains, 5 incomplete (not everything could be verified); a dry
+    # run exits 0. Automation marks a job with a non-zero exit as failed, so an incomplete run is never green.
+    return result.exit_code
 
 
 def main(parameters: dict, argv: list[str]) -> int:

@@ -7,10 +7,17 @@ JSON (the journal, `--json`), so a grant found in one run is recognised in the n
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from enum import StrEnum
+from enum import Enum
 
 
-class Kind(StrEnum):
+class _StrEnum(str, Enum):  # noqa: UP042 - enum.StrEnum is Python 3.11; the runbook runs on 3.10
+    """``enum.StrEnum`` (Python 3.11) for the runbook's Python 3.10: compares and prints as its value."""
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+
+class Kind(_StrEnum):
     GDAP_RELATIONSHIP = "gdap-relationship"
     GDAP_ACCESS = "gdap-access-assignment"
     DAP = "dap"
@@ -18,7 +25,7 @@ class Kind(StrEnum):
     LIGHTHOUSE = "lighthouse"
 
 
-class Origin(StrEnum):
+class Origin(_StrEnum):
     DECLARED = "declared"
     """In the stack config: csp-delegation put it there and keeps it."""
     OUT_OF_BAND = "out-of-band"

@@ -78,6 +78,7 @@ def audit_markdown(report: AuditReport) -> str:
             for d in report.autopilot
         ]
         lines.append("")
+    lines += service_providers_lines(report)
     if report.not_checked:
         lines += ["## Not checked by this run", ""] + [f"- {n}" for n in report.not_checked] + [""]
     if report.errors:
@@ -88,6 +89,15 @@ def audit_markdown(report: AuditReport) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def service_providers_lines(report: AuditReport) -> list[str]:
+    """The partners the customer's own cross-tenant access policy names as service providers (if read)."""
+    if report.service_providers is None:
+        return []
+    lines = ["## Service providers in the tenant's cross-tenant access policy", ""]
+    lines += [f"- `{_md_escape(t)}`" for t in report.service_providers] or ["None."]
+    return [*lines, ""]
 
 
 def revoke_markdown(report: RevokeReport) -> str:
@@ -107,9 +117,42 @@ def revoke_markdown(report: RevokeReport) -> str:
         lines += [f"| {_md_escape(o.grant.description)} | {o.outcome} | {_md_escape(o.message)} |" for o in outcomes]
         lines.append("")
     if report.applied:
-        verdict = "Everything planned is gone." if report.complete else "Some access remains: see above."
-        lines += [verdict, "The reseller relationship is kept.", ""]
+        lines += _verification_lines(report)
+        lines += [VERDICTS[report.status], "The reseller relationship is kept.", ""]
     return "\n".join(lines)
+
+
+VERDICTS = {
+    "complete": "COMPLETE: everything planned is gone, verified by reading Azure again (exit 0).",
+    "failed": "FAILED: some access remains: see the failed rows and what is still present (exit 1).",
+    "incomplete": "INCOMPLETE: nothing planned is known to remain, but not everything could be verified: "
+    "see what was not verified and why (exit 5).",
+    "dry-run": "Dry run: nothing was changed.",
+}
+ORDER_NOTE = (
+    "Order: Lighthouse and Azure RBAC first (the grants that give this identity its right to remove "
+    "role assignments last, narrowest scope first), then GDAP terminated, then DAP removed: the partner's "
+    "right to delete in Azure comes from those very grants, used through GDAP or DAP."
+)
+
+
+def _verification_lines(report: RevokeReport) -> list[str]:
+    lines = [ORDER_NOTE, ""]
+    verification = report.verification
+    if verification is not None and verification.remaining:
+        lines += [f"## Still present after {verification.sweeps} verification sweep(s)", ""]
+        lines += [f"- {_md_escape(g.description)} (`{_md_escape(g.id)}`)" for g in verification.remaining] + [""]
+    if report.unverified:
+        lines += ["## Not verified", ""] + [f"- {_md_escape(u)}" for u in report.unverified] + [""]
+    if verification is not None and verification.access_ended:
+        lines += [
+            "## Access ended",
+            "",
+            "This identity no longer sees these subscriptions: the run removed its own last grant there.",
+            "",
+        ]
+        lines += [f"- `{s}`" for s in verification.access_ended] + [""]
+    return lines
 
 
 def to_html(markdown_title: str, body_markdown: str) -> str:

@@ -1,9 +1,25 @@
 """Remove a partner's access to a customer tenant: GDAP, DAP, Azure RBAC, Lighthouse. Reseller relationship kept.
 
 Dry run by default: the plan is the audit's grants of that partner, and nothing is touched. With
-``apply`` every grant is removed, in Microsoft's order for the directory side (GDAP terminated, then
-DAP removed) and concurrently for the Azure side (bounded per subscription and overall, paced inside
-ARM's buckets by the clients' shared limiter). Safety rules:
+``apply`` every grant is removed in the order that keeps the caller's own rights until the end. In
+Azure the partner's right to delete comes from the very grants being removed: its Owner (or User
+Access Administrator) assignments, used through admin-on-behalf-of, which itself lasts only while
+GDAP or DAP does. So:
+
+1. Azure first: Lighthouse delegations and every RBAC grant that gives no right to remove role
+   assignments (concurrently, bounded per subscription and overall, paced inside ARM's buckets);
+2. a sweep of the customer's subscriptions that removes what appeared meanwhile (grants added
+   mid-run, deletes that answered without effect), while the caller can still see;
+3. the grants that give the caller its rights (Owner, User Access Administrator, custom roles),
+   narrowest scope first, so each delete is still authorised by a broader grant or by itself;
+4. the directory side last, in Microsoft's order: GDAP terminated (read back as terminating or
+   terminated), then DAP removed (``allowDelegatedAccess`` read back as false);
+5. verification (``runbooks.verify``): Azure swept again with bounded retries; the outcome is
+   ``complete`` only when nothing remains and nothing went unchecked.
+
+Every subscription a grant sits in is confirmed to belong to the customer's tenant before anything
+there is touched (a customer can manage another tenant's subscription through Lighthouse, and its
+token then reaches it). Safety rules:
 
 - only grants in the plan are touched, and each is checked again against the target before its
   DELETE: a principal that is not the partner's (another partner's foreign group, the customer's own
@@ -20,12 +36,21 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import catalog
 from azure_http import AzureHttpError, BadRequest, Forbidden, NotFound
-from azure_http.arm import subscription_id_of
+from azure_http.arm import role_guid_of, subscription_id_of
 
-from .audit import DEFAULT_LIMITS, AuditReport, Clients, Limits, Target
+from .audit import DEFAULT_LIMITS, AuditReport, Clients, Limits, Target, sweep_azure
 from .grants import Grant, Kind
 from .journal import DONE, Journal, JournalState
+from .verify import DEFAULT_VERIFY, Sleep, Verification, VerifyPolicy, verify_azure
+
+#: Exit codes of `dapctl revoke --apply` and of the customer's runbook.
+EXIT_COMPLETE, EXIT_FAILED, EXIT_INCOMPLETE = 0, 1, 5
+#: Sweeps that remove what appeared during the run before the caller's own rights go (bounded).
+MOP_UP_ROUNDS = 3
+_RIGHTS_ROLES = frozenset({catalog.OWNER, catalog.USER_ACCESS_ADMINISTRATOR})
+_TERMINATING = ("terminationRequested", "terminating", "terminated")
 
 ProgressFn = Callable[[str, int, int | None], None]
 _RBAC_MARKER = "/providers/microsoft.authorization/roleassignments/"
@@ -38,9 +63,14 @@ def _managing_tenant(assignment: dict) -> str | None:
     return definition.get("managedByTenantId")
 
 
+#: Entra built-in role (template id) that may accept, view and terminate GDAP relationships from the customer's
+#: side: the least-privileged one for the manual step (entra-docs permissions reference).
+CUSTOMER_GDAP_ROLE = ("Customer Delegated Admin Relationship Administrator", "fc8ad4e2-40e4-4724-8317-bcda7503ecbf")
+
 CUSTOMER_SIDE_STEPS = {
     Kind.GDAP_RELATIONSHIP: "Microsoft 365 admin center > Settings > Partner relationships > the partner > "
-    "Granular delegated admin privileges: select the relationship and terminate it",
+    "Granular delegated admin privileges: select the relationship and terminate it (least-privileged role: "
+    f"{CUSTOMER_GDAP_ROLE[0]}, template id {CUSTOMER_GDAP_ROLE[1]})",
     Kind.GDAP_ACCESS: "ends with its GDAP relationship (terminate the relationship)",
     Kind.DAP: "Microsoft 365 admin center > Settings > Partner relationships > the partner > Remove roles "
     "(no API exists on the customer's side; the reseller relationship stays)",
@@ -63,23 +93,83 @@ class RevokeReport:
     target: Target
     applied: bool
     outcomes: list[Outcome] = field(default_factory=list)
+    verification: Verification | None = None
+    """The sweep after the deletes (None: a dry run)."""
+    gaps: list[str] = field(default_factory=list)
+    """What the caller knows it cannot see (unresolved partner groups...): the run cannot be complete."""
 
     def with_outcome(self, *names: str) -> list[Outcome]:
         return [o for o in self.outcomes if o.outcome in names]
 
     @property
+    def unverified(self) -> list[str]:
+        """Everything not checked, and why: the caller's gaps, the sweep's, the manual steps left."""
+        manual = [
+            f"{o.grant.description}: {o.message}"
+            for o in self.with_outcome("left")
+            if o.grant.kind in (Kind.GDAP_RELATIONSHIP, Kind.GDAP_ACCESS, Kind.DAP)
+        ]
+        swept = self.verification.unverified if self.verification is not None else ["no verification sweep ran"]
+        return [*self.gaps, *swept, *manual]
+
+    @property
+    def status(self) -> str:
+        """dry-run | complete (verified gone) | failed (something remains) | incomplete (not all verified)."""
+        if not self.applied:
+            return "dry-run"
+        if self.with_outcome("failed") or (self.verification is not None and self.verification.remaining):
+            return "failed"
+        if self.unverified or not all(o.outcome in DONE or o.outcome == "left" for o in self.outcomes):
+            return "incomplete"
+        return "complete"
+
+    @property
     def complete(self) -> bool:
-        """Everything planned is gone (removed now, before, or in an earlier run of a resumed journal)."""
-        return all(o.outcome in DONE for o in self.outcomes)
+        """Everything planned is gone, and the verification sweep saw nothing left and nothing unchecked."""
+        return self.status == "complete"
+
+    @property
+    def exit_code(self) -> int:
+        return {"failed": EXIT_FAILED, "incomplete": EXIT_INCOMPLETE}.get(self.status, EXIT_COMPLETE)
 
     def to_json(self) -> dict:
         return {
             "customerTenantId": self.target.customer_tenant_id,
             "partnerTenantId": self.target.partner_tenant_id,
             "applied": self.applied,
+            "status": self.status,
             "complete": self.complete,
             "outcomes": [o.to_json() for o in self.outcomes],
+            "order": [
+                "lighthouse and RBAC grants that give no right to remove role assignments",
+                "sweep: what appeared meanwhile or survived a delete",
+                "grants that give the caller its rights, narrowest scope first",
+                "GDAP terminated (read back)",
+                "DAP removed (read back)",
+            ],
+            "verification": self.verification.to_json() if self.verification is not None else None,
+            "unverified": self.unverified if self.applied else [],
         }
+
+
+def gives_rights(grant: Grant) -> bool:
+    """Whether an RBAC grant may be what lets the caller remove role assignments: Owner, User Access
+    Administrator, or a role the catalog does not know (a custom role's actions are not read here)."""
+    if grant.kind is not Kind.RBAC:
+        return False
+    role = role_guid_of((grant.details or {}).get("roleDefinitionId") or "")
+    return role in _RIGHTS_ROLES or role not in catalog.azure_roles().values()
+
+
+def breadth(grant: Grant) -> int:
+    """0 resource, 1 resource group, 2 subscription, 3 management group, 4 tenant root: removal order."""
+    scope = _Executor.scope_of(grant).strip("/").lower()
+    parts = scope.split("/") if scope else []
+    if not parts:
+        return 4
+    if parts[0] == "providers":
+        return 3
+    return {2: 2, 4: 1}.get(len(parts), 0)
 
 
 def revocation_plan(grants: list[Grant], target: Target) -> list[Grant]:
@@ -117,6 +207,8 @@ class _Executor:
         Lighthouse ones, as ARM lists them now: ownership is checked against this, never the plan."""
         self.unverified: dict[str, str] = {}
         """Listing scope -> error, where ARM could not be read: nothing there is removed."""
+        self.tenancy: dict[str, str | None] = {}
+        """Subscription id -> the tenant ARM says it belongs to (None: could not be read)."""
 
     @staticmethod
     def scope_of(grant: Grant) -> str:
@@ -136,7 +228,10 @@ class _Executor:
         return (f"/subscriptions/{subscription}", False) if subscription else (scope, True)
 
     def trust(self, report: AuditReport) -> None:
-        """Ownership as the audit just listed it in this process (no second listing needed)."""
+        """Ownership and tenancy as the audit just listed them in this process (no second read needed): the
+        audit keeps only subscriptions whose listing says they belong to the customer's tenant."""
+        for subscription in report.subscription_ids:
+            self.tenancy[subscription] = self.target.customer_tenant_id
         for grant in report.grants:
             if grant.kind is Kind.RBAC:
                 self.live[grant.id.lower()] = (grant.principal_id, grant.principal_type)
@@ -174,6 +269,34 @@ class _Executor:
             *(list_rbac(scope, at_scope) for scope, at_scope in rbac_scopes),
             *(list_lighthouse(scope) for scope in lighthouse_scopes),
         )
+
+    async def confirm_tenancy(self, grants: list[Grant]) -> None:
+        """Read the tenant of every subscription the grants sit in (invariant: only the customer's)."""
+        found = {subscription_id_of(self.scope_of(g)) for g in grants}
+        subscriptions = {s.lower() for s in found if s} - set(self.tenancy)
+
+        async def read(subscription: str) -> None:
+            async with self.overall:
+                try:
+                    found = await self.clients.arm.get_subscription(subscription)
+                    self.tenancy[subscription] = (found.get("tenantId") or "").lower() or None
+                except AzureHttpError as err:
+                    self.tenancy[subscription] = None
+                    self.unverified.setdefault(f"/subscriptions/{subscription}", str(err))
+
+        await asyncio.gather(*(read(s) for s in subscriptions))  # type: ignore[arg-type]
+
+    def foreign(self, grant: Grant) -> str | None:
+        """Why the grant is not in the customer's tenant (None: it is, or it is above subscriptions)."""
+        subscription = subscription_id_of(self.scope_of(grant))
+        if subscription is None:
+            return None  # root and management groups: read with the customer's token, so in its tenant
+        tenant = self.tenancy.get(subscription.lower(), "unknown")
+        if tenant == self.target.customer_tenant_id:
+            return None
+        if tenant is None:
+            return f"could not confirm that subscription {subscription} belongs to the customer's tenant"
+        return f"subscription {subscription} belongs to tenant {tenant}, not the customer's: never touched"
 
     async def _confirm(self, grant: Grant) -> tuple[str | None, str | None] | None:
         """A grant its scope's listing did not show: look it up by id; None only when ARM says it is gone."""
@@ -216,6 +339,9 @@ class _Executor:
         # Ownership is checked against what ARM says now, not what the plan (or a journal file) claims:
         # a tampered or stale plan can neither widen the run nor report a grant gone while it stays.
         scope, _ = self.listing(grant)
+        elsewhere = self.foreign(grant)
+        if elsewhere is not None:
+            return self._finish(grant, "left" if "never touched" in elsewhere else "failed", elsewhere)
         if scope.lower() in self.unverified:
             return self._finish(
                 grant, "failed", f"could not read {scope} to verify it: {self.unverified[scope.lower()]}"
@@ -233,7 +359,7 @@ class _Executor:
             except NotFound:
                 deleted = None
             except Forbidden as err:
-                where = "its management group" if grant.inherited else "its scope"
+                where = "its scope above the subscription" if grant.inherited else "its scope"
                 return self._finish(grant, "failed", f"not allowed to remove it at {where}: {err.message}")
         return self._finish(grant, "removed" if deleted is not None else "already-absent")
 
@@ -259,13 +385,18 @@ class _Executor:
             await self.clients.graph.terminate_relationship(grant.id)
         except BadRequest as err:
             return self._finish(grant, "failed", f"Graph refused to terminate it ({status}): {err.message}")
-        return self._finish(grant, "removed", "termination requested")
+        after = (await self.clients.graph.get_relationship(grant.id)).get("status")
+        if after not in _TERMINATING:
+            return self._finish(grant, "failed", f"termination was accepted but the relationship reads back {after}")
+        return self._finish(grant, "removed", f"termination requested; reads back {after}")
 
     async def _dap(self, grant: Grant) -> Outcome:
         if self.clients.partner_center is None:
             return self._finish(grant, "left", CUSTOMER_SIDE_STEPS[Kind.DAP])
         await self.clients.partner_center.remove_dap(self.target.customer_tenant_id)
-        return self._finish(grant, "removed", "AllowDelegatedAccess set to false; reseller relationship kept")
+        if await self.clients.partner_center.has_dap(self.target.customer_tenant_id):
+            return self._finish(grant, "failed", "DAP removal was accepted but allowDelegatedAccess reads back true")
+        return self._finish(grant, "removed", "allowDelegatedAccess reads back false; reseller relationship kept")
 
 
 async def revoke(
@@ -278,18 +409,23 @@ async def revoke(
     resume: bool = False,
     limits: Limits = DEFAULT_LIMITS,
     progress: ProgressFn | None = None,
+    verify: VerifyPolicy = DEFAULT_VERIFY,
+    sleep: Sleep = asyncio.sleep,
+    gaps: list[str] | None = None,
 ) -> RevokeReport:
     """Remove the partner's grants in ``plan`` (or, with ``resume``, the journal's unfinished ones).
 
     ``plan``: the AuditReport this process just produced (its listing is trusted as the live state), or
     grants from elsewhere (a file, a journal: each is checked against what ARM lists before removal).
-    ``resume`` always applies: it finishes a run that was applying.
+    ``resume`` always applies: it finishes a run that was applying. ``verify`` and ``sleep``: how the
+    verification sweep waits for ARM's listings to catch up. ``gaps``: what the caller already knows it
+    cannot see (e.g. partner groups without an object id): the run is then incomplete, never complete.
     """
     audited = plan if isinstance(plan, AuditReport) else None
     if audited is not None:
         plan = audited.grants
     apply = apply or resume
-    report = RevokeReport(target, applied=apply)
+    report = RevokeReport(target, applied=apply, gaps=list(gaps or []))
     if resume:
         if journal is None or not journal.exists():
             raise ValueError("nothing to resume: no journal from an earlier run")
@@ -322,17 +458,71 @@ async def revoke(
         if grant.kind is Kind.GDAP_RELATIONSHIP and state.outcomes.get(grant.id, {}).get("outcome") in DONE:
             executor.relationships[grant.id] = state.outcomes[grant.id]["outcome"]
     try:
-        # Directory side first and in order (GDAP, then DAP), then every Azure grant concurrently.
+        azure = [g for g in pending if g.kind in (Kind.RBAC, Kind.LIGHTHOUSE)]
         directory = [g for g in pending if g.kind in (Kind.GDAP_RELATIONSHIP, Kind.GDAP_ACCESS, Kind.DAP)]
         directory.sort(key=lambda g: [Kind.GDAP_RELATIONSHIP, Kind.GDAP_ACCESS, Kind.DAP].index(g.kind))
-        outcomes = [await executor.remove(g) for g in directory]
-        azure = [g for g in pending if g.kind in (Kind.RBAC, Kind.LIGHTHOUSE)]
         await executor.read_live(azure)
-        outcomes += await asyncio.gather(*(executor.remove(g) for g in azure))
+        await executor.confirm_tenancy(azure)
+        # 1. Azure grants that give the caller no right to remove others (Lighthouse included).
+        outcomes = list(await asyncio.gather(*(executor.remove(g) for g in azure if not gives_rights(g))))
+        rights = [g for g in azure if gives_rights(g)]
+        # 2. While the caller still sees: remove what appeared meanwhile or survived a delete. Only for a
+        # full revocation (the plan is this process's audit of the tenant): a plan from a file or a
+        # journal is never widened.
+        seen_before, access_removed = set(audited.subscription_ids if audited else []), set()
+        handled = {g.id.lower() for g in pending}
+        for _ in range(MOP_UP_ROUNDS if audited is not None else 1):
+            sweep = await sweep_azure(target, clients.arm, limits)
+            seen_before |= set(sweep.subscription_ids)
+            if sweep.errors:
+                break  # a partial view: the verification sweep reports what could not be read
+            if audited is None:  # a partial plan: only note where the caller's own rights are about to go
+                rights_ids = {g.id.lower() for g in rights}
+                access_removed |= {s for s, seen in sweep.seen_at.items() if seen & rights_ids}
+                break
+            executor.trust(sweep)
+            extra = [g for g in sweep.grants if not gives_rights(g)]
+            rights += [g for g in sweep.grants if gives_rights(g) and g.id.lower() not in handled]
+            handled |= {g.id.lower() for g in sweep.grants}
+            rights_ids = {g.id.lower() for g in rights}
+            for subscription, seen in sweep.seen_at.items():
+                if seen & rights_ids:
+                    access_removed.add(subscription)
+            if not extra:
+                break
+            await executor.confirm_tenancy(extra)
+            outcomes += await asyncio.gather(*(executor.remove(g) for g in extra))
+        # 3. The grants that give the caller its rights: narrowest scope first, broadest last.
+        for level in sorted({breadth(g) for g in rights}):
+            wave = [g for g in rights if breadth(g) == level]
+            await executor.confirm_tenancy(wave)
+            outcomes += await asyncio.gather(*(executor.remove(g) for g in wave))
+        # 4. The directory side last, in Microsoft's order: GDAP, then DAP.
+        outcomes += [await executor.remove(g) for g in directory]
     finally:
         if journal is not None:
             journal.close()
-    report.outcomes = finished + outcomes
+    # 5. Verified, or not complete.
+    report.verification = await verify_azure(
+        target,
+        clients.arm,
+        seen_before=sorted(seen_before),
+        access_removed=access_removed,
+        policy=verify,
+        sleep=sleep,
+        limits=limits,
+        only=None if audited is not None else {g.id.lower() for g in state.plan},
+    )
+    still = {g.id.lower() for g in report.verification.remaining}
+    last: dict[tuple[Kind, str], Outcome] = {}  # a grant removed again by the sweep: its last outcome counts
+    for o in finished + outcomes:
+        last[(o.grant.kind, o.grant.id.lower())] = o
+    report.outcomes = [
+        Outcome(o.grant, "failed", "ARM answered the removal but still lists the grant")
+        if o.outcome in DONE and o.grant.id.lower() in still
+        else o
+        for o in last.values()
+    ]
     return report
 
 

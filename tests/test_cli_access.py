@@ -53,6 +53,8 @@ def onboarded(emulator, monkeypatch, project, tmp_path):
         emulator.control.approve(relationship_id)
         emulator.control.advance(5)
         await demo.map_groups(relationship_id)
+        emulator.control.advance(1)  # the access assignments become active
+        await demo.adopt_owner_grants(subscriptions)
         return relationship_id, subscriptions
 
     relationship_id, subscriptions = asyncio.run(setup())
@@ -127,9 +129,19 @@ def test_revoke_dry_run_changes_nothing_then_apply_and_resume(onboarded, tmp_pat
         "--project-dir",
         str(project),
     )
-    assert applied.returncode == 0, applied.stdout + applied.stderr
+    # Everything is removed, but the partner cannot read the tenant root (no elevated access in the
+    # customer's tenant): incomplete, exit 5, and the report says exactly what was not verified.
+    assert applied.returncode == 5, applied.stdout + applied.stderr
     report = json.loads(applied.stdout)
-    assert report["complete"] and {o["outcome"] for o in report["outcomes"]} == {"removed"}
+    assert report["status"] == "incomplete" and not report["complete"]
+    assert {o["outcome"] for o in report["outcomes"]} == {"removed"}
+    assert report["verification"]["remaining"] == []
+    assert report["unverified"] == [
+        "partner group 'tier2Support' has no objectId in the stack config: its grants are not attributed to the "
+        "partner (add objectId, or pass --principal)",
+        "grants at the tenant root and management groups: this identity cannot list role assignments at / "
+        "(needs a role at the tenant root: a Global Administrator's elevated access)",
+    ]
     assert not [
         a for a in emulator.control.arm_role_assignments() if a["properties"]["principalType"] == "ForeignGroup"
     ]
@@ -147,7 +159,7 @@ def test_revoke_dry_run_changes_nothing_then_apply_and_resume(onboarded, tmp_pat
         "--project-dir",
         str(project),
     )
-    assert resumed.returncode == 0
+    assert resumed.returncode == 5
     assert all("earlier run" in o["message"] for o in json.loads(resumed.stdout)["outcomes"])
 
 

@@ -104,7 +104,8 @@ def test_revoke_apply_with_good_options_writes_the_report_it_was_asked_for(world
     emulator, project = world
     out = project / "revoke.html"
     result = invoke("revoke", "contoso", "--apply", "--project-dir", str(project), "-f", "html", "-o", str(out))
-    assert result.exit_code == 0, result.output
+    # Incomplete (5), never success: the partner cannot read the customer's tenant root to verify it.
+    assert result.exit_code == 5, result.output
     assert "Partner access revocation" in out.read_text()
     assert emulator.control.requests() != []
 

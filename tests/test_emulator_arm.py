@@ -217,7 +217,8 @@ def test_generated_world_is_deterministic_and_loads_whole(emulator) -> None:
 @pytest.mark.anyio
 async def test_generated_world_through_the_client(emulator) -> None:
     world = generate_world(30, 12, 4, seed=1, subscriptions_per_customer=10, lighthouse_every=5, dap_every=3)
-    emulator.control.reset(world.scenario)
+    # The generator's shape, read by an arbitrary caller: permissive (customer 1 has neither DAP nor GDAP).
+    emulator.control.reset({**world.scenario, "settings": {"arm_authorization": "permissive"}})
     sub = world.subscriptions[17]
     mine = {a["id"].lower() for a in world.partner_assignments if a["subscriptionId"] == sub["id"]}
     inherited = {a["id"].lower() for a in world.inherited_partner_assignments if sub["managementGroup"] in a["scope"]}

@@ -108,12 +108,25 @@ async def test_5xx_exhausted_raises_server_error(emulator) -> None:
     assert caught.value.status == 503 and caught.value.attempts == 3
 
 
-async def test_500_400_and_404_are_not_retried(emulator) -> None:
-    emulator.control.add_fault(RELS, status=500, times=1, method="GET")
+@pytest.mark.parametrize("status", [500, 502])
+async def test_500_and_502_are_retried_for_idempotent_requests_only(emulator, status: int) -> None:
+    """azure-core's default RetryPolicy: 500 and 502 retried for GET/PUT/DELETE, not for POST."""
+    emulator.control.add_fault(RELS, status=status, times=1, method="GET")
+    emulator.control.add_fault(RELS, status=status, times=1, method="POST")
     sleep = VirtualTime()
     async with client(emulator, sleep, max_attempts=5) as graph:
-        with pytest.raises(ServerError):
-            await graph.get_relationship("x")
+        assert [r async for r in graph.list_relationships()] == []
+        with pytest.raises(ServerError) as caught:
+            await graph.create_relationship("not-retried", [HELPDESK])
+    assert caught.value.status == status
+    assert statuses(emulator, "GET") == [status, 200]
+    assert statuses(emulator, "POST") == [status]
+    assert len(sleep.delays) == 1
+
+
+async def test_400_and_404_are_not_retried(emulator) -> None:
+    sleep = VirtualTime()
+    async with client(emulator, sleep, max_attempts=5) as graph:
         with pytest.raises(NotFound) as missing:
             await graph.get_relationship("does-not-exist")
         with pytest.raises(BadRequest) as invalid:
@@ -121,7 +134,7 @@ async def test_500_400_and_404_are_not_retried(emulator) -> None:
     assert missing.value.code == "itemNotFound" and "does-not-exist" in missing.value.message
     assert "50 characters" in invalid.value.message
     assert sleep.delays == []
-    assert statuses(emulator) == [500, 404, 400]
+    assert statuses(emulator) == [404, 400]
 
 
 async def test_dropped_connection_is_retried_for_get_only(emulator) -> None:

@@ -37,8 +37,21 @@ def world(emulator, monkeypatch):
                     {"id": ADMIN_AGENTS, "kind": "Group", "tenant": PARTNER, "displayName": "AdminAgents"},
                     {"id": HELPDESK_AGENTS, "kind": "Group", "tenant": PARTNER, "displayName": "HelpdeskAgents"},
                 ],
+                # Azure's permission model: the partner's operator (in AdminAgents, signed in through DAP)
+                # may grant roles on the customer's existing subscription because the customer made
+                # AdminAgents User Access Administrator there.
+                "role_assignments": [
+                    {
+                        "scope": f"/subscriptions/{EXISTING}",
+                        "principalId": ADMIN_AGENTS,
+                        "role": "User Access Administrator",
+                    }
+                ],
             },
-            "partner_center": {"admin_agents_group_id": ADMIN_AGENTS, "customers": [{"tenantId": CUSTOMER}]},
+            "partner_center": {
+                "admin_agents_group_id": ADMIN_AGENTS,
+                "customers": [{"tenantId": CUSTOMER, "dap": {"adminAgents": True}}],
+            },
         }
     )
     return emulator
@@ -117,7 +130,7 @@ def test_another_principal_holding_the_role_is_not_adopted(world):
     )
     created = PartnerRoleAssignmentProvider().create(props(EXISTING))
     assert created.outs["adopted"] is False
-    assert len(world.control.arm_role_assignments(f"/subscriptions/{EXISTING}")) == 2
+    assert len(world.control.arm_role_assignments(f"/subscriptions/{EXISTING}")) == 3  # with the UAA above
 
 
 def test_diff_replaces_on_identity_changes_only():

@@ -72,7 +72,13 @@ def test_runbook_lives_in_the_chosen_subscription_and_tenant(applied):
     assert role.inputs["scope"] == f"/subscriptions/{alias_subscription}"
     for resource in applied.resources:
         if resource.name.startswith("contoso-revocation-") and resource.custom:
-            assert applied.provider_of(resource).inputs["tenantId"] == CONTOSO
+            if resource.type.startswith("pulumi:providers:"):
+                continue
+            provider = applied.provider_of(resource)
+            assert provider.inputs["tenantId"] == CONTOSO
+            # Resource group, storage, Automation account: in the customer's chosen subscription, not in
+            # whatever ARM_SUBSCRIPTION_ID points at (the partner's state subscription in CI).
+            assert provider.inputs["subscriptionId"] == alias_subscription
 
 
 def test_third_party_packages_are_pinned_like_the_project(applied):

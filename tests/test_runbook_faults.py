@@ -26,6 +26,7 @@ from runbooks.journal import DONE, Journal
 from runbooks.revoke import revoke
 from tests.test_runbook_world import (
     FAST_RETRY,
+    QUICK_VERIFY,
     WorldSpec,
     arm_client,
     build_world,
@@ -74,7 +75,9 @@ async def audit_and_revoke(url, journal=None):
             report = await audit(WORLD.target, Clients(arm=arm))
         except AzureHttpError as err:  # the subscription list itself failed: nothing was found, nothing touched
             return None, err
-        result = await revoke(WORLD.target, Clients(arm=arm), report.grants, apply=True, journal=journal)
+        result = await revoke(
+            WORLD.target, Clients(arm=arm), report.grants, apply=True, journal=journal, verify=QUICK_VERIFY
+        )
         return report, result
 
 
@@ -132,7 +135,9 @@ def test_no_storm_makes_a_run_misreport_or_touch_anything_else(emulator, tmp_pat
 
 async def _resume(url, journal):
     async with arm_client(url, WORLD.customer, timeout=TIMEOUT) as arm:
-        return await revoke(WORLD.target, Clients(arm=arm), None, apply=True, journal=journal, resume=True)
+        return await revoke(
+            WORLD.target, Clients(arm=arm), None, apply=True, journal=journal, resume=True, verify=QUICK_VERIFY
+        )
 
 
 def test_an_endless_storm_on_deletes_reports_every_grant_failed_with_its_error(emulator, tmp_path):
@@ -171,7 +176,7 @@ def test_arm_throttling_is_ridden_out_with_retry_after_or_avoided_by_pacing(emul
         retry = replace(FAST_RETRY, max_attempts=40)
         async with arm_client(emulator.url, WORLD.customer, rate_limiter=limiter, retry=retry) as arm:
             report = await audit(WORLD.target, Clients(arm=arm), limits=Limits(overall=8, per_subscription=4))
-            return report, await revoke(WORLD.target, Clients(arm=arm), report.grants, apply=True)
+            return report, await revoke(WORLD.target, Clients(arm=arm), report.grants, apply=True, verify=QUICK_VERIFY)
 
     report, result = run(go())
     assert report.errors == []

@@ -30,6 +30,7 @@ from runbooks.revoke import revoke
 from tests.test_runbook_world import (
     FAST_RETRY,
     PARTNER,
+    QUICK_VERIFY,
     WorldSpec,
     arm_client,
     audit_world,
@@ -148,7 +149,7 @@ def reference_end_state(emulator) -> dict[str, str]:
 
 async def _revoke(url, plan, **kwargs):
     async with arm_client(url, WORLD.customer) as arm:
-        return await revoke(WORLD.target, Clients(arm=arm), plan, **kwargs)
+        return await revoke(WORLD.target, Clients(arm=arm), plan, **{"verify": QUICK_VERIFY, **kwargs})
 
 
 KILL = st.one_of(
@@ -246,9 +247,9 @@ def test_resume_after_the_relationship_was_terminated_completes_its_access_assig
         async with arm_client(emulator.url, WORLD.customer) as arm, graph:
             clients = Clients(arm=arm, graph=graph)
             if kwargs.get("resume"):
-                return await revoke(WORLD.target, clients, None, **kwargs)
+                return await revoke(WORLD.target, clients, None, verify=QUICK_VERIFY, **kwargs)
             report = await audit(WORLD.target, clients)
-            return await revoke(WORLD.target, clients, report.grants, limits=Limits(), **kwargs)
+            return await revoke(WORLD.target, clients, report.grants, limits=Limits(), verify=QUICK_VERIFY, **kwargs)
 
     first = run(go(apply=True, journal=Journal(tmp_path)))
     assert first.complete

@@ -34,6 +34,7 @@ from emulator.arm_world import generate_world
 from emulator.state import DEFAULT_PARTNER_TENANT_ID
 from runbooks.audit import Clients, Target, audit
 from runbooks.grants import Grant, Kind
+from runbooks.verify import VerifyPolicy
 
 PARTNER = DEFAULT_PARTNER_TENANT_ID
 OTHER_PARTNER = "0b000000-0000-4000-8000-00000000b001"
@@ -47,6 +48,8 @@ SUPPORT = "cfd33db0-3dd1-45e3-aa9d-cdbdf3b6f24e"
 
 # Fast retries: a storm is ridden out in milliseconds, not in production's seconds.
 FAST_RETRY = RetryPolicy(max_attempts=10, max_total_wait=20.0, backoff_base=0.01, backoff_max=0.05)
+# The verification sweep's waits for ARM's listings, without waiting (these worlds list at once).
+QUICK_VERIFY = VerifyPolicy(attempts=2, delay=0.0)
 
 T = TypeVar("T")
 
@@ -121,6 +124,9 @@ class WorldSpec:
     root_grant: bool = True
     lighthouse_elsewhere: bool = True
     customer_index: int = 0
+    authorization: str = "permissive"
+    """These worlds test the runbook's contract (plans, journals, storms) with every grant readable: the
+    emulator's permissive mode. Azure's permission model: tests/test_revoke_strict.py."""
 
 
 def build_world(spec: WorldSpec = WorldSpec()) -> World:
@@ -211,6 +217,7 @@ def build_world(spec: WorldSpec = WorldSpec()) -> World:
             )
     for entry in arm["role_assignments"]:
         entry.setdefault("createdOn", STAMP)
+    scenario["settings"] = {**scenario.get("settings", {}), "arm_authorization": spec.authorization}
     return _answers(scenario, customer, generated.partner_principal_ids)
 
 

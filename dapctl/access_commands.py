@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import sys
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
@@ -15,7 +18,15 @@ from rich.table import Table
 
 from runbooks.audit import AuditReport
 from runbooks.grants import Origin
-from runbooks.report import KIND_TITLES, ORDER_NOTE, VERDICTS, audit_markdown, revoke_markdown, to_html
+from runbooks.report import (
+    KIND_TITLES,
+    ORDER_NOTE,
+    VERDICTS,
+    ReportNames,
+    audit_markdown,
+    revoke_markdown,
+    to_html,
+)
 from runbooks.revoke import RevokeReport
 
 from .drift import DriftItem, drift_markdown
@@ -97,24 +108,57 @@ def audit_table(report: AuditReport, console: Console, notes: list[str]) -> None
         console.print(f"[red]error:[/] {escape(line)}")
 
 
-def render_audit(report: AuditReport, fmt: Format, output: Path | None, console: Console, notes: list[str]) -> None:
+def report_names(cfg: Any, customer: Any) -> ReportNames:
+    """The names the customer's report shows beside the ids: from the stack config, with when and how it ran."""
+    principals = {}
+    partner = cfg.partner
+    for group in (partner.groups or {}).values():
+        if group.object_id:
+            principals[group.object_id.lower()] = group.display_name
+    if partner.groups_from is not None and partner.groups_from.object_ids:
+        for key, object_id in partner.groups_from.object_ids.items():
+            principals.setdefault(object_id.lower(), key[0].upper() + key[1:])
+    try:
+        version = importlib.metadata.version("csp-delegation")
+    except importlib.metadata.PackageNotFoundError:
+        version = "unknown"
+    return ReportNames(
+        customer=customer.display_name,
+        partner=partner.display_name,
+        principals=principals,
+        generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        tool=f"csp-delegation {version}",
+        command=" ".join(["dapctl", *sys.argv[1:]]).replace("`", "'")[:300],
+    )
+
+
+def render_audit(
+    report: AuditReport,
+    fmt: Format,
+    output: Path | None,
+    console: Console,
+    notes: list[str],
+    names: ReportNames | None = None,
+) -> None:
     if fmt is Format.table:
         audit_table(report, console, notes)
     elif fmt is Format.json:
         emit(json.dumps({**report.to_json(), "notes": notes}, indent=2), output, console)
     elif fmt is Format.markdown:
-        emit(audit_markdown(report), output, console)
+        emit(audit_markdown(report, names), output, console)
     else:
-        emit(to_html("Partner access audit", audit_markdown(report)), output, console)
+        emit(to_html("Partner access audit", audit_markdown(report, names)), output, console)
 
 
-def render_revoke(report: RevokeReport, fmt: Format, output: Path | None, console: Console) -> None:
+def render_revoke(
+    report: RevokeReport, fmt: Format, output: Path | None, console: Console, names: ReportNames | None = None
+) -> None:
     if fmt is Format.json:
         emit(json.dumps(report.to_json(), indent=2), output, console)
     elif fmt is Format.html:
-        emit(to_html("Partner access revocation", revoke_markdown(report)), output, console)
+        emit(to_html("Partner access revocation", revoke_markdown(report, names)), output, console)
     elif fmt is Format.markdown:
-        emit(revoke_markdown(report), output, console)
+        emit(revoke_markdown(report, names), output, console)
     else:
         table = Table(title=("Revocation" if report.applied else "Revocation plan (dry run: nothing changed)"))
         for column in ("what", "outcome", "note"):

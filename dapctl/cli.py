@@ -300,7 +300,7 @@ def audit(
     from azure_http import AzureHttpError, run_sync
     from azure_http.connect import OfflineMode
 
-    from .access_commands import Format, progress_bar, render_audit
+    from .access_commands import Format, progress_bar, render_audit, report_names
     from .graph_access import use_endpoint
     from .tenant_access import audit_customer
 
@@ -315,7 +315,8 @@ def audit(
                 report, _ = run_sync(audit_customer(cfg, target_customer, view, progress))
         except (AzureHttpError, OfflineMode) as err:
             _fail_http(err)
-    _write(lambda: render_audit(report, Format(fmt), output, console, notes))
+    names = report_names(cfg, target_customer)
+    _write(lambda: render_audit(report, Format(fmt), output, console, notes, names))
     if report.errors:
         raise typer.Exit(3)
 
@@ -345,7 +346,7 @@ def revoke(
     from runbooks.journal import Journal
     from runbooks.revoke import revoke as run_revoke
 
-    from .access_commands import Format, progress_bar, render_revoke
+    from .access_commands import Format, progress_bar, render_revoke, report_names
     from .graph_access import use_endpoint
     from .tenant_access import audit_customer, partner_clients
 
@@ -390,7 +391,8 @@ def revoke(
         except ValueError as err:
             errors.print(f"[bold red]{escape(str(err))}[/]")
             raise typer.Exit(2) from None
-    _write(lambda: render_revoke(report, Format(fmt), output, console))
+    names = report_names(cfg, target_customer)
+    _write(lambda: render_revoke(report, Format(fmt), output, console, names))
     if left_in_place:
         ours = sum(1 for d in left_in_place if d.get("origin") == "this partner")
         errors.print(

@@ -1,12 +1,18 @@
 """Audit and revocation reports a customer can read: Markdown (also the CI issue body) and HTML.
 
-Plain string building with escaping, no template engine: the same code runs in the Automation sandbox.
+Written for the customer's IT admin as much as for the partner's engineer: names first (GUIDs beside them), a
+summary first, then one section per way in with what it allows in plain words and how the customer removes it
+without the partner's help. Every name is untrusted input: escaped in Markdown tables, and the HTML escapes all
+it did not write itself, loads nothing and runs no script. Plain string building, no template engine: the same
+code runs in the Automation sandbox (Python 3.10).
 """
 
 from __future__ import annotations
 
 import html
+import re
 from collections import Counter
+from dataclasses import dataclass, field
 
 from .audit import AuditReport
 from .grants import Grant, Kind, Origin
@@ -19,46 +25,154 @@ KIND_TITLES = {
     Kind.RBAC: "Azure RBAC role assignments",
     Kind.LIGHTHOUSE: "Azure Lighthouse delegations",
 }
-_COLUMNS = ("what", "principal", "scope", "origin")
+_COLUMNS = ("what", "who", "where / status", "origin", "how to remove it yourself")
+
+#: What each way in lets the partner do, in words a customer's IT admin reads once.
+ALLOWS = {
+    Kind.GDAP_RELATIONSHIP: "Lets the partner's people use the Microsoft Entra roles listed in the relationship in "
+    "your tenant, until it ends (time-bound, least-privilege delegated administration).",
+    Kind.GDAP_ACCESS: "Gives one partner group the listed roles of a GDAP relationship: the people in that group "
+    "act in your tenant with those roles.",
+    Kind.DAP: "Legacy delegated admin: the partner's AdminAgents act as Global Administrator and its "
+    "HelpdeskAgents as Helpdesk Administrator in your tenant, with no end date.",
+    Kind.RBAC: "An Azure role (Owner, Contributor, Reader...) for a partner principal on a subscription, "
+    "resource group or management group. Removing DAP or GDAP does not remove these.",
+    Kind.LIGHTHOUSE: "Azure Lighthouse: the partner's tenant manages the subscription or resource group from its "
+    "own tenant with the roles of the delegation.",
+}
+#: Where the customer removes each way in, without the partner.
+REMOVE = {
+    Kind.GDAP_RELATIONSHIP: "Microsoft 365 admin center > Settings > Partner relationships > the partner > "
+    "terminate the relationship (role: Customer Delegated Admin Relationship Administrator, or Global Administrator)",
+    Kind.GDAP_ACCESS: "terminate the GDAP relationship it belongs to (Microsoft 365 admin center > Settings > "
+    "Partner relationships)",
+    Kind.DAP: "Microsoft 365 admin center > Settings > Partner relationships > the partner > remove its admin roles",
+}
+EXPLAIN_ORIGIN = (
+    "Origin: **declared** means the partner's own configuration (in code, reviewed) says this access should exist; "
+    "**out-of-band** means nothing declares it (made by hand, or left over): ask the partner why, or remove it."
+)
 
 
-def _cells(grant: Grant) -> list[str]:
-    principal = grant.principal_id or ""
+@dataclass(frozen=True)
+class ReportNames:
+    """Names for the ids the report shows (from the partner's config): the ids stay beside them."""
+
+    customer: str | None = None
+    partner: str | None = None
+    principals: dict = field(default_factory=dict)
+    """Object id (lower-case) -> display name."""
+    generated: str = ""
+    tool: str = ""
+    command: str = ""
+
+    def principal(self, principal_id: str | None) -> str:
+        if not principal_id:
+            return ""
+        name = self.principals.get(principal_id.lower())
+        return f"{name} ({principal_id})" if name else principal_id
+
+
+def _remove_how(grant: Grant) -> str:
+    if grant.kind is Kind.RBAC:
+        portal = "Azure portal > the scope > Access control (IAM) > Role assignments"
+        return f"{portal}, or `az role assignment delete --ids {grant.id}`"
+    if grant.kind is Kind.LIGHTHOUSE:
+        portal = "Azure portal > Service providers > Delegations"
+        return f"{portal}, or `az managedservices assignment delete --assignment {grant.id}`"
+    return REMOVE.get(grant.kind, "")
+
+
+def _cells(grant: Grant, names: ReportNames) -> list[str]:
+    principal = names.principal(grant.principal_id)
     if grant.principal_type:
         principal += f" ({grant.principal_type})"
     scope = grant.scope or grant.status or ""
     if grant.inherited:
         scope += " (inherited)"
-    return [grant.description, principal, scope, str(grant.origin)]
+    return [grant.description, principal, scope, str(grant.origin), _remove_how(grant)]
+
+
+def _md_code(text: str) -> str:
+    """Inline code for an untrusted value: backticks in it cannot end the span."""
+    return "`" + text.replace("`", "'") + "`"
+
+
+def _heading_names(report_target, names: ReportNames) -> tuple[str, str]:
+    tenant = report_target.customer_tenant_id
+    customer = f"{names.customer} (tenant {tenant})" if names.customer else f"tenant {tenant}"
+    if report_target.partner_tenant_id:
+        partner = (
+            f"{names.partner} (tenant {report_target.partner_tenant_id})"
+            if names.partner
+            else f"partner tenant {report_target.partner_tenant_id}"
+        )
+    else:
+        partner = "any partner (foreign principals and Lighthouse delegations)"
+    return customer, partner
+
+
+def _provenance(names: ReportNames) -> list[str]:
+    parts = [
+        p
+        for p in (
+            names.generated and f"Generated {names.generated}",
+            names.tool,
+            names.command and f"by `{names.command}`",
+        )
+        if p
+    ]
+    return [" · ".join(parts), ""] if parts else []
+
+
+def _summary(report: AuditReport, partner: str) -> list[str]:
+    counts = Counter(g.kind for g in report.grants)
+    if not report.grants:
+        return [f"**In short:** {partner} holds no access that this run could see.", ""]
+    rbac = report.by_kind(Kind.RBAC)
+    owners = sum(1 for g in rbac if (g.role or "").lower() == "owner")
+    live = [g for g in report.by_kind(Kind.GDAP_RELATIONSHIP) if g.status in ("active", "expiring")]
+    ends = sorted(str(g.details.get("endDateTime") or "")[:10] for g in live if g.details.get("endDateTime"))
+    lines = [f"**In short:** {partner} holds {len(report.grants)} way(s) in:", ""]
+    if counts.get(Kind.GDAP_RELATIONSHIP):
+        until = f", the first ending {ends[0]}" if ends else ""
+        lines.append(f"- GDAP: {counts[Kind.GDAP_RELATIONSHIP]} relationship(s), {len(live)} active{until};")
+    if counts.get(Kind.DAP):
+        lines.append("- legacy DAP (Global Administrator and Helpdesk Administrator, no end date);")
+    if rbac:
+        where = f"{report.subscriptions} subscription(s)"
+        lines.append(f"- Azure: {len(rbac)} role assignment(s) in {where}, {owners} of them Owner;")
+    if counts.get(Kind.LIGHTHOUSE):
+        lines.append(f"- Azure Lighthouse: {counts[Kind.LIGHTHOUSE]} delegation(s);")
+    lines += [f"- {len(report.out_of_band())} out-of-band (not in the partner's declared configuration).", ""]
+    return lines
 
 
 def _md_escape(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def _who(report_target) -> str:
-    if report_target.partner_tenant_id:
-        return f"partner tenant `{report_target.partner_tenant_id}`"
-    return "any partner (foreign principals and Lighthouse delegations)"
-
-
-def audit_markdown(report: AuditReport) -> str:
+def audit_markdown(report: AuditReport, names: ReportNames | None = None) -> str:
+    names = names or ReportNames()
+    customer, partner = _heading_names(report.target, names)
     lines = [
-        f"# Partner access audit: tenant `{report.target.customer_tenant_id}`",
+        f"# Partner access audit: {_md_escape(customer)}",
         "",
-        f"Access held by {_who(report.target)}: {len(report.grants)} grant(s) across "
-        f"{report.subscriptions} subscription(s); {len(report.out_of_band())} out-of-band.",
+        *_provenance(names),
+        *_summary(report, _md_escape(partner)),
+        EXPLAIN_ORIGIN,
         "",
     ]
     counts = Counter(g.kind for g in report.grants)
     for kind, title in KIND_TITLES.items():
         lines.append(f"## {title} ({counts.get(kind, 0)})")
+        lines += ["", f"What this allows: {ALLOWS[kind]}", ""]
         grants = [g for g in report.grants if g.kind is kind]
         if not grants:
-            lines += ["", "None found.", ""]
+            lines += ["None found.", ""]
             continue
-        lines += ["", "| " + " | ".join(_COLUMNS) + " |", "|" + "---|" * len(_COLUMNS)]
-        lines += ["| " + " | ".join(_md_escape(c) for c in _cells(g)) + " |" for g in grants]
+        lines += ["| " + " | ".join(_COLUMNS) + " |", "|" + "---|" * len(_COLUMNS)]
+        lines += ["| " + " | ".join(_md_escape(c) for c in _cells(g, names)) + " |" for g in grants]
         lines.append("")
     if report.autopilot:
         lines += [
@@ -100,9 +214,11 @@ def service_providers_lines(report: AuditReport) -> list[str]:
     return [*lines, ""]
 
 
-def revoke_markdown(report: RevokeReport) -> str:
+def revoke_markdown(report: RevokeReport, names: ReportNames | None = None) -> str:
+    names = names or ReportNames()
+    customer, partner = _heading_names(report.target, names)
     title = "Revocation" if report.applied else "Revocation plan (dry run: nothing was changed)"
-    lines = [f"# {title}: tenant `{report.target.customer_tenant_id}`", ""]
+    lines = [f"# {title}: {_md_escape(customer)}", "", *_provenance(names), f"Access of {_md_escape(partner)}.", ""]
     groups = (
         ("Removed", ("removed", "already-absent")),
         ("Would be removed" if not report.applied else "Planned", ("planned",)),
@@ -155,41 +271,72 @@ def _verification_lines(report: RevokeReport) -> list[str]:
     return lines
 
 
+_INLINE_CODE = re.compile(r"`([^`]*)`")
+_STYLE = (
+    "body{font:15px/1.45 system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#1b1f24}"
+    "table{border-collapse:collapse;width:100%;margin:.5em 0 1.2em}td,th{border:1px solid #ccc;padding:4px 8px;"
+    "text-align:left;vertical-align:top}th{background:#f3f3f3}code{background:#f6f6f6;font-size:90%;"
+    "overflow-wrap:anywhere}h1{font-size:1.5em}h2{font-size:1.2em;margin-top:1.6em}"
+    "@media print{body{max-width:none;margin:0;font-size:11pt}h2{break-after:avoid}tr{break-inside:avoid}"
+    "th{background:#eee !important;-webkit-print-color-adjust:exact;print-color-adjust:exact}}"
+)
+
+
+def _inline(text: str) -> str:
+    """One line of the report's Markdown as HTML: escaped, `code` spans and **bold** kept, nothing else."""
+    parts = _INLINE_CODE.split(text)
+    out = []
+    for index, part in enumerate(parts):
+        escaped = html.escape(part)
+        if index % 2:
+            out.append(f"<code>{escaped}</code>")
+        else:
+            out.append(re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", escaped))
+    return "".join(out)
+
+
 def to_html(markdown_title: str, body_markdown: str) -> str:
-    """A self-contained HTML page of a report (tables and headings; no external assets)."""
+    """A self-contained HTML page of a report: no script, nothing loaded (the policy forbids both), a print
+    stylesheet so the browser's "Save as PDF" gives a clean document."""
     out = [
-        "<!doctype html><html><head><meta charset='utf-8'>",
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
+        "<meta http-equiv='Content-Security-Policy' content=\"default-src 'none'; style-src 'unsafe-inline'\">",
         f"<title>{html.escape(markdown_title)}</title>",
-        "<style>body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto}"
-        "table{border-collapse:collapse;width:100%}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}"
-        "th{background:#f3f3f3}code{background:#f6f6f6}</style></head><body>",
+        f"<style>{_STYLE}</style></head><body>",
     ]
-    in_table = False
+    in_table = in_list = False
     for line in body_markdown.splitlines():
         if line.startswith("|"):
             cells = [c.strip().replace("\\|", "|") for c in line.strip("|").split(" | ")]
             if set(line) <= {"|", "-"}:
                 continue
             if not in_table:
-                out.append("<table><tr>" + "".join(f"<th>{html.escape(c)}</th>" for c in cells) + "</tr>")
+                out.append("<table><tr>" + "".join(f"<th>{_inline(c)}</th>" for c in cells) + "</tr>")
                 in_table = True
             else:
-                out.append("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>")
+                out.append("<tr>" + "".join(f"<td>{_inline(c)}</td>" for c in cells) + "</tr>")
             continue
         if in_table:
             out.append("</table>")
             in_table = False
-        text = html.escape(line)
+        if in_list and not line.startswith("- "):
+            out.append("</ul>")
+            in_list = False
         if line.startswith("## "):
-            out.append(f"<h2>{html.escape(line[3:])}</h2>")
+            out.append(f"<h2>{_inline(line[3:])}</h2>")
         elif line.startswith("# "):
-            out.append(f"<h1>{html.escape(line[2:])}</h1>")
+            out.append(f"<h1>{_inline(line[2:])}</h1>")
         elif line.startswith("- "):
-            out.append(f"<li>{html.escape(line[2:])}</li>")
+            if not in_list:
+                out.append("<ul>")
+                in_list = True
+            out.append(f"<li>{_inline(line[2:])}</li>")
         elif line:
-            out.append(f"<p>{text}</p>")
+            out.append(f"<p>{_inline(line)}</p>")
     if in_table:
         out.append("</table>")
+    if in_list:
+        out.append("</ul>")
     out.append("</body></html>")
     return "\n".join(out)
 

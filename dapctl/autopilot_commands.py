@@ -16,6 +16,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from . import exit_codes
 from .cli import DeadlineOption, EndpointOption, ProjectDirOption, StackOption, _load, console, errors, fail_config
 from .options import check_endpoint
 
@@ -111,7 +112,7 @@ def _report(run, as_json: bool) -> None:
     raise typer.Exit(run.exit_code)
 
 
-@app.command()
+@app.command(epilog=exit_codes.EPILOG)
 def upload(
     customer: str = typer.Argument(..., help="Customer name from the stack config."),
     csv_file: Path = typer.Argument(..., help="The device list: Get-WindowsAutopilotInfo's CSV."),
@@ -148,7 +149,7 @@ def upload(
     _report(run, as_json)
 
 
-@app.command()
+@app.command(epilog=exit_codes.EPILOG)
 def devices(
     customer: str = typer.Argument(..., help="Customer name from the stack config."),
     stack: str = StackOption,
@@ -198,7 +199,7 @@ def devices(
     console.print(f"{len(rows)} device(s)")
 
 
-@app.command()
+@app.command(epilog=exit_codes.EPILOG)
 def assign(
     customer: str = typer.Argument(..., help="Customer name from the stack config."),
     profile: str | None = typer.Option(None, "--profile", "-p", help="Profile name; omit with --remove-profile."),
@@ -228,7 +229,7 @@ def assign(
     _report(_run(work, deadline_seconds)(cfg, target), as_json)
 
 
-@app.command()
+@app.command(epilog=exit_codes.EPILOG)
 def remove(
     customer: str = typer.Argument(..., help="Customer name from the stack config."),
     device_names: list[str] = DevicesOption,

@@ -15,6 +15,7 @@ from azure_http.connect import ENV as ENDPOINT_ENV
 from azure_http.deadline import deadline
 from stacks.errors import ConfigError
 
+from . import exit_codes
 from .options import (
     DriftFormat,
     ReportFormat,
@@ -31,6 +32,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    epilog=exit_codes.EPILOG,
 )
 # Wide when writing to a file or CI log (rich would wrap at 80 columns), the terminal's width otherwise.
 console = Console(width=None if sys.stdout.isatty() else 160)
@@ -73,7 +75,7 @@ DeadlineOption = typer.Option(
 )
 
 
-@app.command()
+@app.command(epilog=exit_codes.EPILOG)
 def plan(
     stack: str = StackOption,
     as_json: bool = typer.Option(False, "--json", help="Print the plan as one JSON document (for CI)."),
@@ -87,7 +89,10 @@ def plan(
 ) -> None:
     """Show what a stack declares, offline: the real program on Pulumi's mock runtime, no cloud, no CLI.
 
-    The policy pack's rules run over the plan; a mandatory violation exits 4."""
+    The policy pack's rules run over the plan; a mandatory violation exits 4.
+
+    Example: dapctl plan --stack dev --json > plan.json
+    """
     import pulumi
 
     from stacks.loading import flat_config_for_runtime, load_stack_file
@@ -123,7 +128,7 @@ def plan(
     else:
         render(report, console)
     if any(v.mandatory for v in violations):
-        raise typer.Exit(4)
+        raise typer.Exit(exit_codes.POLICY)
 
 
 EndpointOption = typer.Option(
@@ -143,14 +148,14 @@ def _load(stack: str, project_dir: Path):
 
 
 def _write(render) -> None:
-    """Render a report; when its file cannot be written after all, it went to stdout instead: exit 3."""
+    """Render a report; when its file cannot be written after all, it went to stdout instead: an error."""
     from .access_commands import ReportNotWritten
 
     try:
         render()
     except ReportNotWritten as err:
         errors.print(f"[bold red]{escape(str(err))}[/]", highlight=False)
-        raise typer.Exit(3) from None
+        raise typer.Exit(exit_codes.ERROR) from None
 
 
 def _check_resumable(journal, customer_tenant_id: str) -> None:
@@ -178,10 +183,10 @@ def _check_resumable(journal, customer_tenant_id: str) -> None:
 
 def _fail_http(err: Exception) -> None:
     errors.print(f"[bold red]Could not complete the request:[/] {escape(str(err)[:2000])}", highlight=False)
-    raise typer.Exit(3)
+    raise typer.Exit(exit_codes.ERROR)
 
 
-@app.command()
+@app.command(epilog=exit_codes.EPILOG)
 def invite(
     customer: str = typer.Argument(..., help="Customer name from the stack config."),
     stack: str = StackOption,
@@ -189,7 +194,11 @@ def invite(
     endpoint: str | None = EndpointOption,
     deadline_seconds: float = DeadlineOption,
 ) -> None:
-    """Print the link the customer must open (reseller/DAP invitation or GDAP approval) and an email draft."""
+    """Print the link the customer must open (reseller/DAP invitation or GDAP approval) and an email draft;
+    exit 3 when there is nothing to send (the relationship is already active, or not created yet).
+
+    Example: dapctl invite contoso --stack dev
+    """
     from azure_http import AzureHttpError
     from azure_http.connect import OfflineMode
 
@@ -217,27 +226,30 @@ def invite(
     if result.email:
         console.print(escape(result.email), soft_wrap=True)
     if not result.sendable:
-        raise typer.Exit(1)
+        raise typer.Exit(exit_codes.FINDINGS)  # nothing to send: the relationship is active, or not yet created
 
 
 gdap_app = typer.Typer(help="GDAP relationships: status, expiry, approvals.", no_args_is_help=True)
 app.add_typer(gdap_app, name="gdap")
 
 
-@gdap_app.command("status")
+@gdap_app.command("status", epilog=exit_codes.EPILOG)
 def gdap_status(
     stack: str = StackOption,
     project_dir: Path = ProjectDirOption,
     endpoint: str | None = EndpointOption,
     deadline_seconds: float = DeadlineOption,
     as_json: bool = typer.Option(False, "--json", help="Print the rows as JSON."),
-    fail_on_warning: bool = typer.Option(False, "--fail-on-warning", help="Exit 1 when any row has a warning."),
+    fail_on_warning: bool = typer.Option(False, "--fail-on-warning", help="Exit 3 when any row has a warning."),
     expiring_days: int = typer.Option(
         30, "--expiring-days", help="Warn when a relationship ends within this many days."
     ),
     stuck_days: int = typer.Option(7, "--stuck-days", help="Warn when an approval has waited this many days."),
 ) -> None:
-    """Status, roles, end date and days left of each gdap customer's relationships, with warnings."""
+    """Status, roles, end date and days left of each gdap customer's relationships, with warnings.
+
+    Example: dapctl gdap status --stack dev --fail-on-warning --json
+    """
 
     from azure_http import AzureHttpError
     from azure_http.connect import OfflineMode
@@ -259,7 +271,7 @@ def gdap_status(
     rows = status_rows(cfg, relationships, expiring_days=expiring_days, stuck_days=stuck_days)
     render_gdap_status(stack, rows, Format.json if as_json else Format.table, console)
     if fail_on_warning and any(r.warnings for r in rows):
-        raise typer.Exit(1)
+        raise typer.Exit(exit_codes.FINDINGS)
 
 
 FormatOption = typer.Option(ReportFormat.table, "--format", "-f", help="table, json, markdown or html.")
@@ -284,7 +296,7 @@ def _customer_and_view(stack: str, project_dir: Path, customer: str, principals:
     return cfg, target_customer, view, notes
 
 
-@app.command()
+@app.command(epilog=exit_codes.EPILOG)
 def audit(
     customer: str = typer.Argument(..., help="Customer name from the stack config."),
     stack: str = StackOption,
@@ -296,7 +308,11 @@ def audit(
     principals: list[str] = PrincipalOption,
     all_partners: bool = typer.Option(False, "--all-partners", help="Every foreign principal and delegation."),
 ) -> None:
-    """Every access path the partner holds in the customer's tenant: GDAP, DAP, Azure RBAC, Lighthouse."""
+    """Every access path the partner holds in the customer's tenant: GDAP, DAP, Azure RBAC, Lighthouse; exit 5
+    when part of the tenant could not be read.
+
+    Example: dapctl audit contoso -f html -o contoso-audit.html   (a report the customer's admin can read)
+    """
     from azure_http import AzureHttpError, run_sync
     from azure_http.connect import OfflineMode
 
@@ -318,10 +334,10 @@ def audit(
     names = report_names(cfg, target_customer)
     _write(lambda: render_audit(report, Format(fmt), output, console, notes, names))
     if report.errors:
-        raise typer.Exit(3)
+        raise typer.Exit(exit_codes.INCOMPLETE)  # some part of the tenant could not be read: see the report
 
 
-@app.command()
+@app.command(epilog=exit_codes.EPILOG)
 def revoke(
     customer: str = typer.Argument(..., help="Customer name from the stack config."),
     stack: str = StackOption,
@@ -337,9 +353,12 @@ def revoke(
 ) -> None:
     """Remove the partner's GDAP, DAP, Azure RBAC and Lighthouse access to a customer; keep the reseller link.
 
-    Exit codes with --apply: 0 complete (verified gone by reading Azure again), 1 failed (something remains),
-    5 incomplete (nothing known to remain, but something could not be verified: the report says what and why),
-    2 bad input, 3 Graph/ARM could not be read.
+    Exit codes with --apply: 0 complete (verified gone by reading Azure again), 1 failed (something remains, or
+    Graph/ARM could not be read), 5 incomplete (nothing known to remain, but something could not be verified:
+    the report says what and why), 2 bad input.
+
+    Example: dapctl revoke contoso            (dry run: what would go)
+             dapctl revoke contoso --apply -f html -o contoso-revocation.html
     """
     from azure_http import AzureHttpError, run_sync
     from azure_http.connect import OfflineMode
@@ -405,7 +424,7 @@ def revoke(
         raise typer.Exit(report.exit_code)
 
 
-@app.command()
+@app.command(epilog=exit_codes.EPILOG)
 def drift(
     stack: str = StackOption,
     project_dir: Path = ProjectDirOption,
@@ -417,7 +436,10 @@ def drift(
     ),
     output: Path | None = OutputOption,
 ) -> None:
-    """Compare the stack config with the live tenants; exit 0 when they match, 2 on drift."""
+    """Compare the stack config with the live tenants; exit 0 when they match, 3 on drift.
+
+    Example: dapctl drift --stack contoso --format markdown > drift.md
+    """
 
     from azure_http import AzureHttpError, run_sync
     from azure_http.connect import OfflineMode
@@ -451,12 +473,15 @@ def drift(
         _fail_http(err)
     _write(lambda: render_drift(stack, items, Format(fmt), output, console))
     if items:
-        raise typer.Exit(2)
+        raise typer.Exit(exit_codes.FINDINGS)
 
 
-@app.command()
+@app.command(epilog=exit_codes.EPILOG)
 def demo(project_dir: Path = ProjectDirOption) -> None:
-    """Onboard, approve, audit, an out-of-band grant, revoke: end to end against the local emulator."""
+    """Onboard, approve, audit, an out-of-band grant, revoke: end to end against the local emulator.
+
+    Example: dapctl demo
+    """
     import tempfile
 
     from .demo import run_demo

@@ -15,6 +15,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from . import exit_codes
 from .cli import DeadlineOption, EndpointOption, ProjectDirOption, console, errors
 from .options import check_endpoint
 
@@ -39,7 +40,7 @@ def _select(project_dir: Path, patterns: list[str], exclude: list[str]) -> list[
     return stacks
 
 
-@app.command()
+@app.command(epilog=exit_codes.EPILOG)
 def plan(
     project_dir: Path = ProjectDirOption,
     patterns: list[str] = StacksOption,
@@ -87,7 +88,7 @@ def plan(
         raise typer.Exit(4)
 
 
-@app.command()
+@app.command(epilog=exit_codes.EPILOG)
 def status(
     project_dir: Path = ProjectDirOption,
     patterns: list[str] = StacksOption,
@@ -149,7 +150,7 @@ def status(
         raise typer.Exit(3)
 
 
-@app.command()
+@app.command(epilog=exit_codes.EPILOG)
 def drift(
     project_dir: Path = ProjectDirOption,
     patterns: list[str] = StacksOption,

@@ -56,7 +56,7 @@ one() {
         2> "${dir}/gdap-errors.txt" || gdap=$?
       {
         echo "Stack \`${stack}\`: pulumi preview --refresh --expect-no-changes exit ${preview}, dapctl drift exit ${drift}"
-        echo "(2: drift), dapctl gdap status --fail-on-warning exit ${gdap} (1: warnings)."
+        echo "(3: drift), dapctl gdap status --fail-on-warning exit ${gdap} (3: warnings)."
         echo
         echo "## What Pulumi manages (preview)"
         echo '```'

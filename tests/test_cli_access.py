@@ -80,7 +80,7 @@ def test_drift_is_clean_then_catches_hand_grants_removals_and_expiry(onboarded):
     emulator.control.set_relationship(relationship_id, endDateTime=soon)
 
     drifted = dapctl(emulator.url, *args)
-    assert drifted.returncode == 2
+    assert drifted.returncode == 3
     items = json.loads(drifted.stdout)["drift"]
     kinds = {(i["kind"], i["what"].split(" at ")[0]) for i in items}
     assert ("unexpected", "Contributor") in kinds
@@ -88,7 +88,7 @@ def test_drift_is_clean_then_catches_hand_grants_removals_and_expiry(onboarded):
     assert any(i["kind"] == "gdap" and "expires in 10 days" in i["what"] for i in items)
 
     markdown = dapctl(emulator.url, "drift", "--stack", "dev", "--format", "markdown", "--project-dir", str(project))
-    assert markdown.returncode == 2 and markdown.stdout.startswith("# Drift in stack `dev`")
+    assert markdown.returncode == 3 and markdown.stdout.startswith("# Drift in stack `dev`")
 
 
 def test_audit_marks_declared_and_out_of_band_and_writes_reports(onboarded, tmp_path):

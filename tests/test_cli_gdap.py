@@ -64,7 +64,7 @@ def test_gdap_status_flags_expiring_and_stuck(emulator):
     assert report["warnings"] == 2
 
     failing = dapctl(emulator, "gdap", "status", "--stack", "dev", "--fail-on-warning")
-    assert failing.returncode == 1
+    assert failing.returncode == 3
     assert "contoso-gdap" in failing.stdout and "2 needing attention" in failing.stdout
 
 
@@ -87,7 +87,7 @@ def test_gdap_status_is_clean_when_nothing_needs_attention(emulator):
 
 def test_gdap_status_reports_a_customer_without_relationship(emulator):
     result = dapctl(emulator, "gdap", "status", "--stack", "dev", "--json", "--fail-on-warning")
-    assert result.returncode == 1
+    assert result.returncode == 3
     rows = json.loads(result.stdout)["rows"]
     assert {r["customer"]: r["status"] for r in rows} == {"contoso": "missing", "adatum": "missing"}
 
@@ -103,12 +103,12 @@ def test_invite_prints_the_approval_link_of_a_pending_relationship(emulator):
     assert "Helpdesk Administrator" in result.stdout and "730 days" in result.stdout
 
     active = dapctl(emulator, "invite", "contoso", "--stack", "dev")
-    assert active.returncode == 1 and "nothing to send" in active.stdout
+    assert active.returncode == 3 and "nothing to send" in active.stdout
 
 
 def test_invite_before_pulumi_up_says_what_to_do(emulator):
     result = dapctl(emulator, "invite", "adatum", "--stack", "dev")
-    assert result.returncode == 1
+    assert result.returncode == 3
     assert "run `pulumi up`" in result.stdout
 
 

@@ -29,7 +29,7 @@ def dapctl(url: str, *args: str) -> subprocess.CompletedProcess:
 
 def test_drift_finds_the_hand_made_grant_and_the_missing_delegation(dev_world):
     result = dapctl(dev_world.url, "drift", "--format", "json")
-    assert result.returncode == 2, result.stderr
+    assert result.returncode == 3, result.stderr
     findings = {(d["customer"], d["kind"], d["what"].split(" at ")[0]) for d in json.loads(result.stdout)["drift"]}
     assert findings == {("contoso", "unexpected", "Contributor"), ("contoso", "missing", "Lighthouse delegation")}
 

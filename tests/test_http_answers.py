@@ -143,7 +143,7 @@ def test_a_back_off_that_would_outlast_the_deadline_is_not_slept(liar):
 def test_dapctl_gdap_status_against_a_silent_server_ends_at_its_deadline(silent, monkeypatch):
     monkeypatch.setenv("CSP_DELEGATION_ENDPOINT", "offline")
     result = CliRunner().invoke(app, ["gdap", "status", "--endpoint", silent, "--deadline", "1"])
-    assert result.exit_code == 3, result.output
+    assert result.exit_code == 1, result.output
     assert "deadline of 1 s" in " ".join(result.output.split())
     assert result.exception is None or isinstance(result.exception, SystemExit)
 
@@ -152,7 +152,7 @@ def test_dapctl_names_the_endpoint_that_answers_wrongly(liar, monkeypatch):
     monkeypatch.setenv("CSP_DELEGATION_ENDPOINT", "offline")
     server = liar.removesuffix("/base")
     result = CliRunner().invoke(app, ["gdap", "status", "--endpoint", server])
-    assert result.exit_code == 3, result.output
+    assert result.exit_code == 1, result.output
     assert server in result.output and "Traceback" not in result.output
 
 
@@ -192,7 +192,7 @@ def test_every_command_names_the_endpoint_of_an_answer_that_lies(answer, command
         server.shutdown()
         server.server_close()
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
-    assert result.exit_code == 3, result.output
+    assert result.exit_code == 1, result.output
     assert url in result.output
 
 
@@ -201,5 +201,5 @@ def test_dapctl_plan_reading_gdap_status_from_a_silent_server_ends_at_its_deadli
     monkeypatch.setenv("CSP_DELEGATION_ENDPOINT", "offline")
     project = str(Path(__file__).resolve().parent.parent)
     result = CliRunner().invoke(app, ["plan", "--endpoint", silent, "--deadline", "1", "-C", project])
-    assert result.exit_code == 3, result.output
+    assert result.exit_code == 1, result.output
     assert "deadline of 1 s" in " ".join(result.output.split())

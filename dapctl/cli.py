@@ -387,7 +387,7 @@ def revoke(
     async def run():
         plan = None
         if not resume:
-            plan, _ = await audit_customer(cfg, target_customer, view)
+            plan, _ = await audit_customer(cfg, target_customer, view, progress)  # the bar says "auditing" first
             left_in_place.extend(plan.autopilot)
         async with partner_clients(cfg, target_customer) as clients:
             return await run_revoke(

@@ -216,7 +216,7 @@ async def _sweep_azure(
             await _sweep_subscription(clients.arm, target, subscription, seen, report)
             done += 1
             if progress:
-                progress("subscriptions", done, None)
+                progress("auditing subscriptions", done, None)
 
     workers = [asyncio.create_task(worker()) for _ in range(limits.overall)]
     try:

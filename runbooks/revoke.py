@@ -313,7 +313,7 @@ class _Executor:
             self.journal.record(grant, outcome, message)
         self.done += 1
         if self.progress:
-            self.progress("revoke", self.done, self.total)
+            self.progress("removing grants", self.done, self.total)
         return Outcome(grant, outcome, message)
 
     async def remove(self, grant: Grant) -> Outcome:

@@ -47,6 +47,10 @@ class Format(StrEnum):
     html = "html"
 
 
+#: A GUID's width: columns holding one are never narrower, so it is never split across lines.
+GUID_WIDTH = 36
+
+
 @contextmanager
 def progress_bar(console: Console, label: str):
     """A progress callback for the sweeps: a bar on a terminal, nothing in a log."""
@@ -91,7 +95,8 @@ def emit(text: str, output: Path | None, console: Console) -> None:
 def audit_table(report: AuditReport, console: Console, notes: list[str]) -> None:
     table = Table(title=f"Partner access in tenant {report.target.customer_tenant_id}")
     for column in ("kind", "what", "principal", "scope / status", "origin"):
-        table.add_column(column, overflow="fold")
+        # A GUID (36 characters) never breaks across lines: it is copied from here into a portal or a command.
+        table.add_column(column, overflow="fold", min_width=GUID_WIDTH if column == "principal" else None)
     for grant in report.grants:
         origin = str(grant.origin)
         style = "bold red" if grant.origin is Origin.OUT_OF_BAND else ""
@@ -156,7 +161,7 @@ def render_audit(
     if fmt is Format.table:
         audit_table(report, console, notes)
     elif fmt is Format.json:
-        emit(json.dumps({**report.to_json(), "notes": notes}, indent=2), output, console)
+        emit(json.dumps({"schemaVersion": 1, **report.to_json(), "notes": notes}, indent=2), output, console)
     elif fmt is Format.markdown:
         emit(audit_markdown(report, names), output, console)
     else:
@@ -167,7 +172,7 @@ def render_revoke(
     report: RevokeReport, fmt: Format, output: Path | None, console: Console, names: ReportNames | None = None
 ) -> None:
     if fmt is Format.json:
-        emit(json.dumps(report.to_json(), indent=2), output, console)
+        emit(json.dumps({"schemaVersion": 1, **report.to_json()}, indent=2), output, console)
     elif fmt is Format.html:
         emit(to_html("Partner access revocation", revoke_markdown(report, names)), output, console)
     elif fmt is Format.markdown:
@@ -197,7 +202,8 @@ def render_revoke(
 
 def render_drift(stack: str, items: list[DriftItem], fmt: Format, output: Path | None, console: Console) -> None:
     if fmt is Format.json:
-        emit(json.dumps({"stack": stack, "drift": [i.to_json() for i in items]}, indent=2), output, console)
+        document = {"schemaVersion": 1, "stack": stack, "drift": [i.to_json() for i in items]}
+        emit(json.dumps(document, indent=2), output, console)
     elif fmt is Format.markdown:
         emit(drift_markdown(stack, items), output, console)
     else:
@@ -213,12 +219,12 @@ def render_drift(stack: str, items: list[DriftItem], fmt: Format, output: Path |
 def render_gdap_status(stack: str, rows: list[StatusRow], fmt: Format, console: Console) -> None:
     warned = sum(1 for r in rows if r.warnings)
     if fmt is Format.json:
-        document = {"stack": stack, "rows": [r.to_json() for r in rows], "warnings": warned}
+        document = {"schemaVersion": 1, "stack": stack, "rows": [r.to_json() for r in rows], "warnings": warned}
         emit(json.dumps(document, indent=2), None, console)
         return
     table = Table(title=f"GDAP relationships of stack {stack}")
     for column in ("customer", "relationship", "status", "roles", "ends", "days left", "attention"):
-        table.add_column(column, overflow="fold")
+        table.add_column(column, overflow="fold", min_width=GUID_WIDTH if column == "relationship" else None)
     for row in rows:
         attention = "\n".join([f"[red]! {escape(w)}[/]" for w in row.warnings] + [escape(n) for n in row.notes])
         table.add_row(

@@ -6,6 +6,7 @@ import asyncio
 import copy
 import json
 import re
+import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -108,3 +109,25 @@ class EmulatorTime(VirtualTime):
         before = self.seconds
         await super().sleep(seconds)
         self._emulator_clock.advance(self.seconds - before)
+
+
+#: Headless Chromium as this machine allows it: no sandbox (root), and none of its background connections.
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--no-first-run",
+    "--disable-component-update",
+    "--disable-sync",
+)
+
+
+def headless_chromium(page: Path, profile: Path, *args: str) -> subprocess.CompletedProcess:
+    """Run Debian's Chromium headless on a local page (``make test`` installs it when missing)."""
+    import shutil
+
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    assert found, "Chromium is needed for this test: `make test` installs it (Debian: apt-get install chromium)"
+    command = [found, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args, page.as_uri()]
+    return subprocess.run(command, capture_output=True, text=True, timeout=120)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 
@@ -14,26 +13,11 @@ import pytest
 from runbooks.audit import AuditReport, Target
 from runbooks.grants import Grant, Kind, Origin
 from runbooks.report import ReportNames, audit_markdown, to_html
-from tests.helpers import REPO
+from tests.helpers import REPO, headless_chromium
 
 CONTOSO = "3a8b9c0d-1e2f-4a3b-8c4d-5e6f7a8b9c0d"
 PARTNER = "2f4a9a1e-6c3b-4d8e-9f10-1a2b3c4d5e6f"
 ADMIN_AGENTS = "0b6c4e1a-2d3f-4a5b-9c6d-7e8f9a0b1c2d"
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--no-first-run",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-def chromium() -> str:
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
-    assert found, "Chromium is needed for this test: `make test` installs it (Debian: apt-get install chromium)"
-    return found
 
 
 def dapctl(*args: str, endpoint: str) -> subprocess.CompletedProcess:
@@ -44,18 +28,11 @@ def dapctl(*args: str, endpoint: str) -> subprocess.CompletedProcess:
 
 
 def browse(page, tmp_path) -> str:
-    profile = f"--user-data-dir={tmp_path / 'profile'}"
-    dom = subprocess.run(
-        [chromium(), *FLAGS, profile, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120
-    )
+    dom = headless_chromium(page, tmp_path / "profile", "--dump-dom")
     assert dom.returncode == 0, dom.stderr[-2000:]
     pdf = page.with_suffix(".pdf")
-    subprocess.run(
-        [chromium(), *FLAGS, profile, f"--print-to-pdf={pdf}", page.as_uri()],
-        capture_output=True,
-        timeout=120,
-        check=True,
-    )
+    printed = headless_chromium(page, tmp_path / "profile", f"--print-to-pdf={pdf}")
+    assert printed.returncode == 0, printed.stderr[-2000:]
     assert pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 5_000  # "Save as PDF" gives a document
     return dom.stdout
 

@@ -6,14 +6,13 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 
 import pytest
 
 from emulator.fleet_world import generate_fleet
-from tests.helpers import REPO
+from tests.helpers import REPO, headless_chromium
 
 RELS = "/graph/v1.0/tenantRelationships/delegatedAdminRelationships"
 
@@ -99,8 +98,6 @@ def test_the_dashboard_of_a_thousand_customers_renders_in_a_real_browser(tmp_pat
     """Headless Chromium loads the page offline, runs its script (the row counter) and shows every row."""
     from dapctl.dashboard import render_dashboard
 
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    assert chromium, "Chromium is needed for this test: `make test` installs it (Debian: apt-get install chromium)"
     rows = [
         {
             "stack": f"customer-{n:04d}",
@@ -120,27 +117,13 @@ def test_the_dashboard_of_a_thousand_customers_renders_in_a_real_browser(tmp_pat
     ]
     page = tmp_path / "fleet.html"
     page.write_text(render_dashboard(rows), encoding="utf-8")
-    flags = [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--no-first-run",
-        "--disable-component-update",
-        "--disable-sync",
-        f"--user-data-dir={tmp_path / 'profile'}",
-    ]
-    dom = subprocess.run([chromium, *flags, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120)
+    dom = headless_chromium(page, tmp_path / "profile", "--dump-dom")
     assert dom.returncode == 0, dom.stderr[-2000:]
     assert '<span id="shown">1000 shown</span>' in dom.stdout  # the script ran over every row
     assert dom.stdout.count("<tr class=") == 1000 and "Customer 7 &lt;Ltd&gt;" in dom.stdout
     shot = tmp_path / "fleet.png"
-    subprocess.run(
-        [chromium, *flags, f"--screenshot={shot}", "--window-size=1400,1000", page.as_uri()],
-        capture_output=True,
-        timeout=120,
-        check=True,
-    )
+    taken = headless_chromium(page, tmp_path / "profile", f"--screenshot={shot}", "--window-size=1400,1000")
+    assert taken.returncode == 0, taken.stderr[-2000:]
     assert shot.stat().st_size > 10_000  # a rendered page, kept with the test's files
 
 

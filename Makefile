@@ -50,7 +50,8 @@ test: $(BIN)/.dev browser lint
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 browser:
-	@command -v chromium > /dev/null 2>&1 || { \
+	@command -v chromium > /dev/null 2>&1 || command -v chromium-browser > /dev/null 2>&1 || \
+	command -v google-chrome > /dev/null 2>&1 || { \
 		echo "Installing Chromium (Debian package) for the browser tests"; \
 		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq --no-install-recommends chromium > /dev/null; }
 

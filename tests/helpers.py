@@ -124,10 +124,11 @@ CHROMIUM_FLAGS = (
 
 
 def headless_chromium(page: Path, profile: Path, *args: str) -> subprocess.CompletedProcess:
-    """Run Debian's Chromium headless on a local page (``make test`` installs it when missing)."""
+    """Run Chromium headless on a local page: Debian's (``make test`` installs it when missing), or the
+    Chromium / Google Chrome a CI runner image already has."""
     import shutil
 
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    found = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
     assert found, "Chromium is needed for this test: `make test` installs it (Debian: apt-get install chromium)"
     command = [found, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args, page.as_uri()]
     return subprocess.run(command, capture_output=True, text=True, timeout=120)

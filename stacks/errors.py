@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import types
 import typing
 from dataclasses import dataclass
@@ -38,15 +39,27 @@ class ConfigError(Exception):
         super().__init__(f"{source} has {len(problems)} problem(s):\n{lines}")
 
 
+_PLAIN_KEY = re.compile(r"^[A-Za-z0-9_:.@/-]{1,60}$")
+
+
+def child_path(path: str, key: str | int) -> str:
+    """The field path of ``key`` under ``path``: ``customers[2]``, ``gdap.roles``; a key that is not a plain name
+    (empty, spaces, newlines, control characters, over 60 characters) is shown quoted and cut, never raw: keys
+    are input too, and a message must stay one readable line."""
+    if isinstance(key, int):
+        return f"{path}[{key}]"
+    text = str(key)
+    if not _PLAIN_KEY.match(text):
+        shown = repr(text[:60]) + ("..." if len(text) > 60 else "")
+        return f"{path}[{shown}]" if path else f"[{shown}]"
+    return f"{path}.{text}" if path else text
+
+
 def format_loc(loc: tuple) -> str:
     """('customers', 2, 'gdap', 'roles', 0) -> 'customers[2].gdap.roles[0]'."""
     out = ""
     for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            text = str(part) if len(str(part)) <= 60 else f"{str(part)[:60]}..."  # (keys are input too)
-            out += f".{text}" if out else text
+        out = child_path(out, part if isinstance(part, int) else str(part))
     return out or "(top level)"
 
 

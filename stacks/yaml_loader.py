@@ -27,7 +27,7 @@ import yaml
 
 from azure_http.endpoint_url import quoted
 
-from .errors import ConfigError, ConfigProblem
+from .errors import ConfigError, ConfigProblem, child_path
 
 MAX_BYTES = 1024 * 1024
 MAX_DEPTH = 40
@@ -49,13 +49,6 @@ def _line(node: yaml.Node) -> str:
 
 def _key_text(node: yaml.Node) -> str:
     return node.value if isinstance(node, yaml.ScalarNode) else f"<{node.tag.rsplit(':', 1)[-1]}>"
-
-
-def _child_path(path: str, key: str | int) -> str:
-    if isinstance(key, int):
-        return f"{path}[{key}]"
-    shown = key if len(key) <= 60 else key[:60] + "..."
-    return f"{path}.{shown}" if path else shown
 
 
 def check_node_graph(root: yaml.Node) -> dict[int, str]:
@@ -92,15 +85,15 @@ def check_node_graph(root: yaml.Node) -> dict[int, str]:
         for label, child in _children(node):
             ckey = id(child)
             if ckey in on_stack:
-                raise _Refused(_child_path(path, label), f"an alias refers to its own parent ({_line(child)})")
+                raise _Refused(child_path(path, label), f"an alias refers to its own parent ({_line(child)})")
             if ckey in paths:
                 aliases += 1
                 if aliases > MAX_ALIASES:
-                    raise _Refused(_child_path(path, label), f"more than {MAX_ALIASES} aliases ({_line(child)})")
+                    raise _Refused(child_path(path, label), f"more than {MAX_ALIASES} aliases ({_line(child)})")
                 if ckey not in size:
                     stack.append((child, False))  # found earlier, not done yet: done before this node
                 continue
-            paths[ckey] = _child_path(path, label)
+            paths[ckey] = child_path(path, label)
             depths[ckey] = depth + 1
             stack.append((child, False))
     return paths
@@ -138,7 +131,7 @@ class StrictLoader(_BaseLoader):  # type: ignore[misc,valid-type]
                 first = seen[marker]
                 where = self.paths.get(id(node), "")
                 raise _Refused(
-                    _child_path(where, _key_text(key_node)),
+                    child_path(where, _key_text(key_node)),
                     f"duplicate key {quoted(_key_text(key_node), 60)} ({_line(key_node)}; first at {_line(first)}): "
                     "YAML keeps only the last one, so remove or merge one of them",
                 )
@@ -159,15 +152,13 @@ def _check_values(value: Any, path: str) -> None:
             for key, child in item.items():
                 if not isinstance(key, str):
                     shown = "~ (null)" if key is None else quoted(str(key), 40)
-                    raise _Refused(
-                        _child_path(where, str(key)), f"the key {shown} is not text: quote it, e.g. '{key}':"
-                    )
-                stack.append((child, _child_path(where, key)))
+                    raise _Refused(child_path(where, str(key)), f"the key {shown} is not text: quote it, e.g. '{key}':")
+                stack.append((child, child_path(where, key)))
         elif isinstance(item, list):
             if id(item) in seen:
                 continue
             seen.add(id(item))
-            stack.extend((child, _child_path(where, i)) for i, child in enumerate(item))
+            stack.extend((child, child_path(where, i)) for i, child in enumerate(item))
         elif isinstance(item, bytes):
             raise _Refused(where, "a !!binary value: config values are text, numbers, booleans, lists or mappings")
         elif isinstance(item, datetime.date | datetime.datetime):
@@ -255,7 +246,7 @@ def read_config_section(path: Path, namespace: str) -> dict[str, Any]:
 
 
 def _key_problems(key: str, namespace: str) -> list[ConfigProblem]:
-    where = _child_path("config", key)
+    where = child_path("config", key)
     name_space, colon, name = key.partition(":")
     if not colon or not name_space or not name:
         return [

@@ -18,7 +18,7 @@ from rich.table import Table
 
 from . import exit_codes
 from .cli import DeadlineOption, EndpointOption, ProjectDirOption, StackOption, _load, console, errors, fail_config
-from .options import check_endpoint
+from .options import YesOption, check_confirmable, check_endpoint, confirm
 
 app = typer.Typer(
     help="Windows Autopilot for a customer: upload devices, list them, apply profiles, remove devices.",
@@ -70,6 +70,13 @@ def _run(work: Any, deadline_seconds: float) -> Any:
             raise typer.Exit(1) from None
 
     return call
+
+
+def _confirm_or_stop(apply: bool, question: str, yes: bool) -> None:
+    """With --apply: a person confirms at the terminal (or --yes did); a "no" changes nothing and exits 0."""
+    if apply and not confirm(question, yes):
+        console.print("Nothing was changed.")
+        raise typer.Exit(exit_codes.OK)
 
 
 def _on_devices(operation: Any, cfg: Any, target: Any, **options: Any) -> Any:
@@ -125,6 +132,7 @@ def upload(
     deadline_seconds: float = DeadlineOption,
     apply: bool = ApplyOption,
     as_json: bool = JsonOption,
+    yes: bool = YesOption,
 ) -> None:
     """Register devices for the customer, in batches, each polled to the end; failures are explained per device.
 
@@ -133,6 +141,7 @@ def upload(
     from autopilot.device_csv import DeviceCsvError, read_device_csv
     from autopilot.operations import upload as do_upload
 
+    check_confirmable(apply, yes)
     try:
         devices = read_device_csv(csv_file)  # the whole file is checked before anything is sent
     except DeviceCsvError as err:
@@ -140,6 +149,9 @@ def upload(
         raise typer.Exit(2) from None
     cfg, target = _context(customer, stack, project_dir, endpoint)
     prefix = batch or f"{target.name}-{csv_file.stem}"[:60]
+    _confirm_or_stop(
+        apply, f"Register {len(devices.rows)} device(s) for {target.display_name} ({target.tenant_id})?", yes
+    )
 
     async def work(pc, delegation):
         return await do_upload(pc, target.tenant_id, devices.rows, delegation, batch_prefix=prefix, apply=apply)
@@ -211,6 +223,7 @@ def assign(
     deadline_seconds: float = DeadlineOption,
     apply: bool = ApplyOption,
     as_json: bool = JsonOption,
+    yes: bool = YesOption,
 ) -> None:
     """Apply an Autopilot profile to devices (or take it off), within the delegation rules.
 
@@ -221,8 +234,10 @@ def assign(
     if bool(profile) == remove_profile or not device_names:
         errors.print("[bold red]Usage:[/] give --profile NAME or --remove-profile, and at least one --device")
         raise typer.Exit(2)
+    check_confirmable(apply, yes)
     cfg, target = _context(customer, stack, project_dir, endpoint)
-
+    what = f"apply profile {profile!r} to" if profile else "remove the profile from"
+    _confirm_or_stop(apply, f"{what.capitalize()} {len(device_names)} device(s) of {target.display_name}?", yes)
     work = _on_devices(
         do_assign, cfg, target, profile=None if remove_profile else profile, devices=device_names, apply=apply
     )
@@ -240,6 +255,7 @@ def remove(
     deadline_seconds: float = DeadlineOption,
     apply: bool = ApplyOption,
     as_json: bool = JsonOption,
+    yes: bool = YesOption,
 ) -> None:
     """Deregister devices from the customer's Autopilot, within the delegation rules; verified by reading back.
 
@@ -250,7 +266,9 @@ def remove(
     if bool(device_names) == all_allowed:
         errors.print("[bold red]Usage:[/] name devices with --device, or pass --all (not both)")
         raise typer.Exit(2)
+    check_confirmable(apply, yes)
     cfg, target = _context(customer, stack, project_dir, endpoint)
-
+    which = "every device this partner added" if all_allowed else f"{len(device_names)} device(s)"
+    _confirm_or_stop(apply, f"Deregister {which} from {target.display_name}'s Autopilot ({target.tenant_id})?", yes)
     work = _on_devices(do_remove, cfg, target, devices=None if all_allowed else device_names, apply=apply)
     _report(_run(work, deadline_seconds)(cfg, target), as_json)

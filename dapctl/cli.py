@@ -19,11 +19,14 @@ from . import exit_codes
 from .options import (
     DriftFormat,
     ReportFormat,
+    YesOption,
+    check_confirmable,
     check_days,
     check_endpoint,
     check_journal_dir,
     check_output,
     check_principals,
+    confirm,
 )
 
 app = typer.Typer(
@@ -179,6 +182,24 @@ def _check_resumable(journal, customer_tenant_id: str) -> None:
             highlight=False,
         )
         raise typer.Exit(2)
+
+
+def _confirmed(cfg, customer, plan, journal, yes: bool) -> bool:
+    """Ask the person at the terminal, naming the tenant and what will go (``--yes`` answers for them)."""
+    from collections import Counter
+
+    if plan is not None:
+        counts = Counter(str(g.kind) for g in plan.grants)
+        what = ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items())) or "nothing found"
+        total = len(plan.grants)
+    else:
+        total = len(journal.load().plan)
+        what = f"the rest of the {total} grant(s) in the journal"
+    question = (
+        f"Remove {total} grant(s) of {cfg.partner.display_name} in {customer.display_name} "
+        f"(tenant {customer.tenant_id}): {what}?"
+    )
+    return confirm(question, yes)
 
 
 def _fail_http(err: Exception) -> None:
@@ -350,8 +371,12 @@ def revoke(
     fmt: ReportFormat = FormatOption,
     output: Path | None = OutputOption,
     principals: list[str] = PrincipalOption,
+    yes: bool = YesOption,
 ) -> None:
     """Remove the partner's GDAP, DAP, Azure RBAC and Lighthouse access to a customer; keep the reseller link.
+
+    With --apply, the plan (tenant, what and how many) is shown and confirmed at the terminal first; --yes
+    confirms in automation, where there is no terminal (without it, nothing is sent).
 
     Exit codes with --apply: 0 complete (verified gone by reading Azure again), 1 failed (something remains, or
     Graph/ARM could not be read), 5 incomplete (nothing known to remain, but something could not be verified:
@@ -370,6 +395,7 @@ def revoke(
     from .tenant_access import audit_customer, partner_clients
 
     check_endpoint(endpoint)
+    check_confirmable(apply or resume, yes)
     output = check_output(output, fmt)
     principals = check_principals(principals)
     cfg, target_customer, view, notes = _customer_and_view(stack, project_dir, customer, principals, False)
@@ -384,11 +410,12 @@ def revoke(
 
     left_in_place: list[dict] = []
 
-    async def run():
-        plan = None
-        if not resume:
-            plan, _ = await audit_customer(cfg, target_customer, view, progress)  # the bar says "auditing" first
-            left_in_place.extend(plan.autopilot)
+    async def audit_first():
+        found, _ = await audit_customer(cfg, target_customer, view, progress)  # the bar says "auditing" first
+        left_in_place.extend(found.autopilot)
+        return found
+
+    async def run(plan):
         async with partner_clients(cfg, target_customer) as clients:
             return await run_revoke(
                 view.target,
@@ -401,15 +428,24 @@ def revoke(
                 gaps=notes,
             )
 
-    with progress_bar(errors, "revoking") as progress:
-        try:
-            with deadline(deadline_seconds):
-                report = run_sync(run())
-        except (AzureHttpError, OfflineMode) as err:
-            _fail_http(err)
-        except ValueError as err:
-            errors.print(f"[bold red]{escape(str(err))}[/]")
-            raise typer.Exit(2) from None
+    try:
+        with deadline(deadline_seconds):
+            plan = None
+            if not resume:
+                with progress_bar(errors, "auditing") as progress:
+                    plan = run_sync(audit_first())
+            # Asked with no progress bar drawing over the question.
+            nothing = plan is not None and not plan.grants  # nothing to remove: nothing to ask
+            if (apply or resume) and not nothing and not _confirmed(cfg, target_customer, plan, journal, yes):
+                console.print("Nothing was changed.")
+                raise typer.Exit(exit_codes.OK)
+            with progress_bar(errors, "revoking") as progress:
+                report = run_sync(run(plan))
+    except (AzureHttpError, OfflineMode) as err:
+        _fail_http(err)
+    except ValueError as err:
+        errors.print(f"[bold red]{escape(str(err))}[/]")
+        raise typer.Exit(2) from None
     names = report_names(cfg, target_customer)
     _write(lambda: render_revoke(report, Format(fmt), output, console, names))
     if left_in_place:

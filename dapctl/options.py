@@ -9,6 +9,7 @@ exits 2); only then does the command read config, reach the network, or delete a
 from __future__ import annotations
 
 import os
+import sys
 from enum import StrEnum
 from pathlib import Path
 
@@ -108,3 +109,27 @@ def check_days(value: int, option: str, maximum: int = 3650) -> int:
     if not 0 <= value <= maximum:
         raise typer.BadParameter(f"{value} is outside 0..{maximum} days", param_hint=f"'{option}'")
     return value
+
+
+YesOption = typer.Option(False, "--yes", "-y", help="Confirm the change without asking (for automation).")
+
+
+def stdin_is_terminal() -> bool:
+    """Whether a person can be asked (the tests stand in for a terminal here)."""
+    return sys.stdin.isatty()
+
+
+def check_confirmable(changes: bool, yes: bool) -> None:
+    """A change to a customer's tenant is confirmed by a person at a terminal, or by --yes in automation. With
+    neither (no terminal to ask on), refuse before any request."""
+    if changes and not yes and not stdin_is_terminal():
+        raise typer.BadParameter(
+            "this changes the customer's tenant and there is no terminal to ask for confirmation: pass --yes "
+            "(after a dry run without --apply has shown what would change)",
+            param_hint="'--yes'",
+        )
+
+
+def confirm(question: str, yes: bool) -> bool:
+    """True when --yes was given, or the person at the terminal answers yes (the default is no)."""
+    return yes or typer.confirm(question, default=False)

@@ -187,7 +187,7 @@ def test_the_cli_dry_runs_then_uploads_and_lists(world, tmp_path) -> None:
     dry = dapctl("autopilot", "upload", "contoso", str(csv), "--json", endpoint=world.url)
     assert dry.returncode == EXIT_OK, dry.stderr
     assert json.loads(dry.stdout)["counts"] == {"would register": 3}
-    done = dapctl("autopilot", "upload", "contoso", str(csv), "--apply", endpoint=world.url)
+    done = dapctl("autopilot", "upload", "contoso", str(csv), "--apply", "--yes", endpoint=world.url)
     assert done.returncode == EXIT_OK, done.stderr
     assert "3 registered" in done.stdout and "Traceback" not in done.stderr
     listed = dapctl("autopilot", "devices", "contoso", "--json", endpoint=world.url)

@@ -8,6 +8,7 @@ send them (so the empty log is not an accident of the set-up).
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -62,8 +63,8 @@ def test_a_bad_option_sends_nothing(world, command, case):
     emulator, project = world
     (project / "some-file").write_text("a file, not a folder")
     base = {
-        "revoke-apply": ["revoke", "contoso", "--apply"],
-        "revoke-resume": ["revoke", "contoso", "--resume"],
+        "revoke-apply": ["revoke", "contoso", "--apply", "--yes"],
+        "revoke-resume": ["revoke", "contoso", "--resume", "--yes"],
         "audit": ["audit", "contoso"],
         "drift": ["drift", "--customer", "contoso"],
     }[command]
@@ -77,7 +78,7 @@ def test_bad_principal_and_journal_send_nothing(world):
     emulator, project = world
     (project / "journal-file").write_text("x")
     for extra in (["--principal", "not-a-guid"], ["--journal", "journal-file"], ["--journal", "journal-file/sub"]):
-        result = invoke("revoke", "contoso", "--apply", "--project-dir", str(project), *extra)
+        result = invoke("revoke", "contoso", "--apply", "--yes", "--project-dir", str(project), *extra)
         assert result.exit_code == 2, (extra, result.output)
     assert emulator.control.requests() == []
 
@@ -85,7 +86,7 @@ def test_bad_principal_and_journal_send_nothing(world):
 def test_bad_environment_endpoint_is_an_error_not_a_traceback(world, monkeypatch):
     emulator, project = world
     monkeypatch.setenv("CSP_DELEGATION_ENDPOINT", "http://127.0.0.1:1@attacker.example/")
-    result = invoke("revoke", "contoso", "--apply", "--project-dir", str(project))
+    result = invoke("revoke", "contoso", "--apply", "--yes", "--project-dir", str(project))
     assert result.exit_code == 2
     assert "CSP_DELEGATION_ENDPOINT" in text(result) and "user name or password" in text(result)
     assert emulator.control.requests() == []
@@ -103,7 +104,9 @@ def test_good_options_do_reach_the_emulator_and_write_the_report(world):
 def test_revoke_apply_with_good_options_writes_the_report_it_was_asked_for(world):
     emulator, project = world
     out = project / "revoke.html"
-    result = invoke("revoke", "contoso", "--apply", "--project-dir", str(project), "-f", "html", "-o", str(out))
+    result = invoke(
+        "revoke", "contoso", "--apply", "--yes", "--project-dir", str(project), "-f", "html", "-o", str(out)
+    )
     # Incomplete (5), never success: the partner cannot read the customer's tenant root to verify it.
     assert result.exit_code == 5, result.output
     assert "Partner access revocation" in out.read_text()
@@ -134,7 +137,7 @@ def test_resume_refuses_a_tampered_journal_with_the_path_and_the_fix(world, case
     journal = project / "journal"
     journal.mkdir()
     (journal / "plan.json").write_text(TAMPERED_PLANS[case])
-    result = invoke("revoke", "contoso", "--resume", "--journal", str(journal), "--project-dir", str(project))
+    result = invoke("revoke", "contoso", "--resume", "--yes", "--journal", str(journal), "--project-dir", str(project))
     assert result.exit_code == 2, result.output
     output = text(result)
     assert str(journal / "plan.json") in output
@@ -144,7 +147,44 @@ def test_resume_refuses_a_tampered_journal_with_the_path_and_the_fix(world, case
 
 def test_resume_without_a_journal_says_there_is_nothing_to_resume(world):
     emulator, project = world
-    result = invoke("revoke", "contoso", "--resume", "--journal", str(project / "none"), "--project-dir", str(project))
+    result = invoke(
+        "revoke", "contoso", "--resume", "--yes", "--journal", str(project / "none"), "--project-dir", str(project)
+    )
     assert result.exit_code == 2
     assert "nothing to resume" in text(result)
     assert emulator.control.requests() == []
+
+
+def test_a_change_without_a_terminal_or_yes_is_refused_before_any_request(world, tmp_path):
+    """Automation confirms with --yes; with neither --yes nor a terminal to ask on, nothing is sent."""
+    emulator, project = world
+    devices = tmp_path / "devices.csv"
+    devices.write_text("Device Serial Number,Windows Product ID,Hardware Hash\nSN1,,HASH1\n")
+    for args in (
+        ["revoke", "contoso", "--apply"],
+        ["revoke", "contoso", "--resume"],
+        ["autopilot", "upload", "contoso", str(devices), "--apply"],
+        ["autopilot", "remove", "contoso", "--all", "--apply"],
+        ["autopilot", "assign", "contoso", "--profile", "Kiosk", "-d", "SN1", "--apply"],
+    ):
+        result = invoke(*args, "--project-dir", str(project))
+        assert result.exit_code == 2, (args, result.output)
+        assert "--yes" in text(result) and "no terminal to ask" in text(result), args
+        assert emulator.control.requests() == [], args  # refused before the first request
+
+
+def test_a_no_at_the_terminal_changes_nothing(world, monkeypatch):
+    """At a terminal, revoke --apply shows the tenant and the counts and asks; "n" changes nothing."""
+    emulator, project = world
+    emulator.control.load_scenario(ROOT / "emulator" / "scenarios" / "dev.yaml")  # the dev stack in mid-life
+    emulator.control.clear_requests()
+    monkeypatch.setattr("dapctl.options.stdin_is_terminal", lambda: True)  # a person at a terminal
+    result = CliRunner().invoke(app, ["revoke", "contoso", "--apply", "--project-dir", str(project)], input="n\n")
+    assert result.exit_code == 0, result.output
+    question = text(result)
+    assert "Remove" in question and "of Northwind CSP in Contoso Ltd (tenant 3a8b9c0d" in question
+    assert re.search(r"Remove \d+ grant\(s\) of Northwind CSP", question) and "rbac" in question
+    assert "Nothing was changed." in result.output
+    assert [r["method"] for r in emulator.control.requests()] and all(
+        r["method"] == "GET" for r in emulator.control.requests()
+    )  # the audit read; nothing was removed

@@ -21,6 +21,9 @@ from kiota_abstractions.base_request_configuration import RequestConfiguration
 from kiota_authentication_azure.azure_identity_authentication_provider import AzureIdentityAuthenticationProvider
 from msgraph import GraphRequestAdapter, GraphServiceClient
 from msgraph.generated.models.contract import Contract
+from msgraph.generated.models.cross_tenant_access_policy_configuration_partner import (
+    CrossTenantAccessPolicyConfigurationPartner,
+)
 from msgraph.generated.models.delegated_admin_access_assignment import DelegatedAdminAccessAssignment
 from msgraph.generated.models.delegated_admin_access_assignment_status import DelegatedAdminAccessAssignmentStatus
 from msgraph.generated.models.delegated_admin_access_container import DelegatedAdminAccessContainer
@@ -325,6 +328,27 @@ async def test_contracts_list_and_get(world, graph) -> None:
         with pytest.raises(ODataError) as caught:
             await customer_graph.contracts.by_contract_id(contoso.id).get()
         assert caught.value.response_status_code == 404
+    finally:
+        await http.aclose()
+
+
+# -- the customer's cross-tenant access policy -----------------------------------------------------------
+async def test_a_customer_reads_its_service_providers_with_the_sdk(world) -> None:
+    """``policies/crossTenantAccessPolicy/partners`` as the customer reads it: the partner, a service provider,
+    while DAP (or a GDAP relationship) links them; nothing for a tenant with no partner; the partner has none."""
+    for tenant, expected in ((CONTOSO, [PARTNER]), (PARTNER, [])):
+        client, http = graph_client(world, tenant)
+        try:
+            listed = await client.policies.cross_tenant_access_policy.partners.get()
+        finally:
+            await http.aclose()
+        assert all(isinstance(p, CrossTenantAccessPolicyConfigurationPartner) for p in listed.value)
+        assert [p.tenant_id for p in listed.value] == expected
+        assert all(p.is_service_provider for p in listed.value)
+    world.control.pc_set_dap(CONTOSO, admin_agents=False, helpdesk_agents=False)  # DAP removed, no GDAP
+    client, http = graph_client(world, CONTOSO)
+    try:
+        assert (await client.policies.cross_tenant_access_policy.partners.get()).value == []
     finally:
         await http.aclose()
 

@@ -9,6 +9,8 @@ with a BOM (what PowerShell's ``Out-File`` writes).
 
 from __future__ import annotations
 
+import base64
+import binascii
 import csv
 import io
 from dataclasses import dataclass, field
@@ -53,6 +55,15 @@ def _decode(data: bytes, path: Path) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise DeviceCsvError(f"{path}: not UTF-8 or UTF-16 text: save it as UTF-8 and try again") from None
+
+
+def _hash_problem(value: str) -> str | None:
+    """A hardware hash is the base64 that Get-WindowsAutopilotInfo writes; anything else cannot be registered."""
+    try:
+        raw = base64.b64decode(value, validate=True)
+    except (ValueError, binascii.Error):
+        return "the Hardware Hash is not base64 (copy it whole from Get-WindowsAutopilotInfo's CSV)"
+    return None if raw else "the Hardware Hash is empty"
 
 
 def identifies(identity: dict[str, str]) -> bool:
@@ -102,6 +113,9 @@ def read_device_csv(path: Path) -> DeviceList:
             problems.append(
                 f"line {line}: needs a Hardware Hash, a Windows Product ID, or serial + manufacturer + model"
             )
+            continue
+        if identity.get("hardwareHash") and (problem := _hash_problem(identity["hardwareHash"])):
+            problems.append(f"line {line}: {problem}")
             continue
         key = identity.get("hardwareHash") or identity.get("productKey") or identity.get("serialNumber", "")
         if key in seen:

@@ -32,6 +32,10 @@ SUCCESS = frozenset(
 EXIT_OK, EXIT_FINDINGS, EXIT_INCOMPLETE = 0, 3, 5
 
 
+class ProfileNotFound(ValueError):
+    """The profile named for an assignment does not exist (or is ambiguous): nothing was sent."""
+
+
 @dataclass
 class DeviceOutcome:
     device: str
@@ -271,14 +275,15 @@ async def assign(
     run = AutopilotRun("assign" if profile else "unassign", customer, apply)
     policy_id = None
     if profile is not None:
-        matches = [p for p in await client.list_policies(customer) if p.get("name") == profile]
+        policies = await client.list_policies(customer)
+        matches = [p for p in policies if p.get("name") == profile]
         if len(matches) != 1:
-            known = ", ".join(sorted(repr(p.get("name")) for p in await client.list_policies(customer))) or "none"
+            known = ", ".join(sorted(repr(p.get("name")) for p in policies)) or "none"
             problem = "no profile" if not matches else f"{len(matches)} profiles"
-            run.notes.append(f"{problem} named {profile!r} for this customer (profiles: {known})")
-            for name in devices:
-                run.add(name, "failed", f"profile {profile!r} not found")
-            return run
+            raise ProfileNotFound(
+                f"{problem} named {profile!r} for this customer (its profiles: {known}): declare it under "
+                "customers[].autopilot.profiles and run `pulumi up`, or choose one of these"
+            )
         policy_id = matches[0]["id"]
     operation = Operation.PROFILE_ASSIGN if profile else Operation.PROFILE_UNASSIGN
     chosen, missing = _select(await client.list_devices(customer), devices)

@@ -50,8 +50,12 @@ def is_offline(value: str | None = None) -> bool:
 def check(value: str | None = None) -> None:
     """Raise ``EndpointError`` now when ``value`` (default: the environment variable) is unusable.
 
-    Commands call this before their first request, so a bad endpoint is an error, not a traceback."""
-    parse_endpoint(current_target(value), source=ENV if value is None else "--endpoint")
+    Commands call this before their first request, so a bad endpoint is an error, not a traceback. An https
+    emulator URL also needs its CA named (``SSL_CERT_FILE``)."""
+    source = ENV if value is None else "--endpoint"
+    target = parse_endpoint(current_target(value), source=source)
+    if target.kind == "emulator" and target.url.startswith("https://"):
+        _check_emulator_ca(target.url, source)
 
 
 def connect(value: str | None = None) -> Connection:
@@ -67,16 +71,16 @@ def connect(value: str | None = None) -> Connection:
     if target.kind == "azure":
         return Connection(Endpoints(), AzureIdentityTokens(), "azure")
     if target.url.startswith("https://"):
-        _check_emulator_ca(target.url)
+        _check_emulator_ca(target.url, ENV if value is None else "endpoint")
     return Connection(Endpoints.emulator(target.url), EmulatorTokens(), target.url)
 
 
-def _check_emulator_ca(target: str) -> None:
+def _check_emulator_ca(target: str, source: str = ENV) -> None:
     """The emulator's https needs its throwaway CA trusted: name it before any request fails on TLS."""
     ca_file = os.environ.get("SSL_CERT_FILE", "")
     if not ca_file:
         raise EndpointError(
-            f"{ENV}={target}: the emulator serves https with its own CA; export SSL_CERT_FILE=<the CA "
+            f"{source}={target}: the emulator serves https with its own CA; export SSL_CERT_FILE=<the CA "
             "certificate `python -m emulator --tls` printed>"
         )
     if not os.path.isfile(ca_file):

@@ -47,10 +47,6 @@ class Format(StrEnum):
     html = "html"
 
 
-#: A GUID's width: columns holding one are never narrower, so it is never split across lines.
-GUID_WIDTH = 36
-
-
 @contextmanager
 def progress_bar(console: Console, label: str):
     """A progress callback for the sweeps: a bar on a terminal, nothing in a log."""
@@ -95,8 +91,7 @@ def emit(text: str, output: Path | None, console: Console) -> None:
 def audit_table(report: AuditReport, console: Console, notes: list[str]) -> None:
     table = Table(title=f"Partner access in tenant {report.target.customer_tenant_id}")
     for column in ("kind", "what", "principal", "scope / status", "origin"):
-        # A GUID (36 characters) never breaks across lines: it is copied from here into a portal or a command.
-        table.add_column(column, overflow="fold", min_width=GUID_WIDTH if column == "principal" else None)
+        table.add_column(column, overflow="fold")
     for grant in report.grants:
         origin = str(grant.origin)
         style = "bold red" if grant.origin is Origin.OUT_OF_BAND else ""
@@ -224,7 +219,7 @@ def render_gdap_status(stack: str, rows: list[StatusRow], fmt: Format, console: 
         return
     table = Table(title=f"GDAP relationships of stack {stack}")
     for column in ("customer", "relationship", "status", "roles", "ends", "days left", "attention"):
-        table.add_column(column, overflow="fold", min_width=GUID_WIDTH if column == "relationship" else None)
+        table.add_column(column, overflow="fold")
     for row in rows:
         attention = "\n".join([f"[red]! {escape(w)}[/]" for w in row.warnings] + [escape(n) for n in row.notes])
         table.add_row(

@@ -47,6 +47,7 @@ def _context(customer: str, stack: str, project_dir: Path, endpoint: str | None)
 def _run(work: Any, deadline_seconds: float) -> Any:
     """Run the async work against Partner Center and Graph with the partner's identity, within the deadline."""
     from autopilot.delegation import read_delegation
+    from autopilot.operations import ProfileNotFound
     from azure_http import AzureHttpError, GraphClient, run_sync
     from azure_http.autopilot import AutopilotClient
     from azure_http.connect import OfflineMode, connect
@@ -67,7 +68,10 @@ def _run(work: Any, deadline_seconds: float) -> Any:
                 return run_sync(go(cfg, customer))
         except (AzureHttpError, OfflineMode) as err:
             errors.print(f"[bold red]Could not reach Partner Center or Graph:[/] {escape(str(err))}", highlight=False)
-            raise typer.Exit(1) from None
+            raise typer.Exit(exit_codes.ERROR) from None
+        except ProfileNotFound as err:
+            errors.print(f"[bold red]Profile:[/] {escape(str(err))}", highlight=False)
+            raise typer.Exit(exit_codes.USAGE) from None
 
     return call
 
@@ -114,7 +118,7 @@ def _report(run, as_json: bool) -> None:
         console.print(", ".join(f"{n} {k}" for k, n in sorted(run.counts().items())) or "no devices")
         for note in run.notes:
             console.print(f"note: {escape(note)}")
-        if not run.applied and run.outcomes:
+        if not run.applied and any(o.outcome.startswith("would ") for o in run.outcomes):
             console.print("Run again with --apply to make these changes.")
     raise typer.Exit(run.exit_code)
 

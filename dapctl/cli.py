@@ -330,7 +330,8 @@ def audit(
     all_partners: bool = typer.Option(False, "--all-partners", help="Every foreign principal and delegation."),
 ) -> None:
     """Every access path the partner holds in the customer's tenant: GDAP, DAP, Azure RBAC, Lighthouse; exit 5
-    when part of the tenant could not be read.
+    when a read failed. What this identity can never read (the tenant root, for a partner) is listed under
+    "Not checked" in the report and does not change the exit code.
 
     Example: dapctl audit contoso -f html -o contoso-audit.html   (a report the customer's admin can read)
     """

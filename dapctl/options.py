@@ -16,8 +16,7 @@ from pathlib import Path
 import typer
 
 import catalog
-from azure_http.connect import ENV as ENDPOINT_ENV
-from azure_http.endpoint_url import EndpointError, parse_endpoint, quoted
+from azure_http.endpoint_url import EndpointError, quoted
 
 OUTPUT_HINT = "'--output' / '-o'"
 
@@ -96,11 +95,10 @@ def check_principals(values: list[str]) -> list[str]:
 
 def check_endpoint(endpoint: str | None) -> None:
     """--endpoint (or, when not given, CSP_DELEGATION_ENDPOINT) names Azure, offline or a loopback URL."""
+    from azure_http.connect import check
+
     try:
-        if endpoint is not None:
-            parse_endpoint(endpoint, source="--endpoint")
-        else:
-            parse_endpoint(os.environ.get(ENDPOINT_ENV), source=ENDPOINT_ENV)
+        check(endpoint)  # the URL, and for an https emulator its CA, before any request
     except EndpointError as err:
         raise typer.BadParameter(str(err), param_hint="'--endpoint'" if endpoint is not None else None) from None
 
@@ -124,9 +122,9 @@ def check_confirmable(changes: bool, yes: bool) -> None:
     neither (no terminal to ask on), refuse before any request."""
     if changes and not yes and not stdin_is_terminal():
         raise typer.BadParameter(
-            "this changes the customer's tenant and there is no terminal to ask for confirmation: pass --yes "
+            "this changes the customer's tenant and there is no terminal to ask for confirmation: add --yes "
             "(after a dry run without --apply has shown what would change)",
-            param_hint="'--yes'",
+            param_hint="'--apply' / '--resume'",
         )
 
 

@@ -12,7 +12,7 @@ from typing import Any
 import pulumi
 
 import catalog
-from catalog.resource_kinds import DYNAMIC, PARTNER_ROLE_ASSIGNMENT, dynamic_kind
+from catalog.resource_kinds import AUTOPILOT_PROFILE, DYNAMIC, PARTNER_ROLE_ASSIGNMENT, dynamic_kind
 from stacks.mock_runtime import SECRET, OfflineRun, Unknown
 
 NOTICE = (
@@ -59,6 +59,9 @@ def key_inputs(type_: str, inputs: dict[str, Any]) -> dict[str, Any]:
         if kind == "GDAP relationship":
             keys = ("displayName", "customerTenantId", "duration", "autoExtendDuration")
             return {"kind": kind, **{k: inputs.get(k) for k in keys}, "roles": _directory_roles(inputs.get("roleIds"))}
+        if kind == AUTOPILOT_PROFILE:
+            keys = ("name", "customerTenantId", "settings", "description", "requireDelegatedAdmin")
+            return {"kind": kind, **{k: inputs.get(k) for k in keys}}
         if kind == "GDAP access assignment":
             return {
                 "kind": kind,
@@ -99,7 +102,8 @@ def key_inputs(type_: str, inputs: dict[str, Any]) -> dict[str, Any]:
         }
     if type_ == "azure-native:managedservices:RegistrationAssignment":
         return {"scope": inputs.get("scope")}
-    return {k: v for k, v in inputs.items() if not isinstance(v, dict | list)}
+    # (Pulumi's own inputs, such as a dynamic resource's pickled ``__provider``, are not the stack's.)
+    return {k: v for k, v in inputs.items() if not isinstance(v, dict | list) and not k.startswith("__")}
 
 
 def _has_unknown(value: Any) -> bool:

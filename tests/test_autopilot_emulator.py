@@ -19,7 +19,7 @@ SOMEONE_ELSE = "9f8e7d6c-5b4a-4c3d-9e2f-1a0b9c8d7e6f"
 
 
 def hashed(n: int) -> dict:
-    return {"hardwareHash": f"T0H{n:05d}AAAA==", "serialNumber": f"SN{n:05d}"}
+    return {"hardwareHash": f"T0H{n:05d}AAAAAA==", "serialNumber": f"SN{n:05d}"}
 
 
 @pytest.fixture

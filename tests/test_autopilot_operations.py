@@ -28,11 +28,11 @@ HEADER = "Device Serial Number,Windows Product ID,Hardware Hash,Group Tag\n"
 
 
 def device(n: int) -> dict:
-    return {"serialNumber": f"SN{n:05d}", "hardwareHash": f"T0H{n:05d}AAAA=="}
+    return {"serialNumber": f"SN{n:05d}", "hardwareHash": f"T0H{n:05d}AAAAAA=="}
 
 
 def write_csv(path: Path, numbers, group_tag: str = "") -> Path:
-    lines = [f"SN{n:05d},,T0H{n:05d}AAAA==,{group_tag}\n" for n in numbers]
+    lines = [f"SN{n:05d},,T0H{n:05d}AAAAAA==,{group_tag}\n" for n in numbers]
     path.write_text(HEADER + "".join(lines), encoding="utf-8")
     return path
 
@@ -161,12 +161,13 @@ def test_device_csv_errors_name_the_line_and_nothing_is_half_read(tmp_path) -> N
     utf16.write_bytes(good.read_text().encode("utf-16"))
     assert len(read_device_csv(utf16).rows) == 2
     bad = tmp_path / "bad.csv"
-    bad.write_text(HEADER + "SN1,,,\nSN2,,HASH2,\nSN3,,HASH2,\n")
+    bad.write_text(HEADER + "SN1,,,\nSN2,,SEFTSDI=,\nSN3,,SEFTSDI=,\nSN4,,not-base64!!,\n")
     with pytest.raises(DeviceCsvError) as caught:
         read_device_csv(bad)
     assert "line 2: needs a Hardware Hash" in str(caught.value) and "line 4: the same device as line 3" in str(
         caught.value
     )
+    assert "line 5: the Hardware Hash is not base64" in str(caught.value)
     (tmp_path / "x.csv").write_text("Serial,Hash\n1,2\n")
     with pytest.raises(DeviceCsvError, match="unknown column"):
         read_device_csv(tmp_path / "x.csv")
@@ -222,3 +223,13 @@ def test_the_audit_lists_autopilot_devices_and_revocation_says_it_leaves_them(wo
     assert "<b>x</b>" not in html and "&lt;b&gt;x&lt;/b&gt;" in html  # a device name is untrusted input
     revoke = dapctl("revoke", "contoso", endpoint=world.url)
     assert "2 Windows Autopilot device(s) (0 added by this partner) stay registered" in revoke.stderr
+
+
+def test_assigning_a_profile_that_does_not_exist_is_one_error_before_anything_is_sent(world):
+    world.control.load_scenario(REPO / "emulator" / "scenarios" / "dev.yaml")
+    result = dapctl("autopilot", "assign", "contoso", "--profile", "Standard laptop", "-d", "SN001", endpoint=world.url)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "no profile named 'Standard laptop' for this customer (its profiles: none)" in " ".join(
+        result.stderr.split()
+    )
+    assert "--apply" not in result.stdout and "Traceback" not in result.stderr

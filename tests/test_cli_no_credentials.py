@@ -55,3 +55,13 @@ def test_a_closed_port_is_one_clear_error(command, monkeypatch):
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
     assert result.exit_code == 1, result.output
     assert url.removeprefix("http://") in " ".join(result.output.split()) and "Traceback" not in result.output
+
+
+def test_an_https_emulator_without_its_ca_is_a_usage_error_before_any_request(monkeypatch):
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    monkeypatch.chdir(REPO)
+    for args in (["gdap", "status"], ["audit", "contoso"], ["fleet", "status", "--stacks", "dev"]):
+        result = CliRunner().invoke(app, [*args, "--endpoint", "https://127.0.0.1:8765"], catch_exceptions=True)
+        assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+        assert result.exit_code == 2, result.output
+        assert "export SSL_CERT_FILE" in " ".join(result.output.replace("│", " ").split()), args

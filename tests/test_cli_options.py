@@ -159,7 +159,7 @@ def test_a_change_without_a_terminal_or_yes_is_refused_before_any_request(world,
     """Automation confirms with --yes; with neither --yes nor a terminal to ask on, nothing is sent."""
     emulator, project = world
     devices = tmp_path / "devices.csv"
-    devices.write_text("Device Serial Number,Windows Product ID,Hardware Hash\nSN1,,HASH1\n")
+    devices.write_text("Device Serial Number,Windows Product ID,Hardware Hash\nSN1,,SEFTSDE=\n")
     for args in (
         ["revoke", "contoso", "--apply"],
         ["revoke", "contoso", "--resume"],

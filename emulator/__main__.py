@@ -26,15 +26,19 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.ca_file and not args.tls:
         parser.error("--ca-file needs --tls")
-    scenario = load_scenario_file(args.scenario) if args.scenario else None
-    server = EmulatorServer(
-        host=args.host,
-        port=args.port,
-        scenario=scenario,
-        log_level=args.log_level,
-        tls=args.tls,
-        ca_file=args.ca_file,
-    )
+    try:
+        scenario = load_scenario_file(args.scenario) if args.scenario else None
+        server = EmulatorServer(
+            host=args.host,
+            port=args.port,
+            scenario=scenario,
+            log_level=args.log_level,
+            tls=args.tls,
+            ca_file=args.ca_file,
+        )
+    except OSError as err:  # the port is taken, the scenario or CA path cannot be read or written
+        print(f"emulator: {err.strerror or err}: {err.filename or f'{args.host}:{args.port}'}", file=sys.stderr)
+        return 1
     print(f"emulator listening on {server.url}", flush=True)
     if server.tls is not None:
         print(f"  CA certificate: {server.tls.ca_path}", flush=True)

@@ -67,8 +67,10 @@ class EmulatorServer:
     ) -> None:
         self.state = state or EmulatorState(SERVICES)
         self.app = create_app(self.state, scenario)
-        self.tls: TlsFiles | None = make_tls_files(ca_file) if tls else None
+        # Bound first: a port already taken fails here, before a new CA overwrites the one a running emulator's
+        # clients trust.
         self._socket = bind_socket(host, port)
+        self.tls: TlsFiles | None = make_tls_files(ca_file) if tls else None
         self.host, self.port = self._socket.getsockname()[:2]
         config = uvicorn.Config(
             self.app,

@@ -250,7 +250,10 @@ def invite(
         raise typer.Exit(exit_codes.FINDINGS)  # nothing to send: the relationship is active, or not yet created
 
 
-gdap_app = typer.Typer(help="GDAP relationships: status, expiry, approvals.", no_args_is_help=True)
+gdap_app = typer.Typer(
+    help="GDAP relationships: `status` shows each one's status, roles, expiry and pending approvals.",
+    no_args_is_help=True,
+)
 app.add_typer(gdap_app, name="gdap")
 
 

@@ -11,15 +11,13 @@ reason other than this run removing the identity's own last grant there.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from azure_http.arm import ArmClient
+from azure_http.base import Sleep
 
 from .audit import DEFAULT_LIMITS, Limits, Target, sweep_azure
 from .grants import Grant
-
-Sleep = Callable[[float], Awaitable[None]]
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ from tests.arm_scenario import (
     ids,
     scenario,
 )
-from tests.helpers import virtual_buckets
+from tests.helpers import VirtualTime, virtual_buckets
 
 pytestmark = pytest.mark.anyio
 
@@ -178,25 +178,10 @@ async def test_one_limiter_shared_across_tenants_and_clients(world) -> None:
 
 
 # -- the limiter alone, on a fake clock ------------------------------------------------------
-class FakeTime:
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.sleeps.append(round(seconds, 6))
-        started = self.now
-        await asyncio.sleep(0)  # let the other tasks run at this instant first
-        self.now = max(self.now, started + seconds)
-
-
 async def test_limiter_serves_waiters_in_order_with_exact_waits() -> None:
-    fake = FakeTime()
+    fake = VirtualTime()
     limiter = ArmRateLimiter(
-        {"deletes": BucketLimits(5, 10.0)}, headroom=0, probe=False, clock=fake.clock, sleep=fake.sleep
+        {"deletes": BucketLimits(5, 10.0)}, headroom=0, probe=False, clock=fake.now, sleep=fake.sleep
     )
     key = BucketKey("subscription", "s", "deletes")
 
@@ -205,15 +190,15 @@ async def test_limiter_serves_waiters_in_order_with_exact_waits() -> None:
         limiter.observe(key, 204, {})  # answered at once
 
     await asyncio.gather(*(request() for _ in range(8)))
-    assert fake.sleeps == [0.1, 0.2, 0.3]  # tokens 6, 7, 8 exist 0.1 s apart
-    assert abs(fake.now - 0.3) < 1e-9 and abs(limiter.estimate(key)) < 1e-9  # all spent, none ahead
+    assert [round(x, 6) for x in fake.delays] == [0.1, 0.2, 0.3]  # tokens 6, 7, 8 exist 0.1 s apart
+    assert abs(fake.seconds - 0.3) < 1e-9 and abs(limiter.estimate(key)) < 1e-9  # all spent, none ahead
     assert limiter.stats.waited == 3 and limiter.stats.acquired == 8
 
 
 async def test_limiter_lowers_its_estimate_from_headers_and_blocks_after_429() -> None:
-    fake = FakeTime()
+    fake = VirtualTime()
     limiter = ArmRateLimiter(
-        {"reads": BucketLimits(100, 10.0)}, headroom=1, probe=False, clock=fake.clock, sleep=fake.sleep
+        {"reads": BucketLimits(100, 10.0)}, headroom=1, probe=False, clock=fake.now, sleep=fake.sleep
     )
     key = BucketKey("tenant", "t", "reads")
     await limiter.acquire(key)
@@ -225,12 +210,12 @@ async def test_limiter_lowers_its_estimate_from_headers_and_blocks_after_429() -
     limiter.observe(key, 429, {}, retry_after=2.0)
     assert limiter.stats.throttled == 1
     await limiter.acquire(key)
-    assert fake.sleeps and fake.sleeps[0] == 2.0  # waited out the Retry-After before going again
+    assert fake.delays and round(fake.delays[0], 6) == 2.0  # waited out the Retry-After before going again
 
 
 async def test_limiter_probe_learns_the_real_level_first() -> None:
-    fake = FakeTime()
-    limiter = ArmRateLimiter({"writes": BucketLimits(10, 1.0)}, headroom=1, clock=fake.clock, sleep=fake.sleep)
+    fake = VirtualTime()
+    limiter = ArmRateLimiter({"writes": BucketLimits(10, 1.0)}, headroom=1, clock=fake.now, sleep=fake.sleep)
     key = BucketKey("subscription", "s", "writes")
     await limiter.acquire(key)  # the probe
     others = [asyncio.ensure_future(limiter.acquire(key)) for _ in range(3)]
@@ -238,32 +223,32 @@ async def test_limiter_probe_learns_the_real_level_first() -> None:
     assert not any(t.done() for t in others)  # held until the probe's answer
     limiter.observe(key, 201, {"x-ms-ratelimit-remaining-subscription-writes": "2"})
     await asyncio.gather(*others)
-    assert fake.sleeps == [1.0, 2.0]  # 2 left minus headroom 1: one goes, two wait for refills
+    assert [round(x, 6) for x in fake.delays] == [1.0, 2.0]  # 2 left minus headroom 1: one goes, two wait for refills
 
 
 async def test_limiter_models_arms_full_bucket_while_requests_are_on_the_wire() -> None:
     """ARM's bucket holds at most its size: refill it could not hold while our requests were still
     on their way is lost to it, so the next reservation comes due that much later."""
-    fake = FakeTime()
+    fake = VirtualTime()
     limiter = ArmRateLimiter(
-        {"deletes": BucketLimits(5, 10.0)}, headroom=0, probe=False, clock=fake.clock, sleep=fake.sleep
+        {"deletes": BucketLimits(5, 10.0)}, headroom=0, probe=False, clock=fake.now, sleep=fake.sleep
     )
     key = BucketKey("subscription", "s", "deletes")
     for _ in range(5):
         await limiter.acquire(key)  # five on the wire, unanswered
     sixth = asyncio.ensure_future(limiter.acquire(key))
-    while fake.now < 0.3:
+    while fake.seconds < 0.3:
         await asyncio.sleep(0)
     for _ in range(5):
         limiter.observe(key, 204, {})  # ...answered (and at the latest, counted) at 0.3 s
     await sixth
-    assert abs(fake.now - 0.4) < 1e-6  # 0.3 s + one token's refill, not 0.1 s
+    assert abs(fake.seconds - 0.4) < 1e-6  # 0.3 s + one token's refill, not 0.1 s
 
 
 async def test_limiter_realigns_pending_reservations_after_a_429() -> None:
-    fake = FakeTime()
+    fake = VirtualTime()
     limiter = ArmRateLimiter(
-        {"writes": BucketLimits(100, 10.0)}, headroom=1, probe=False, clock=fake.clock, sleep=fake.sleep
+        {"writes": BucketLimits(100, 10.0)}, headroom=1, probe=False, clock=fake.now, sleep=fake.sleep
     )
     key = BucketKey("tenant", "t", "writes")
     await limiter.acquire(key)  # this one will be refused
@@ -278,8 +263,8 @@ async def test_limiter_realigns_pending_reservations_after_a_429() -> None:
     await asyncio.gather(*waiting)
     # Everyone waiting was pushed back a token (one more spare from now on) and held until the
     # Retry-After had passed: the last of the 22 goes at 2.2 + 0.1 s.
-    assert abs(fake.now - 2.3) < 1e-6
-    assert limiter.stats.throttled == 1 and 1.0 in [round(x, 6) for x in fake.sleeps]
+    assert abs(fake.seconds - 2.3) < 1e-6
+    assert limiter.stats.throttled == 1 and 1.0 in [round(x, 6) for x in fake.delays]
 
 
 def test_bucket_keys_of_arm_paths() -> None:

@@ -502,7 +502,8 @@ def drift(
         relationships = await read_relationships(cfg)
         items = []
         for c in customers:
-            report, declared = await audit_customer(cfg, c, partner_view(cfg, c, [], all_partners=False))
+            view = partner_view(cfg, c, [], all_partners=False)
+            report, declared = await audit_customer(cfg, c, view, autopilot=False)
             items += customer_drift(cfg, c, report, declared, relationships)
         return items
 

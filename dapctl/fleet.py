@@ -140,7 +140,8 @@ async def drift_of_fleet(project_dir: Path, stacks: list[str], concurrency: int 
     async def one(stack, cfg, customer):
         nonlocal done
         async with slots:
-            report, declared = await audit_customer(cfg, customer, partner_view(cfg, customer, [], all_partners=False))
+            view = partner_view(cfg, customer, [], all_partners=False)
+            report, declared = await audit_customer(cfg, customer, view, autopilot=False)
             items = customer_drift(cfg, customer, report, declared, relationships[cfg.partner.tenant_id])
             for error in report.errors:
                 items.append(_unchecked(customer.name, error))

@@ -105,15 +105,19 @@ def declared_access(cfg: StackConfig, customer: Customer, aliases: dict[str, str
 
 
 async def audit_customer(
-    cfg: StackConfig, customer: Customer, view: PartnerView, progress=None
+    cfg: StackConfig, customer: Customer, view: PartnerView, progress=None, *, autopilot: bool = True
 ) -> tuple[AuditReport, DeclaredAccess | None]:
-    """The partner's audit of one customer, with what the config declares (None in all-partners mode)."""
+    """The partner's audit of one customer, with what the config declares (None in all-partners mode).
+
+    ``autopilot``: also list the customer's Autopilot devices (Partner Center reads the audit and revocation
+    reports show; drift, which does not use them, skips them)."""
     declared = None
     if not view.target.all_partners:
         declared = declared_access(cfg, customer, await resolve_aliases(cfg, customer))
     async with partner_clients(cfg, customer) as clients:
         report = await audit(view.target, clients, declared, progress=progress)
-    await add_autopilot(cfg, customer, report)
+    if autopilot:
+        await add_autopilot(cfg, customer, report)
     return report, declared
 
 

@@ -14,7 +14,7 @@ import pulumi
 import pulumi_azuread as azuread
 
 import catalog
-from stacks.config import GroupSpec
+from config.schema import GroupSpec
 
 TYPE = "csp-delegation:groups:PartnerAgentGroups"
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import pulumi
 
 import catalog
-from stacks.config import ADMIN_AGENTS, Customer, Partner
+from config.schema import ADMIN_AGENTS, Customer, Partner
 from stacks.observe import Observation
 
 from .csp_subscription import CspSubscription, CspSubscriptionArgs, NewSubscriptionSpec, mpa_billing_scope

@@ -15,7 +15,7 @@ import pulumi
 
 import catalog
 from catalog.invitations import dap_email, reseller_invitation_link
-from stacks.config import Customer, Partner, duration_days
+from config.schema import Customer, Partner, duration_days
 from stacks.observe import ObservedRelationship
 
 from .gdap_resources import GdapAccessAssignment, GdapRelationship

@@ -30,7 +30,7 @@ DevicesOption = typer.Option([], "--device", "-d", help="Serial number, product 
 
 
 def _context(customer: str, stack: str, project_dir: Path, endpoint: str | None):
-    from stacks.errors import ConfigError
+    from config.errors import ConfigError
 
     from .graph_access import use_endpoint
 

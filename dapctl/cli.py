@@ -13,7 +13,7 @@ from rich.markup import escape
 
 from azure_http.connect import ENV as ENDPOINT_ENV
 from azure_http.deadline import deadline
-from stacks.errors import ConfigError
+from config.errors import ConfigError
 
 from . import exit_codes
 from .options import (
@@ -98,7 +98,7 @@ def plan(
     """
     import pulumi
 
-    from stacks.loading import flat_config_for_runtime, load_stack_file
+    from config.loading import flat_config_for_runtime, load_stack_file
     from stacks.mock_runtime import run_offline
     from stacks.program import main as program
 
@@ -142,7 +142,7 @@ EndpointOption = typer.Option(
 
 
 def _load(stack: str, project_dir: Path):
-    from stacks.loading import load_stack_file
+    from config.loading import load_stack_file
 
     try:
         return load_stack_file(stack, project_dir)

@@ -24,12 +24,12 @@ from components.arm_resources import PartnerRoleAssignmentProvider
 from components.csp_subscription import mpa_billing_scope
 from components.gdap_resources import GdapAccessAssignmentProvider, GdapRelationshipProvider
 from components.naming import deterministic_guid, role_definition_id, subscription_scope
+from config.schema import Customer, StackConfig, duration_days
 from emulator.client import EmulatorControl
 from emulator.server import EmulatorServer
 from runbooks.audit import Clients, audit
 from runbooks.journal import Journal
 from runbooks.revoke import revoke
-from stacks.config import Customer, StackConfig, duration_days
 
 from .access_commands import Format, render_audit, render_revoke
 from .tenant_access import audit_customer, group_ids, partner_clients, partner_view

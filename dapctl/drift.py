@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
+from config.schema import Customer, StackConfig
 from runbooks.audit import AuditReport
 from runbooks.declared import DeclaredAccess
 from runbooks.grants import Kind, Origin
-from stacks.config import Customer, StackConfig
 
 from .gdap_status import status_rows
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from stacks.errors import ConfigError
+from config.errors import ConfigError
 
 STACK_FILE_GLOB = "Pulumi.*.yaml"
 
@@ -53,7 +53,7 @@ def plan_stacks(
 ) -> Iterator[StackPlan]:
     """The offline plan of each stack, one after another in this process; a broken stack is reported, not fatal."""
     import policy
-    from stacks.loading import flat_config_for_runtime, load_stack_file
+    from config.loading import flat_config_for_runtime, load_stack_file
     from stacks.mock_runtime import run_offline
     from stacks.program import main as program
 
@@ -87,7 +87,7 @@ def status_of_fleet(project_dir: Path, stacks: list[str], read_relationships: Ca
 
     Returns the rows as (stack, customer, row), the DAP customers as (stack, customer), and the stacks whose
     config is broken. Relationships are indexed by customer tenant, so the work stays linear in the fleet."""
-    from stacks.loading import load_stack_file
+    from config.loading import load_stack_file
 
     from .gdap_status import status_rows
 
@@ -117,7 +117,7 @@ async def drift_of_fleet(project_dir: Path, stacks: list[str], concurrency: int 
     few at a time. Returns (stack, drift items) pairs and the stacks whose config is broken."""
     import asyncio
 
-    from stacks.loading import load_stack_file
+    from config.loading import load_stack_file
 
     from .drift import customer_drift
     from .graph_access import read_relationships

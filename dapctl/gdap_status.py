@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 import catalog
 from catalog import gdap_naming
-from stacks.config import StackConfig
+from config.schema import StackConfig
 
 EXPIRING_DAYS = 30
 STUCK_DAYS = 7

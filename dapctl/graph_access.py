@@ -6,7 +6,7 @@ import os
 
 from azure_http import GraphClient, run_sync
 from azure_http.connect import ENV, connect
-from stacks.config import StackConfig
+from config.schema import StackConfig
 from stacks.observe import list_all_relationships
 
 

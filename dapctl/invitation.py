@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import catalog
 from catalog.invitations import dap_email, gdap_approval_link, gdap_email, reseller_invitation_link
-from stacks.config import Customer, StackConfig, duration_days
+from config.schema import Customer, StackConfig, duration_days
 from stacks.observe import pick
 
 

@@ -15,9 +15,9 @@ from azure_http import GraphClient, NotFound
 from azure_http.arm import ArmClient
 from azure_http.connect import connect
 from azure_http.partner_center import PartnerCenterClient
+from config.schema import Customer, StackConfig
 from runbooks.audit import AuditReport, Clients, Target, audit
 from runbooks.declared import DeclaredAccess
-from stacks.config import Customer, StackConfig
 
 OWNER = catalog.OWNER
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from .model import ADVISORY, MANDATORY, Violation
 
 if TYPE_CHECKING:
-    from stacks.config import StackConfig
+    from config.schema import StackConfig
     from stacks.mock_runtime import OfflineRun
 
 __all__ = ["ADVISORY", "MANDATORY", "Violation", "evaluate"]

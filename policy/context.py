@@ -4,7 +4,7 @@ Two decisions depend on intent that only the config states: which customers allo
 Administrator (``customers[].gdap.allowGlobalAdministrator``) and which subscriptions the partner did
 not provision but declares a grant on (``customers[].existingSubscriptions``). The Pulumi CLI hands a
 policy pack the stack's config (``PULUMI_CONFIG``, the same values the program reads), dapctl has the
-validated :class:`stacks.config.StackConfig`; both become one :class:`PolicyContext`.
+validated :class:`config.schema.StackConfig`; both become one :class:`PolicyContext`.
 
 Fail closed: when the config cannot be seen (an old CLI, a pack run against another project), no
 customer allows Global Administrator and no existing subscription is declared, so those grants are
@@ -23,11 +23,11 @@ from typing import TYPE_CHECKING, Any
 import catalog
 
 if TYPE_CHECKING:
-    from stacks.config import StackConfig
+    from config.schema import StackConfig
 
 NAMESPACE = "csp-delegation"
 DEFAULT_EXISTING_ROLE = "Owner"
-"""The role ``existingSubscriptions`` grants when an entry names none (stacks/config.py)."""
+"""The role ``existingSubscriptions`` grants when an entry names none (config/schema.py)."""
 
 
 @dataclass(frozen=True)

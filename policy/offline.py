@@ -22,7 +22,7 @@ from .engine import run_rules
 from .model import ALIAS, SECRET, STACK, UNKNOWN, PlanResource, Violation
 
 if TYPE_CHECKING:
-    from stacks.config import StackConfig
+    from config.schema import StackConfig
 
 PROJECT = "csp-delegation"
 

@@ -14,8 +14,7 @@ from dataclasses import dataclass, field
 from azure_http import GraphClient, run_sync
 from azure_http.connect import connect, current_target, is_offline
 from catalog import gdap_naming
-
-from .config import StackConfig
+from config.schema import StackConfig
 
 ACTIVE = frozenset({"active", "expiring"})
 ENDED = frozenset({"terminationRequested", "terminating", "terminated", "expired"})

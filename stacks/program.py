@@ -13,10 +13,10 @@ from components.autopilot import AutopilotProfiles, AutopilotProfilesArgs, Profi
 from components.customer import CustomerTenant, CustomerTenantArgs
 from components.partner_groups_ref import GROUP_IDS_OUTPUT, PartnerGroupIds
 from components.providers import arm_provider, entra_provider
+from config.errors import ConfigError
+from config.loading import load_from_pulumi
+from config.schema import StackConfig
 
-from .config import StackConfig
-from .errors import ConfigError
-from .loading import load_from_pulumi
 from .observe import Observation, observe_gdap
 
 

@@ -12,8 +12,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from stacks.config import NAMESPACE
-from stacks.loading import raw_from_stack_file
+from config.loading import raw_from_stack_file
+from config.schema import NAMESPACE
 from stacks.mock_runtime import OfflineRun, run_offline
 from stacks.program import main as program
 

@@ -13,9 +13,9 @@ from azure_http.autopilot import AutopilotClient
 from catalog import directory_role_id
 from catalog.resource_kinds import AUTOPILOT_PROFILE, dynamic_kind
 from components.autopilot import AutopilotProfileProvider, AutopilotRuleError
+from config.errors import ConfigError
+from config.schema import parse_config
 from emulator.state import DEFAULT_PARTNER_TENANT_ID
-from stacks.config import parse_config
-from stacks.errors import ConfigError
 from tests.arm_scenario import CONTOSO, scenario
 from tests.helpers import dev_raw, run
 

@@ -14,8 +14,8 @@ import pytest
 import yaml
 from rich.console import Console
 
+from config.loading import load_stack_file
 from dapctl.demo import Demo, demo_scenario
-from stacks.loading import load_stack_file
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTOSO = "3a8b9c0d-1e2f-4a3b-8c4d-5e6f7a8b9c0d"

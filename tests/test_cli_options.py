@@ -15,9 +15,9 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
+from config.loading import load_stack_file
 from dapctl.cli import app
 from dapctl.demo import demo_scenario
-from stacks.loading import load_stack_file
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTOSO_TENANT = "3a8b9c0d-1e2f-4a3b-8c4d-5e6f7a8b9c0d"

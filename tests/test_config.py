@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 import catalog
-from stacks.config import parse_config
-from stacks.errors import ConfigError
+from config.errors import ConfigError
+from config.schema import parse_config
 from tests.helpers import dev_raw
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from stacks.config import NIL_GUID, duration_days, parse_config
-from stacks.errors import ConfigError
+from config.errors import ConfigError
+from config.schema import NIL_GUID, duration_days, parse_config
 from tests.helpers import dev_raw
 
 

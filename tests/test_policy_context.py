@@ -8,9 +8,9 @@ import pytest
 from pulumi.runtime import config as runtime_config
 
 import catalog
+from config.loading import flat_config_for_runtime
+from config.schema import parse_config
 from policy.context import PolicyContext, strip_namespace
-from stacks.config import parse_config
-from stacks.loading import flat_config_for_runtime
 from tests.helpers import dev_raw
 
 CONTOSO = "3a8b9c0d-1e2f-4a3b-8c4d-5e6f7a8b9c0d"

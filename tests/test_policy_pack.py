@@ -30,11 +30,11 @@ from pulumi_policy import (
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, unknown_checking_proxy
 
 import catalog
+from config.loading import flat_config_for_runtime
 from policy.context import PolicyContext
 from policy.model import UNKNOWN
 from policy.pack import PACK_NAME, build_policies, plain
 from policy.registry import RULES
-from stacks.loading import flat_config_for_runtime
 from tests.helpers import dev_raw
 
 ROOT = Path(__file__).resolve().parent.parent

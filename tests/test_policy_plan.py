@@ -8,10 +8,10 @@ import uuid
 import pytest
 
 import catalog
+from config.schema import parse_config
 from policy import evaluate
 from policy.model import is_role_assignment
 from policy.offline import plan_resources
-from stacks.config import parse_config
 from stacks.mock_runtime import Declared, OfflineRun
 from tests.helpers import dev_raw, run
 

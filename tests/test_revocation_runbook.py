@@ -12,9 +12,9 @@ import zipfile
 import pytest
 
 from components.revocation_runbook import REMOVAL_ACTIONS, sas_expiry
+from config.errors import ConfigError
+from config.schema import parse_config
 from runbooks.packaging import automation_packages, build_runbook
-from stacks.config import parse_config
-from stacks.errors import ConfigError
 from stacks.mock_runtime import placeholder_id
 from tests.helpers import ADMIN_AGENTS_ID, HELPDESK_AGENTS_ID, canonical, dev_raw, lock_pins, run
 

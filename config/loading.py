@@ -10,8 +10,8 @@ from typing import Any
 
 from azure_http.endpoint_url import quoted
 
-from .config import NAMESPACE, StackConfig, parse_config
 from .errors import ConfigError, ConfigProblem
+from .schema import NAMESPACE, StackConfig, parse_config
 from .yaml_loader import read_config_section
 
 #: Pulumi's stack names: letters, digits, '-', '_', '.' (a stack selector's org/project part is not a file name).

@@ -31,6 +31,14 @@ USABLE_STATUSES: Final = frozenset({ACTIVE, EXPIRING})
 FINAL_STATUSES: Final = frozenset({EXPIRED, TERMINATED})
 #: On the way out (terminate was requested).
 ENDING_STATUSES: Final = frozenset({TERMINATION_REQUESTED, TERMINATING, TERMINATED})
+#: Over, or on the way out: only a new relationship restores access, and its name is never free again.
+ENDED_STATUSES: Final = ENDING_STATUSES | FINAL_STATUSES
+#: Every status before the end (made, waiting for the customer, approved, in force).
+OPEN_STATUSES: Final = frozenset({CREATED, APPROVAL_PENDING, APPROVED, ACTIVATING, ACTIVE, EXPIRING})
+#: The customer approved and it has not ended: only ``autoExtendDuration`` can still be changed.
+APPROVED_STATUSES: Final = frozenset({APPROVED, ACTIVATING, ACTIVE, EXPIRING})
+#: The order in which a customer's several open relationships are preferred (the most advanced first).
+PREFERENCE: Final = {ACTIVE: 0, EXPIRING: 1, APPROVED: 2, ACTIVATING: 2, APPROVAL_PENDING: 3, CREATED: 4}
 
 # Actions for POST .../{id}/requests. approve and reject are the customer's.
 LOCK_FOR_APPROVAL: Final = "lockForApproval"
@@ -41,6 +49,8 @@ ACTIONS: Final = frozenset({LOCK_FOR_APPROVAL, APPROVE, TERMINATE, REJECT})
 
 # autoExtendDuration values the service accepts ("PT0S" and "P0D" both mean never).
 NO_AUTO_EXTEND: Final = frozenset({"PT0S", "P0D"})
+#: What this toolkit sends for "never" (Graph's own default).
+NEVER_AUTO_EXTEND: Final = "PT0S"
 AUTO_EXTEND_180_DAYS: Final = "P180D"
 
 # Access assignment statuses.

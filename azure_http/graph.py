@@ -14,6 +14,7 @@ from urllib.parse import quote
 
 from azure_http import gdap
 from azure_http.base import ServiceClient
+from azure_http.models import AccessAssignment, Relationship
 from azure_http.polling import poll_until
 
 Json = dict[str, Any]
@@ -87,6 +88,15 @@ class GraphClient(ServiceClient):
             params["$top"] = str(top)
         return self.paginate(self._rel(), params=params or None)
 
+    async def relationships(self, *, filter: str | None = None) -> AsyncIterator[Relationship]:
+        """Every relationship of the partner (optionally ``$filter``ed), typed."""
+        async for body in self.list_relationships(filter=filter):
+            yield Relationship.from_graph(body)
+
+    async def relationship(self, rel_id: str) -> Relationship:
+        """One relationship, typed (raises ``NotFound``)."""
+        return Relationship.from_graph(await self.get_relationship(rel_id))
+
     async def update_relationship(self, rel_id: str, etag: str, patch: Json) -> Json | None:
         """PATCH with ``If-Match``; returns the updated relationship (None when Graph answers 202/204)."""
         return await self.send_json("PATCH", self._rel(rel_id), patch, if_match=etag)
@@ -132,6 +142,11 @@ class GraphClient(ServiceClient):
 
     async def get_access_assignment(self, rel_id: str, assignment_id: str) -> Json:
         return await self.get_json(self._assignments(rel_id, assignment_id))
+
+    async def access_assignments(self, rel_id: str) -> AsyncIterator[AccessAssignment]:
+        """The relationship's access assignments, typed."""
+        async for body in self.list_access_assignments(rel_id):
+            yield AccessAssignment.from_graph(body)
 
     async def update_access_assignment(
         self, rel_id: str, assignment_id: str, etag: str, roles_or_patch: Iterable[str] | Mapping[str, Any]

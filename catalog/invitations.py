@@ -2,7 +2,8 @@
 
 Link shapes come from Partner Center and Microsoft 365 admin documentation (see
 ../shared/reference/azure-facts.md). They are plain functions of ids, so dapctl, the components
-and the runbooks produce exactly the same text.
+and the runbooks produce exactly the same text. The GDAP approval link is Graph vocabulary:
+azure_http.gdap.approval_link.
 """
 
 from __future__ import annotations
@@ -22,14 +23,6 @@ def reseller_invitation_link(partner_id: str, delegated_admin: bool = True) -> s
     return (
         "https://admin.microsoft.com/Adminportal/Home?invType=ResellerRelationship"
         f"&partnerId={quote(partner_id)}&msppId=0&DAP={dap}#/BillingAccounts/partner-invitation"
-    )
-
-
-def gdap_approval_link(relationship_id: str) -> str:
-    """Where a customer's Global Administrator reviews and approves a GDAP relationship."""
-    return (
-        "https://admin.microsoft.com/AdminPortal/Home#/partners/invitation/granularAdminRelationships/"
-        f"{quote(relationship_id)}"
     )
 
 

@@ -8,20 +8,36 @@ Members are azuread.GroupMember resources, never Group.members (the two fight ov
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_azuread as azuread
 
 import catalog
-from config.schema import GroupSpec
 
 TYPE = "csp-delegation:groups:PartnerAgentGroups"
 
 
 @dataclass
+class AgentGroupArgs:
+    """One partner security group."""
+
+    display_name: str
+    """The group's display name (what an adopted group is found by when no object id is given)."""
+    create: bool = False
+    """True: this stack creates the group (protected); False: it adopts an existing one."""
+    object_id: str | None = None
+    """Adopt the group by object id (preferred: display names are not unique)."""
+    description: str | None = None
+    """A created group's description."""
+    members: list[str] = field(default_factory=list)
+    """Object ids or user principal names kept as members."""
+
+
+@dataclass
 class PartnerAgentGroupsArgs:
-    groups: dict[str, GroupSpec]
+    groups: dict[str, AgentGroupArgs]
+    """The groups by key (adminAgents, helpdeskAgents, or the partner's own)."""
     provider: pulumi.ProviderResource
     """azuread provider for the partner tenant."""
 
@@ -49,9 +65,9 @@ class PartnerAgentGroups(pulumi.ComponentResource):
         self.object_ids = pulumi.Output.all(**ids)
         self.register_outputs({"objectIds": self.object_ids})
 
-    def _group(self, name: str, key: str, spec: GroupSpec, provider: pulumi.ProviderResource) -> pulumi.Output:
+    def _group(self, name: str, key: str, spec: AgentGroupArgs, provider: pulumi.ProviderResource) -> pulumi.Output:
         invoke = pulumi.InvokeOptions(provider=provider, parent=self)
-        if spec.mode == "create":
+        if spec.create:
             group = azuread.Group(
                 f"{name}-{key}",
                 display_name=spec.display_name,

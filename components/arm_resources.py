@@ -22,6 +22,8 @@ from azure_http import Conflict, NotFound, run_sync
 from azure_http.arm import ArmClient, role_guid_of
 from azure_http.connect import connect
 
+from .legacy_types import with_legacy_dynamic_alias
+
 IDENTITY_INPUTS = ("tenantId", "scope", "roleDefinitionId", "principalId", "principalType")
 
 
@@ -112,7 +114,7 @@ class PartnerRoleAssignmentProvider(ResourceProvider):
         run_sync(remove())
 
 
-class PartnerRoleAssignment(pulumi.dynamic.Resource):
+class PartnerRoleAssignment(pulumi.dynamic.Resource, module="rbac", name="PartnerRoleAssignment"):
     """Role ``roleDefinitionId`` for ``principalId`` at ``scope`` in tenant ``tenantId``: created or adopted."""
 
     assignmentId: pulumi.Output[str]
@@ -143,4 +145,4 @@ class PartnerRoleAssignment(pulumi.dynamic.Resource):
             "assignmentName": None,
             "adopted": None,
         }
-        super().__init__(PartnerRoleAssignmentProvider(), name, props, opts)
+        super().__init__(PartnerRoleAssignmentProvider(), name, props, with_legacy_dynamic_alias(opts))

@@ -23,6 +23,8 @@ from azure_http import GraphClient, NotFound, run_sync
 from azure_http.autopilot import AutopilotClient
 from azure_http.connect import connect
 
+from .legacy_types import with_legacy_dynamic_alias
+
 INPUTS = ("partnerTenantId", "customerTenantId", "name", "description", "settings", "requireDelegatedAdmin")
 REPLACE_ON = ("partnerTenantId", "customerTenantId")
 
@@ -140,7 +142,7 @@ class AutopilotProfileProvider(ResourceProvider):
                 return  # already gone: the state catches up
 
 
-class AutopilotProfile(pulumi.dynamic.Resource):
+class AutopilotProfile(pulumi.dynamic.Resource, module="autopilot", name="AutopilotProfile"):
     """One Autopilot profile (Partner Center configuration policy) of a customer."""
 
     devicesAssigned: pulumi.Output[int]
@@ -171,7 +173,7 @@ class AutopilotProfile(pulumi.dynamic.Resource):
             "observedSettings": None,
             "observedDescription": None,
         }
-        super().__init__(AutopilotProfileProvider(), name, props, opts)
+        super().__init__(AutopilotProfileProvider(), name, props, with_legacy_dynamic_alias(opts))
 
 
 @dataclass

@@ -22,30 +22,32 @@ TYPE = "csp-delegation:subscriptions:CspSubscription"
 @dataclass
 class NewSubscriptionSpec:
     alias: str
+    """The subscription alias (the name the partner creates it under)."""
     display_name: str
+    """The subscription's display name."""
     billing_scope: str
+    """The Microsoft Partner Agreement billing scope (billing account and customer)."""
     workload: str
+    """``Production`` or ``DevTest``."""
     reseller_id: str | None = None
+    """An indirect reseller's Partner Center id, when one sells the subscription."""
 
 
 @dataclass
 class CspSubscriptionArgs:
     role_guid: str
+    """The Azure role definition GUID granted to the partner group (Owner for the CSP grant)."""
     principal_id: pulumi.Input[str]
     """Object id of the partner group granted the role (AdminAgents for the CSP Owner grant)."""
     customer_tenant_id: str
     """The customer's tenant, where the role assignment lives."""
     group_key: str = "adminAgents"
+    """The partner group's key (shown in the assignment's description)."""
     new: NewSubscriptionSpec | None = None
     partner_provider: pulumi.ProviderResource | None = None
     """azure-native provider for the partner's tenant (creates the alias); required with ``new``."""
     subscription_id: str | None = None
     """An existing subscription to grant on; exclusive with ``new``."""
-
-
-def mpa_billing_scope(billing_account: str, billing_customer_id: str) -> str:
-    """The Microsoft Partner Agreement billing scope a CSP subscription is created under."""
-    return f"/providers/Microsoft.Billing/billingAccounts/{billing_account}/customers/{billing_customer_id}"
 
 
 class CspSubscription(pulumi.ComponentResource):

@@ -19,11 +19,21 @@ from pulumi.dynamic import CreateResult, DiffResult, ReadResult, ResourceProvide
 
 from azure_http import Conflict, GraphClient, NotFound, PreconditionFailed, run_sync
 from azure_http.connect import connect
+from azure_http.gdap import (
+    APPROVED_STATUSES,
+    ASSIGNMENT_DELETED,
+    ASSIGNMENT_DELETING,
+    CREATED,
+    ENDED_STATUSES,
+    approval_link,
+    role_ids_of,
+    unified_roles,
+)
 from catalog import gdap_naming
-from catalog.invitations import gdap_approval_link
 
-ENDED = frozenset({"terminationRequested", "terminating", "terminated", "expired"})
-LIVE = frozenset({"approved", "activating", "active", "expiring"})
+from .legacy_types import with_legacy_dynamic_alias
+
+GONE_ASSIGNMENT = frozenset({ASSIGNMENT_DELETING, ASSIGNMENT_DELETED})
 REL_INPUTS = (
     "partnerTenantId",
     "customerTenantId",
@@ -48,8 +58,7 @@ def _graph(partner_tenant_id: str) -> GraphClient:
 
 
 def _role_ids(body: dict[str, Any]) -> list[str]:
-    roles = (body.get("accessDetails") or {}).get("unifiedRoles") or []
-    return sorted(r["roleDefinitionId"] for r in roles)
+    return sorted(role_ids_of(body))
 
 
 def _relationship_outs(rel: dict[str, Any], partner_tenant_id: str) -> dict[str, Any]:
@@ -65,7 +74,7 @@ def _relationship_outs(rel: dict[str, Any], partner_tenant_id: str) -> dict[str,
         "roleIds": _role_ids(rel),
         "status": rel.get("status"),
         "etag": rel.get("@odata.etag"),
-        "approvalLink": gdap_approval_link(rel["id"]),
+        "approvalLink": approval_link(rel["id"]),
         "createdDateTime": rel.get("createdDateTime"),
         "activatedDateTime": rel.get("activatedDateTime"),
         "endDateTime": rel.get("endDateTime"),
@@ -76,12 +85,16 @@ def relationship_diff(olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
     """What a change costs in the relationship's current status: nothing, a PATCH, or a new relationship."""
     status = olds.get("status")
     changed = [k for k in REL_INPUTS if olds.get(k) != news.get(k)]
-    if status in ENDED:
+    if status in ENDED_STATUSES:
         # Terminated or expired (by the customer, by time or by hand): only a new relationship restores access.
         return DiffResult(changes=True, replaces=changed or ["status"], delete_before_replace=True)
     if not changed:
         return DiffResult(changes=False)
-    allowed = PATCHABLE_CREATED if status == "created" else PATCHABLE_ACTIVE if status in LIVE else frozenset()
+    allowed = frozenset()
+    if status == CREATED:
+        allowed = PATCHABLE_CREATED
+    elif status in APPROVED_STATUSES:
+        allowed = PATCHABLE_ACTIVE
     replaces = [k for k in changed if k not in allowed]
     # Terminate the old relationship before making its successor: two live relationships for one customer
     # with overlapping roles would leave the old one's access in place until someone notices it.
@@ -98,7 +111,7 @@ class GdapRelationshipProvider(ResourceProvider):
     async def _create(self, props: dict[str, Any]) -> dict[str, Any]:
         async with _graph(props["partnerTenantId"]) as graph:
             rel = await self._create_or_adopt(graph, props)
-            if rel.get("status") == "created":
+            if rel.get("status") == CREATED:
                 await graph.lock_for_approval(rel["id"])
                 rel = await graph.get_relationship(rel["id"])
             return rel
@@ -119,7 +132,7 @@ class GdapRelationshipProvider(ResourceProvider):
             except Conflict:
                 quoted = name.replace("'", "''")
                 holders = [r async for r in graph.list_relationships(filter=f"displayName eq '{quoted}'")]
-                live = [r for r in holders if r.get("status") not in ENDED]
+                live = [r for r in holders if r.get("status") not in ENDED_STATUSES]
                 if live:
                     return await self._adopt(graph, props, live[0])
                 # Only an ended relationship holds this name (names are never reused): try the next generation.
@@ -137,12 +150,12 @@ class GdapRelationshipProvider(ResourceProvider):
                 f"{tenant}: display names are unique per partner, set another gdap.displayName for this customer"
             )
         if _role_ids(rel) != sorted(props["roleIds"]):
-            if rel.get("status") != "created":
+            if rel.get("status") != CREATED:
                 raise GdapStateError(
                     f"relationship {rel['id']} ({props['displayName']!r}, status {rel.get('status')}) exists with "
                     "other roles and can no longer be edited: terminate it or choose another gdap.displayName"
                 )
-            patch = {"accessDetails": {"unifiedRoles": [{"roleDefinitionId": r} for r in props["roleIds"]]}}
+            patch = {"accessDetails": unified_roles(props["roleIds"])}
             await graph.update_relationship(rel["id"], rel["@odata.etag"], patch)
             rel = await graph.get_relationship(rel["id"])
         pulumi.log.info(f"adopted existing GDAP relationship {rel['id']} ({props['displayName']!r})")
@@ -177,7 +190,7 @@ class GdapRelationshipProvider(ResourceProvider):
         if olds.get("autoExtendDuration") != news["autoExtendDuration"]:
             patch["autoExtendDuration"] = news["autoExtendDuration"]
         if olds.get("roleIds") != news["roleIds"]:
-            patch["accessDetails"] = {"unifiedRoles": [{"roleDefinitionId": r} for r in news["roleIds"]]}
+            patch["accessDetails"] = unified_roles(news["roleIds"])
         if olds.get("customerDisplayName") != news.get("customerDisplayName"):
             patch["customer"] = {"tenantId": news["customerTenantId"], "displayName": news.get("customerDisplayName")}
         async with _graph(news["partnerTenantId"]) as graph:
@@ -201,9 +214,9 @@ class GdapRelationshipProvider(ResourceProvider):
             except NotFound:
                 return
             status = rel.get("status")
-            if status in ENDED:
+            if status in ENDED_STATUSES:
                 return
-            if status == "created":
+            if status == CREATED:
                 await graph.delete_relationship(id_, rel["@odata.etag"])
                 return
             if status == "approvalPending":
@@ -233,7 +246,7 @@ class GdapAccessAssignmentProvider(ResourceProvider):
                     a
                     async for a in graph.list_access_assignments(rel_id)
                     if (a.get("accessContainer") or {}).get("accessContainerId") == props["groupId"]
-                    and a.get("status") not in ("deleting", "deleted")
+                    and a.get("status") not in GONE_ASSIGNMENT
                 ]
                 if not existing:
                     raise
@@ -247,7 +260,7 @@ class GdapAccessAssignmentProvider(ResourceProvider):
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         assignment = run_sync(self._get(id_, props))
-        if assignment is None or assignment.get("status") in ("deleting", "deleted"):
+        if assignment is None or assignment.get("status") in GONE_ASSIGNMENT:
             return ReadResult(None, {})
         return ReadResult(id_, {**props, **_assignment_outs(assignment)})
 
@@ -290,7 +303,7 @@ class GdapAccessAssignmentProvider(ResourceProvider):
         async with _graph(props["partnerTenantId"]) as graph:
             try:
                 current = await graph.get_access_assignment(props["relationshipId"], id_)
-                if current.get("status") in ("deleting", "deleted"):
+                if current.get("status") in GONE_ASSIGNMENT:
                     return
                 await graph.delete_access_assignment(props["relationshipId"], id_, current["@odata.etag"])
             except NotFound:
@@ -298,14 +311,14 @@ class GdapAccessAssignmentProvider(ResourceProvider):
 
 
 def _access_details(role_ids: list[str]) -> dict[str, Any]:
-    return {"accessDetails": {"unifiedRoles": [{"roleDefinitionId": r} for r in role_ids]}}
+    return {"accessDetails": unified_roles(role_ids)}
 
 
 def _assignment_outs(assignment: dict[str, Any]) -> dict[str, Any]:
     return {"status": assignment.get("status"), "etag": assignment.get("@odata.etag"), "roleIds": _role_ids(assignment)}
 
 
-class GdapRelationship(pulumi.dynamic.Resource):
+class GdapRelationship(pulumi.dynamic.Resource, module="gdap", name="GdapRelationship"):
     """A GDAP relationship, created and locked for approval; the approval link is an output."""
 
     # Output names are the state keys (camelCase, as Graph spells them).
@@ -342,10 +355,10 @@ class GdapRelationship(pulumi.dynamic.Resource):
             "activatedDateTime": None,
             "endDateTime": None,
         }
-        super().__init__(GdapRelationshipProvider(), name, props, opts)
+        super().__init__(GdapRelationshipProvider(), name, props, with_legacy_dynamic_alias(opts))
 
 
-class GdapAccessAssignment(pulumi.dynamic.Resource):
+class GdapAccessAssignment(pulumi.dynamic.Resource, module="gdap", name="GdapAccessAssignment"):
     """One partner group's roles in an active GDAP relationship."""
 
     status: pulumi.Output[str]
@@ -368,4 +381,4 @@ class GdapAccessAssignment(pulumi.dynamic.Resource):
             "status": None,
             "etag": None,
         }
-        super().__init__(GdapAccessAssignmentProvider(), name, props, opts)
+        super().__init__(GdapAccessAssignmentProvider(), name, props, with_legacy_dynamic_alias(opts))

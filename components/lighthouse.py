@@ -18,19 +18,27 @@ TYPE = "csp-delegation:lighthouse:LighthouseDelegation"
 
 @dataclass
 class LighthouseDelegationArgs:
-    scope: pulumi.Input[str]
     managed_by_tenant_id: str
+    """The partner's tenant, which manages the delegated scope."""
     principal_id: pulumi.Input[str]
+    """The partner group authorized by the offer."""
     principal_display_name: str
+    """How the offer shows that group to the customer."""
     role_guids: list[str]
+    """Azure role definition GUIDs (Lighthouse refuses Owner, DataActions roles and custom roles)."""
     offer_name: str
-    provider: pulumi.ProviderResource
-    """azure-native provider for the customer's tenant (the delegation is made there)."""
+    """The offer's name as the customer sees it."""
+    scope: pulumi.Input[str] | None = None
+    """The subscription scope delegated (``/subscriptions/<id>``); required."""
+    provider: pulumi.ProviderResource | None = None
+    """azure-native provider for the customer's tenant (the delegation is made there); required."""
 
 
 class LighthouseDelegation(pulumi.ComponentResource):
     def __init__(self, name: str, args: LighthouseDelegationArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__(TYPE, name, None, opts)
+        if args.scope is None or args.provider is None:
+            raise ValueError(f"{name}: a Lighthouse delegation needs its scope and the customer's provider")
         child = pulumi.ResourceOptions(parent=self, provider=args.provider)
         scope = pulumi.Output.from_input(args.scope)
         definition = managedservices.RegistrationDefinition(

@@ -11,7 +11,7 @@ lets Automation fetch it is a secret in state.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import pulumi
@@ -37,18 +37,23 @@ REMOVAL_ACTIONS = [
 @dataclass
 class RevocationRunbookArgs:
     customer_name: str
+    """The customer's name in the stack (names the Automation account and the custom role)."""
     customer_tenant_id: str
+    """The customer's tenant, where everything is deployed."""
     partner_tenant_id: str
+    """The partner's tenant, baked into the runbook: whose grants it removes."""
     partner_principal_ids: pulumi.Input[list[str]]
     """Object ids of the partner's groups (and any other principal) whose grants the runbook removes."""
-    host_subscription_id: pulumi.Input[str]
-    """The subscription holding the Automation account."""
-    subscription_ids: list[pulumi.Input[str]]
-    """Every subscription of the customer the runbook may clean (its identity gets the removal role there)."""
     resource_group: str
+    """The resource group holding the Automation account and its storage."""
     location: str
-    provider: pulumi.ProviderResource
-    """azure-native provider for the customer's tenant."""
+    """The Azure region of that resource group."""
+    host_subscription_id: pulumi.Input[str] | None = None
+    """The subscription holding the Automation account; required."""
+    subscription_ids: list[pulumi.Input[str]] = field(default_factory=list)
+    """Every subscription of the customer the runbook may clean (its identity gets the removal role there)."""
+    provider: pulumi.ProviderResource | None = None
+    """azure-native provider for the customer's tenant, pinned to the host subscription; required."""
 
 
 def sas_expiry(today: datetime | None = None) -> str:
@@ -65,6 +70,8 @@ def storage_account_name(customer_tenant_id: str) -> str:
 class RevocationRunbook(pulumi.ComponentResource):
     def __init__(self, name: str, args: RevocationRunbookArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__(TYPE, name, None, opts)
+        if args.host_subscription_id is None or args.provider is None:
+            raise ValueError(f"{name}: the revocation runbook needs its host subscription and provider")
         child = pulumi.ResourceOptions(parent=self, provider=args.provider)
         host = pulumi.Output.from_input(args.host_subscription_id)
 

@@ -326,6 +326,9 @@ class Customer(_Model):
     autopilot: CustomerAutopilot = CustomerAutopilot()
     legacy_dap: bool = False
     """DAP is still in place on this customer (moving to GDAP): it is removed only once GDAP is active."""
+    lifecycle: Literal["active", "offboarded"] = "active"
+    """``offboarded``: the partner's access was removed on purpose (dapctl revoke / offboard); the stack declares
+    nothing for this customer and drift reports any grant that reappears, never advising to restore one."""
 
     @property
     def gdap_settings(self) -> Gdap:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import catalog
-from catalog.invitations import dap_email, gdap_approval_link, gdap_email, reseller_invitation_link
+from azure_http.gdap import approval_link
+from catalog.invitations import dap_email, gdap_email, reseller_invitation_link
 from config.schema import Customer, StackConfig, duration_days
 from stacks.observe import pick
 
@@ -40,7 +41,7 @@ def invitation_for(cfg: StackConfig, customer: Customer, relationships: list[dic
         )
     if found.status == "approvalPending":
         gdap = customer.gdap_settings
-        link = gdap_approval_link(found.id)
+        link = approval_link(found.id)
         roles = [catalog.directory_role_name(r) for r in found.role_ids]
         email = gdap_email(
             partner.display_name, customer.display_name, link, roles, duration_days(gdap.duration), gdap.auto_extend

@@ -12,7 +12,14 @@ from typing import Any
 import pulumi
 
 import catalog
-from catalog.resource_kinds import AUTOPILOT_PROFILE, DYNAMIC, PARTNER_ROLE_ASSIGNMENT, dynamic_kind
+from catalog.resource_kinds import (
+    AUTOPILOT_PROFILE,
+    GDAP_ACCESS_ASSIGNMENT,
+    GDAP_RELATIONSHIP,
+    PARTNER_ROLE_ASSIGNMENT,
+    is_dynamic,
+    kind_of,
+)
 from stacks.mock_runtime import SECRET, OfflineRun, Unknown
 
 NOTICE = (
@@ -54,15 +61,15 @@ def _directory_roles(value: Any) -> Any:
 def key_inputs(type_: str, inputs: dict[str, Any]) -> dict[str, Any]:
     """The few inputs an operator checks for each resource type (all scalar inputs for other types)."""
     props = inputs.get("properties") if isinstance(inputs.get("properties"), dict) else {}
-    if type_ == DYNAMIC:
-        kind = dynamic_kind(inputs)
-        if kind == "GDAP relationship":
+    kind = kind_of(type_)
+    if kind is not None:
+        if kind == GDAP_RELATIONSHIP:
             keys = ("displayName", "customerTenantId", "duration", "autoExtendDuration")
             return {"kind": kind, **{k: inputs.get(k) for k in keys}, "roles": _directory_roles(inputs.get("roleIds"))}
         if kind == AUTOPILOT_PROFILE:
             keys = ("name", "customerTenantId", "settings", "description", "requireDelegatedAdmin")
             return {"kind": kind, **{k: inputs.get(k) for k in keys}}
-        if kind == "GDAP access assignment":
+        if kind == GDAP_ACCESS_ASSIGNMENT:
             return {
                 "kind": kind,
                 "relationshipId": inputs.get("relationshipId"),
@@ -82,9 +89,7 @@ def key_inputs(type_: str, inputs: dict[str, Any]) -> dict[str, Any]:
             "billingScope": props.get("billingScope"),
             "workload": props.get("workload"),
         }
-    if type_ == "azure-native:authorization:RoleAssignment" or (
-        type_ == DYNAMIC and dynamic_kind(inputs) == PARTNER_ROLE_ASSIGNMENT
-    ):
+    if type_ == "azure-native:authorization:RoleAssignment" or kind == PARTNER_ROLE_ASSIGNMENT:
         return {
             "role": _role_from_definition_id(inputs.get("roleDefinitionId")),
             "principalId": inputs.get("principalId"),
@@ -126,7 +131,7 @@ def build_report(run: OfflineRun, violations: list | None = None) -> dict[str, A
     resources = []
     for r in run.resources:
         provider = run.provider_of(r)
-        if r.type == DYNAMIC:
+        if is_dynamic(r.type):
             # Dynamic resources call Graph/ARM themselves; their tenant is an input, not a provider.
             tenant = r.inputs.get("tenantId") or r.inputs.get("partnerTenantId")
             provider_info = {"name": "dynamic provider (Graph/ARM)", "tenantId": tenant}

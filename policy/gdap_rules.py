@@ -15,21 +15,19 @@ from collections.abc import Iterator
 from typing import Any
 
 import catalog
-from catalog.resource_kinds import dynamic_kind
+from azure_http.gdap import NO_AUTO_EXTEND
+from catalog.resource_kinds import GDAP_RELATIONSHIP_TYPE
 
 from .context import PolicyContext
-from .model import DYNAMIC, MISSING, UNKNOWN, Finding, PlanResource, is_known
+from .model import MISSING, UNKNOWN, Finding, PlanResource, is_known
 
 GDAP_MIN_DAYS = 1
 GDAP_MAX_DAYS = 730
-NO_AUTO_EXTEND = frozenset({"PT0S", "P0D"})
-"""Graph's values for "do not auto-extend" (PT0S is its default when the property is left out)."""
 _DURATION_RE = re.compile(r"^P(?:([0-9]+)Y)?(?:([0-9]+)W)?(?:([0-9]+)D)?\Z")  # ASCII digits: \d takes any
 
 
 def is_relationship(resource: PlanResource) -> bool:
-    """GDAP relationships are Python dynamic resources, told apart from assignments by their inputs."""
-    return resource.type == DYNAMIC and dynamic_kind(dict(resource.props)) == "GDAP relationship"
+    return resource.type == GDAP_RELATIONSHIP_TYPE
 
 
 def role_ids(resource: PlanResource) -> frozenset[str] | Any:

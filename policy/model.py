@@ -13,13 +13,12 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from catalog.resource_kinds import PARTNER_ROLE_ASSIGNMENT, dynamic_kind
+from catalog.resource_kinds import PARTNER_ROLE_ASSIGNMENT_TYPE
 
 MANDATORY = "mandatory"
 ADVISORY = "advisory"
 Level = Literal["mandatory", "advisory"]
 
-DYNAMIC = "pulumi-python:dynamic:Resource"
 STACK = "pulumi:pulumi:Stack"
 ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
 ALIAS = "azure-native:subscription:Alias"
@@ -125,7 +124,7 @@ def is_role_assignment(resource: PlanResource) -> bool:
     """An Azure role assignment: azure-native's, or the partner-grant dynamic resource (adopts CSP grants)."""
     if resource.type == ROLE_ASSIGNMENT:
         return True
-    return resource.type == DYNAMIC and dynamic_kind(dict(resource.props)) == PARTNER_ROLE_ASSIGNMENT
+    return resource.type == PARTNER_ROLE_ASSIGNMENT_TYPE
 
 
 def is_known(value: Any) -> bool:

@@ -72,6 +72,25 @@ class Declared:
     delete_before_replace: bool
     ignore_changes: list[str]
     additional_secret_outputs: list[str]
+    aliases: list[str] = field(default_factory=list)
+    """The URNs this resource answers to besides its own (a state made under an old type or name moves here)."""
+
+
+def alias_urns(urn: str, aliases) -> list[str]:
+    """The URNs the engine would match for each alias the SDK sent (an old type and/or name, same parent)."""
+    head, _, name = urn.rpartition("::")
+    prefix, sep, type_ = head.rpartition("$")
+    if not sep:  # a top-level resource: urn:pulumi:<stack>::<project>::<type>::<name>
+        prefix, _, type_ = head.rpartition("::")
+        sep = "::"
+    found = []
+    for alias in aliases:
+        if alias.WhichOneof("alias") == "urn":
+            found.append(alias.urn)
+            continue
+        spec = alias.spec
+        found.append(f"{prefix}{sep}{spec.type or type_}::{spec.name or name}")
+    return found
 
 
 @dataclass
@@ -208,6 +227,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                     delete_before_replace=bool(request.deleteBeforeReplace),
                     ignore_changes=list(request.ignoreChanges),
                     additional_secret_outputs=list(request.additionalSecretOutputs),
+                    aliases=alias_urns(response.urn, request.aliases),
                 )
             )
         return response

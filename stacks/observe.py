@@ -9,88 +9,64 @@ is read and the plan says so.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from azure_http import GraphClient, run_sync
 from azure_http.connect import connect, current_target, is_offline
+from azure_http.gdap import PREFERENCE
+from azure_http.models import Relationship
 from catalog import gdap_naming
-from config.schema import StackConfig
-
-ACTIVE = frozenset({"active", "expiring"})
-ENDED = frozenset({"terminationRequested", "terminating", "terminated", "expired"})
-_PREFERENCE = {"active": 0, "expiring": 1, "approved": 2, "activating": 2, "approvalPending": 3, "created": 4}
-
-
-@dataclass(frozen=True)
-class ObservedRelationship:
-    id: str
-    status: str
-    display_name: str
-    customer_tenant_id: str
-    end_date_time: str | None
-    role_ids: tuple[str, ...]
-
-    @property
-    def active(self) -> bool:
-        return self.status in ACTIVE
+from intent import StackIntent
 
 
 @dataclass
 class Observation:
     source: str
     """'offline', 'azure' or the emulator URL."""
-    relationships: dict[str, ObservedRelationship] = field(default_factory=dict)
-    """Customer name -> its live relationship (absent: none found, or not read)."""
+    relationships: dict[str, Relationship] = field(default_factory=dict)
+    """Customer name -> its open relationship (absent: none found, or not read)."""
 
     @property
     def offline(self) -> bool:
         return self.source == "offline"
 
 
-def pick(relationships: list[dict], display_name: str, tenant_id: str) -> ObservedRelationship | None:
-    """The customer's live relationship of that name (the most advanced one if several)."""
+def pick(relationships: Iterable[Relationship], display_name: str, tenant_id: str) -> Relationship | None:
+    """The customer's open relationship of that name (the most advanced one if several)."""
     matching = [
         r
         for r in relationships
-        if gdap_naming.matches(display_name, r.get("displayName") or "")
-        and (r.get("customer") or {}).get("tenantId") == tenant_id
-        and r.get("status") not in ENDED
+        if gdap_naming.matches(display_name, r.display_name)
+        and r.customer_tenant_id == tenant_id.lower()
+        and not r.ended
     ]
     if not matching:
         return None
-    best = min(matching, key=lambda r: _PREFERENCE.get(r.get("status", ""), 9))
-    roles = tuple(sorted(u["roleDefinitionId"] for u in (best.get("accessDetails") or {}).get("unifiedRoles", [])))
-    return ObservedRelationship(
-        id=best["id"],
-        status=best["status"],
-        display_name=best["displayName"],
-        customer_tenant_id=tenant_id,
-        end_date_time=best.get("endDateTime"),
-        role_ids=roles,
-    )
+    return min(matching, key=lambda r: PREFERENCE.get(r.status, 9))
 
 
-async def list_all_relationships(graph: GraphClient) -> list[dict]:
-    return [r async for r in graph.list_relationships()]
+async def list_all_relationships(graph: GraphClient) -> list[Relationship]:
+    return [r async for r in graph.relationships()]
 
 
-def observe_gdap(cfg: StackConfig) -> Observation:
-    """One paged read of the partner's relationships, matched to the stack's gdap customers."""
+def observe_gdap(intent: StackIntent) -> Observation:
+    """One paged read of the partner's relationships, matched to the stack's active gdap customers."""
     target = current_target()
-    if is_offline() or not any(c.delegation == "gdap" for c in cfg.customers):
+    wanted = [c for c in intent.active_customers if c.gdap is not None]
+    if is_offline() or not wanted:
         return Observation(source="offline" if is_offline() else target)
     conn = connect()
 
-    async def read() -> list[dict]:
-        async with GraphClient(conn.tokens, conn.endpoints, tenant_id=cfg.partner.tenant_id) as graph:
+    async def read() -> list[Relationship]:
+        async with GraphClient(conn.tokens, conn.endpoints, tenant_id=intent.partner.tenant_id) as graph:
             return await list_all_relationships(graph)
 
     relationships = run_sync(read())
     observation = Observation(source=target)
-    for customer in cfg.customers:
-        if customer.delegation != "gdap":
-            continue
-        found = pick(relationships, customer.gdap_display_name(), customer.tenant_id)
+    for customer in wanted:
+        assert customer.gdap is not None
+        found = pick(relationships, customer.gdap.display_name, customer.tenant_id)
         if found is not None:
             observation.relationships[customer.name] = found
     return observation

@@ -1,21 +1,29 @@
-"""The one stack program: the validated config decides what this stack holds.
+"""The one stack program: config -> intent -> components.
 
-A partner stack declares the agent groups; a customer stack declares one or more customers and finds
-the groups through config or a StackReference; a small partner may keep both in one stack.
+It is the only place that reads the stack's config and Graph's view of the relationships; every decision
+comes from the intent (intent/resolve.py), and the components receive plain inputs built here. A partner
+stack declares the agent groups; a customer stack declares one or more customers and finds the groups
+through config or a StackReference; a small partner may keep both in one stack.
 """
 
 from __future__ import annotations
 
 import pulumi
 
-from components.agent_groups import PartnerAgentGroups, PartnerAgentGroupsArgs
+from catalog.invitations import dap_email, reseller_invitation_link
+from components.agent_groups import AgentGroupArgs, PartnerAgentGroups, PartnerAgentGroupsArgs
 from components.autopilot import AutopilotProfiles, AutopilotProfilesArgs, ProfileArgs
+from components.csp_subscription import CspSubscriptionArgs, NewSubscriptionSpec
 from components.customer import CustomerTenant, CustomerTenantArgs
+from components.delegation import AccessAssignmentArgs, CustomerDelegationArgs, GdapRelationshipArgs
+from components.lighthouse import LighthouseDelegationArgs
 from components.partner_groups_ref import GROUP_IDS_OUTPUT, PartnerGroupIds
-from components.providers import arm_provider, entra_provider
+from components.providers import entra_provider
+from components.revocation_runbook import RevocationRunbookArgs
 from config.errors import ConfigError
 from config.loading import load_from_pulumi
-from config.schema import StackConfig
+from intent import CustomerIntent, PartnerIntent, StackIntent, resolve
+from intent.next_step import next_step
 
 from .observe import Observation, observe_gdap
 
@@ -23,52 +31,152 @@ from .observe import Observation, observe_gdap
 def main() -> None:
     """What Pulumi runs (via __main__.py) and what dapctl plan runs on the mock runtime."""
     try:
-        config = load_from_pulumi()
+        intent = resolve(load_from_pulumi())
     except ConfigError as err:
         # RunError ends the program with the message alone: no traceback, nothing declared.
         raise pulumi.RunError(str(err)) from None
-    declare(config, observe_gdap(config))
+    declare(intent, observe_gdap(intent))
 
 
-def declare(cfg: StackConfig, observation: Observation) -> None:
-    partner = cfg.partner
-    if partner.groups is not None:
+def partner_group_ids(partner: PartnerIntent) -> PartnerGroupIds:
+    """The partner's groups: declared by this stack, read from another stack, or named in config."""
+    if partner.managed_groups is not None:
         groups = PartnerAgentGroups(
             "partner-groups",
-            PartnerAgentGroupsArgs(groups=partner.groups, provider=entra_provider("partner-entra", partner.tenant_id)),
+            PartnerAgentGroupsArgs(
+                groups={
+                    g.key: AgentGroupArgs(
+                        display_name=g.display_name,
+                        create=g.create,
+                        object_id=g.object_id,
+                        description=g.description,
+                        members=list(g.members),
+                    )
+                    for g in partner.managed_groups
+                },
+                provider=entra_provider("partner-entra", partner.tenant_id),
+            ),
         )
-        group_ids = PartnerGroupIds(groups.ids, "this stack's partner groups")
         pulumi.export(GROUP_IDS_OUTPUT, groups.object_ids)
-    elif partner.groups_from is not None and partner.groups_from.stack is not None:
-        group_ids = PartnerGroupIds.from_stack(partner.groups_from.stack)
-    else:
-        assert partner.groups_from is not None and partner.groups_from.object_ids is not None
-        group_ids = PartnerGroupIds(partner.groups_from.object_ids, "partner.groupsFrom.objectIds")
+        return PartnerGroupIds(groups.ids, "this stack's partner groups")
+    if partner.groups_stack is not None:
+        return PartnerGroupIds.from_stack(partner.groups_stack)
+    return PartnerGroupIds(partner.group_ids, "partner.groupsFrom.objectIds")
 
+
+def delegation_args(
+    customer: CustomerIntent, partner: PartnerIntent, group_ids: PartnerGroupIds, observation: Observation
+) -> CustomerDelegationArgs:
+    observed = observation.relationships.get(customer.name)
+    args = CustomerDelegationArgs(
+        mode=customer.delegation,
+        partner_tenant_id=partner.tenant_id,
+        customer_tenant_id=customer.tenant_id,
+        next_step=next_step(customer, observed, observation.offline),
+    )
+    if customer.gdap is None:
+        args.invitation_link = reseller_invitation_link(partner.partner_id, delegated_admin=True)
+        args.email_draft = dap_email(partner.display_name, customer.display_name, args.invitation_link)
+        return args
+    gdap = customer.gdap
+    args.relationship = GdapRelationshipArgs(
+        display_name=gdap.display_name,
+        customer_display_name=customer.display_name,
+        role_ids=list(gdap.role_ids),
+        duration=gdap.duration,
+        auto_extend_duration=gdap.auto_extend_duration,
+        protect=gdap.protect,
+    )
+    if observed is not None and observed.usable:
+        args.active_relationship_id = observed.id
+        args.access = {
+            a.group: AccessAssignmentArgs(group_id=group_ids.get(a.group), role_ids=list(a.role_ids))
+            for a in gdap.access
+        }
+    return args
+
+
+def customer_args(
+    customer: CustomerIntent,
+    partner: PartnerIntent,
+    group_ids: PartnerGroupIds,
+    partner_arm: pulumi.ProviderResource | None,
+    observation: Observation,
+) -> CustomerTenantArgs:
+    subscriptions: dict[str, CspSubscriptionArgs] = {}
+    for sub in customer.new_subscriptions:
+        subscriptions[sub.alias] = CspSubscriptionArgs(
+            role_guid=sub.grant.role_id,
+            principal_id=group_ids.get(sub.grant.group),
+            customer_tenant_id=customer.tenant_id,
+            group_key=sub.grant.group,
+            partner_provider=partner_arm,
+            new=NewSubscriptionSpec(
+                alias=sub.alias,
+                display_name=sub.display_name,
+                billing_scope=sub.billing_scope,
+                workload=sub.workload,
+                reseller_id=sub.reseller_id,
+            ),
+        )
+    for existing in customer.existing_subscriptions:
+        subscriptions[existing.subscription_id] = CspSubscriptionArgs(
+            role_guid=existing.grant.role_id,
+            principal_id=group_ids.get(existing.grant.group),
+            group_key=existing.grant.group,
+            customer_tenant_id=customer.tenant_id,
+            subscription_id=existing.subscription_id,
+        )
+    lighthouse = None
+    if customer.lighthouse is not None:
+        lighthouse = LighthouseDelegationArgs(
+            managed_by_tenant_id=customer.lighthouse.managed_by_tenant_id,
+            principal_id=group_ids.get(customer.lighthouse.group),
+            principal_display_name=customer.lighthouse.group,
+            role_guids=list(customer.lighthouse.role_ids),
+            offer_name=customer.lighthouse.offer_name,
+        )
+    runbook = None
+    if customer.runbook is not None:
+        runbook = RevocationRunbookArgs(
+            customer_name=customer.name,
+            customer_tenant_id=customer.tenant_id,
+            partner_tenant_id=partner.tenant_id,
+            partner_principal_ids=group_ids.all_ids(),
+            resource_group=customer.runbook.resource_group,
+            location=customer.runbook.location,
+        )
+    return CustomerTenantArgs(
+        tenant_id=customer.tenant_id,
+        delegation=delegation_args(customer, partner, group_ids, observation),
+        subscriptions=subscriptions,
+        lighthouse=lighthouse,
+        revocation_runbook=runbook,
+        revocation_host=customer.runbook.host if customer.runbook is not None else None,
+    )
+
+
+def declare(intent: StackIntent, observation: Observation) -> None:
+    from components.providers import arm_provider
+
+    partner = intent.partner
+    group_ids = partner_group_ids(partner)
+    customers = intent.active_customers
     partner_arm = None
-    if any(c.subscriptions for c in cfg.customers):
+    if any(c.new_subscriptions for c in customers):
         partner_arm = arm_provider("partner-arm", partner.tenant_id)
 
     summary = {}
-    for customer in cfg.customers:
-        tenant = CustomerTenant(
-            customer.name,
-            CustomerTenantArgs(
-                customer=customer,
-                partner=partner,
-                group_ids=group_ids,
-                partner_arm=partner_arm,
-                observation=observation,
-            ),
-        )
-        if customer.autopilot.profiles:
+    for customer in customers:
+        tenant = CustomerTenant(customer.name, customer_args(customer, partner, group_ids, partner_arm, observation))
+        if customer.autopilot_profiles:
             AutopilotProfiles(
                 f"{customer.name}-autopilot",
                 AutopilotProfilesArgs(
                     partner_tenant_id=partner.tenant_id,
                     customer_tenant_id=customer.tenant_id,
                     profiles=[
-                        ProfileArgs(p.name, list(p.settings), p.description) for p in customer.autopilot.profiles
+                        ProfileArgs(p.name, list(p.settings), p.description) for p in customer.autopilot_profiles
                     ],
                     require_delegated_admin=partner.autopilot.require_delegated_admin_for_profiles,
                 ),
@@ -78,7 +186,10 @@ def declare(cfg: StackConfig, observation: Observation) -> None:
             "tenantId": customer.tenant_id,
             "defaultDomain": customer.default_domain,
             "subscriptionIds": tenant.subscription_ids,
-            "lighthouse": customer.lighthouse.enabled,
+            "lighthouse": customer.lighthouse is not None,
             "delegation": tenant.delegation.outputs,
         }
+    offboarded = [c.name for c in intent.customers if not c.expects_access]
+    if offboarded:
+        pulumi.export("offboarded", offboarded)
     pulumi.export("customers", summary)

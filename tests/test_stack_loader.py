@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from config import yaml_loader
 from config.errors import ConfigError
 from config.loading import load_stack_file
-from config import yaml_loader
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV = (ROOT / "Pulumi.dev.yaml").read_text()

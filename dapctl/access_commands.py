@@ -123,14 +123,9 @@ def audit_table(report: AuditReport, console: Console, notes: list[str]) -> None
 
 def report_names(cfg: Any, customer: Any) -> ReportNames:
     """The names the customer's report shows beside the ids: from the stack config, with when and how it ran."""
-    principals = {}
     partner = cfg.partner
-    for group in (partner.groups or {}).values():
-        if group.object_id:
-            principals[group.object_id.lower()] = group.display_name
-    if partner.groups_from is not None and partner.groups_from.object_ids:
-        for key, object_id in partner.groups_from.object_ids.items():
-            principals.setdefault(object_id.lower(), key[0].upper() + key[1:])
+    shown = {g.key: g.display_name for g in partner.managed_groups or ()}
+    principals = {object_id: shown.get(key) or key[0].upper() + key[1:] for key, object_id in partner.group_ids.items()}
     try:
         version = importlib.metadata.version("csp-delegation")
     except importlib.metadata.PackageNotFoundError:

@@ -142,10 +142,11 @@ EndpointOption = typer.Option(
 
 
 def _load(stack: str, project_dir: Path):
-    from config.loading import load_stack_file
+    """The stack's intent (what should exist for each customer), or a config error and exit 2."""
+    from intent import load_intent
 
     try:
-        return load_stack_file(stack, project_dir)
+        return load_intent(stack, project_dir)
     except ConfigError as err:
         fail_config(err)
 
@@ -233,11 +234,11 @@ def invite(
     except ConfigError as err:
         fail_config(err)
     use_endpoint(endpoint)
-    relationships: list[dict] = []
+    relationships: list = []
     if target.delegation == "gdap":
         try:
             with deadline(deadline_seconds):
-                relationships = fetch_relationships(cfg)
+                relationships = fetch_relationships(cfg.partner.tenant_id)
         except (AzureHttpError, OfflineMode) as err:
             _fail_http(err)
     result = invitation_for(cfg, target, relationships)
@@ -289,7 +290,7 @@ def gdap_status(
     use_endpoint(endpoint)
     try:
         with deadline(deadline_seconds):
-            relationships = fetch_relationships(cfg)
+            relationships = fetch_relationships(cfg.partner.tenant_id)
     except (AzureHttpError, OfflineMode) as err:
         _fail_http(err)
     rows = status_rows(cfg, relationships, expiring_days=expiring_days, stuck_days=stuck_days)
@@ -499,7 +500,7 @@ def drift(
     use_endpoint(endpoint)
 
     async def collect():
-        relationships = await read_relationships(cfg)
+        relationships = await read_relationships(cfg.partner.tenant_id)
         items = []
         for c in customers:
             view = partner_view(cfg, c, [], all_partners=False)

@@ -32,7 +32,7 @@ def dashboard_rows(status: list[tuple[str, Any, Any]], dap_customers: list[tuple
                 "status": row.status,
                 "days_left": row.days_left,
                 "auto_extend": row.auto_extend,
-                "subscriptions": len(customer.subscriptions) + len(customer.existing_subscriptions),
+                "subscriptions": len(customer.new_subscriptions) + len(customer.existing_subscriptions),
                 "attention": row.warnings,
                 "notes": row.notes,
             }
@@ -49,7 +49,7 @@ def dashboard_rows(status: list[tuple[str, Any, Any]], dap_customers: list[tuple
                 "status": "dap",
                 "days_left": None,
                 "auto_extend": False,
-                "subscriptions": len(customer.subscriptions) + len(customer.existing_subscriptions),
+                "subscriptions": len(customer.new_subscriptions) + len(customer.existing_subscriptions),
                 "attention": ["legacy DAP: move this customer to GDAP"],
                 "notes": [],
             }

@@ -21,25 +21,24 @@ from azure_http import EmulatorTokens, GraphClient
 from azure_http.arm import ArmClient
 from azure_http.connect import ENV, connect
 from components.arm_resources import PartnerRoleAssignmentProvider
-from components.csp_subscription import mpa_billing_scope
 from components.gdap_resources import GdapAccessAssignmentProvider, GdapRelationshipProvider
 from components.naming import deterministic_guid, role_definition_id, subscription_scope
-from config.schema import Customer, StackConfig, duration_days
 from emulator.client import EmulatorControl
 from emulator.server import EmulatorServer
+from intent import CustomerIntent, StackIntent
 from runbooks.audit import Clients, audit
 from runbooks.journal import Journal
 from runbooks.revoke import revoke
 
 from .access_commands import Format, render_audit, render_revoke
-from .tenant_access import audit_customer, group_ids, partner_clients, partner_view
+from .tenant_access import audit_customer, partner_clients, partner_view
 
 DEMO_CUSTOMER = "contoso"
 
 
-def demo_scenario(cfg: StackConfig, customer: Customer) -> dict:
+def demo_scenario(cfg: StackIntent, customer: CustomerIntent) -> dict:
     """The emulated world before onboarding: the partner, the customer's tenant and its own admins."""
-    ids, _ = group_ids(cfg)
+    ids = cfg.partner.group_ids
     partner = cfg.partner.tenant_id
     customer_admin = deterministic_guid("demo", "customer-admin", customer.tenant_id)
     return {
@@ -93,10 +92,10 @@ def demo_scenario(cfg: StackConfig, customer: Customer) -> dict:
 
 
 class Demo:
-    def __init__(self, cfg: StackConfig, console: Console, control: EmulatorControl, tmp_journal: str):
+    def __init__(self, cfg: StackIntent, console: Console, control: EmulatorControl, tmp_journal: str):
         self.cfg, self.console, self.control = cfg, console, control
         self.customer = cfg.customer(DEMO_CUSTOMER)
-        self.ids, _ = group_ids(cfg)
+        self.ids = cfg.partner.group_ids
         self.journal = Journal(tmp_journal)
         self.step_no = 0
 
@@ -112,16 +111,17 @@ class Demo:
 
     async def onboard(self) -> tuple[str, list[str]]:
         """What `pulumi up` does for a new GDAP customer with new CSP subscriptions."""
-        customer, gdap = self.customer, self.customer.gdap_settings
+        customer, gdap = self.customer, self.customer.gdap
+        assert gdap is not None
         relationship = GdapRelationshipProvider().create(
             {
                 "partnerTenantId": self.cfg.partner.tenant_id,
                 "customerTenantId": customer.tenant_id,
                 "customerDisplayName": customer.display_name,
-                "displayName": customer.gdap_display_name(),
-                "duration": f"P{duration_days(gdap.duration)}D",
-                "autoExtendDuration": "P180D" if gdap.auto_extend else "PT0S",
-                "roleIds": sorted(catalog.directory_role_id(r) for r in gdap.roles),
+                "displayName": gdap.display_name,
+                "duration": gdap.duration,
+                "autoExtendDuration": gdap.auto_extend_duration,
+                "roleIds": list(gdap.role_ids),
             }
         )
         self.say(
@@ -132,10 +132,10 @@ class Demo:
         conn = connect()
         subscriptions = []
         async with ArmClient(conn.tokens, conn.endpoints, tenant_id=self.cfg.partner.tenant_id) as partner_arm:
-            for sub in customer.subscriptions:
+            for sub in customer.new_subscriptions:
                 alias = await partner_arm.create_alias(
                     sub.alias,
-                    billing_scope=mpa_billing_scope(self.cfg.partner.billing_account or "", customer.tenant_id),
+                    billing_scope=sub.billing_scope,
                     display_name=sub.display_name,
                     workload=sub.workload,
                     poll_interval=0.1,
@@ -180,7 +180,8 @@ class Demo:
 
     async def map_groups(self, relationship_id: str) -> None:
         """The next `pulumi up`: the relationship is active, so the access assignments are declared."""
-        for access in self.customer.gdap_access():
+        assert self.customer.gdap is not None
+        for access in self.customer.gdap.access:
             if access.group not in self.ids:
                 self.say(f"[yellow]{access.group}: no object id in the dev config (created by Pulumi); skipped here[/]")
                 continue
@@ -189,10 +190,11 @@ class Demo:
                     "partnerTenantId": self.cfg.partner.tenant_id,
                     "relationshipId": relationship_id,
                     "groupId": self.ids[access.group],
-                    "roleIds": sorted(catalog.directory_role_id(r) for r in access.roles),
+                    "roleIds": list(access.role_ids),
                 }
             )
-            self.say(f"{access.group} mapped to {', '.join(access.roles)} ({created.outs['status']})")
+            roles = ", ".join(catalog.directory_role_name(r) for r in access.role_ids)
+            self.say(f"{access.group} mapped to {roles} ({created.outs['status']})")
 
     async def customer_audit(self, view):
         """The Azure side audited by the customer's own administrator (elevated at the tenant root)."""
@@ -289,7 +291,7 @@ class Demo:
         return gone
 
 
-def run_demo(cfg: StackConfig, console: Console, journal_dir: str, on_url: Callable[[str], None] | None = None) -> bool:
+def run_demo(cfg: StackIntent, console: Console, journal_dir: str, on_url: Callable[[str], None] | None = None) -> bool:
     customer = cfg.customer(DEMO_CUSTOMER)
     # https with the emulator's throwaway CA, as a user's own SDK scripts would reach it (`python -m emulator --tls`)
     with EmulatorServer(scenario=demo_scenario(cfg, customer), tls=True) as server:

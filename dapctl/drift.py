@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
-from config.schema import Customer, StackConfig
+from azure_http.models import Relationship
+from intent import CustomerIntent, StackIntent
 from runbooks.audit import AuditReport
 from runbooks.declared import DeclaredAccess
 from runbooks.grants import Kind, Origin
@@ -30,14 +31,29 @@ class DriftItem:
         return asdict(self)
 
 
+def offboarded_drift(customer: CustomerIntent, report: AuditReport) -> list[DriftItem]:
+    """An offboarded customer should hold nothing of the partner's: everything found came back, or stayed."""
+    return [
+        DriftItem(
+            customer.name,
+            "unexpected",
+            f"{grant.description}: present although the customer is offboarded",
+            f"remove it: `dapctl revoke {customer.name} --apply` (the stack declares nothing for this customer)",
+        )
+        for grant in report.grants
+    ]
+
+
 def customer_drift(
-    cfg: StackConfig,
-    customer: Customer,
+    intent: StackIntent,
+    customer: CustomerIntent,
     report: AuditReport,
     declared: DeclaredAccess,
-    relationships: list[dict],
+    relationships: list[Relationship],
     now: datetime | None = None,
 ) -> list[DriftItem]:
+    if not customer.expects_access:
+        return offboarded_drift(customer, report)
     items: list[DriftItem] = []
     name = customer.name
     for grant in report.grants:
@@ -74,7 +90,7 @@ def customer_drift(
 
     gdap_active = False
     if customer.delegation == "gdap":
-        for row in status_rows(cfg, relationships, now=now):
+        for row in status_rows(intent, relationships, now=now):
             if row.customer != name:
                 continue
             gdap_active = gdap_active or row.status in ("active", "expiring")

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from azure_http.models import Relationship
 from config.errors import ConfigError
 
 STACK_FILE_GLOB = "Pulumi.*.yaml"
@@ -82,28 +83,28 @@ def plan_stacks(
         gc.unfreeze()
 
 
-def status_of_fleet(project_dir: Path, stacks: list[str], read_relationships: Callable[[Any], list[dict]]):
+def status_of_fleet(project_dir: Path, stacks: list[str], read_relationships: Callable[[str], list[Relationship]]):
     """GDAP status rows of every stack's customers, reading each partner tenant's relationships once.
 
     Returns the rows as (stack, customer, row), the DAP customers as (stack, customer), and the stacks whose
     config is broken. Relationships are indexed by customer tenant, so the work stays linear in the fleet."""
-    from config.loading import load_stack_file
+    from intent import load_intent
 
     from .gdap_status import status_rows
 
-    by_partner: dict[str, dict[str, list[dict]]] = {}
+    by_partner: dict[str, dict[str, list[Relationship]]] = {}
     rows, dap, problems = [], [], {}
     for stack in stacks:
         try:
-            cfg = load_stack_file(stack, project_dir)
+            cfg = load_intent(stack, project_dir)
         except ConfigError as err:
             problems[stack] = [f"{p.path}: {p.message}" for p in err.problems]
             continue
         tenant = cfg.partner.tenant_id
         if tenant not in by_partner:
-            index: dict[str, list[dict]] = {}
-            for rel in read_relationships(cfg):
-                index.setdefault(((rel.get("customer") or {}).get("tenantId") or "").lower(), []).append(rel)
+            index: dict[str, list[Relationship]] = {}
+            for rel in read_relationships(tenant):
+                index.setdefault(rel.customer_tenant_id, []).append(rel)
             by_partner[tenant] = index
         mine = [r for c in cfg.customers for r in by_partner[tenant].get(c.tenant_id.lower(), [])]
         customers = {c.name: c for c in cfg.customers}
@@ -117,7 +118,7 @@ async def drift_of_fleet(project_dir: Path, stacks: list[str], concurrency: int 
     few at a time. Returns (stack, drift items) pairs and the stacks whose config is broken."""
     import asyncio
 
-    from config.loading import load_stack_file
+    from intent import load_intent
 
     from .drift import customer_drift
     from .graph_access import read_relationships
@@ -126,13 +127,13 @@ async def drift_of_fleet(project_dir: Path, stacks: list[str], concurrency: int 
     configs, problems = {}, {}
     for stack in stacks:
         try:
-            configs[stack] = load_stack_file(stack, project_dir)
+            configs[stack] = load_intent(stack, project_dir)
         except ConfigError as err:
             problems[stack] = [f"{p.path}: {p.message}" for p in err.problems]
-    relationships: dict[str, list[dict]] = {}
+    relationships: dict[str, list[Relationship]] = {}
     for cfg in configs.values():
         if cfg.partner.tenant_id not in relationships:
-            relationships[cfg.partner.tenant_id] = await read_relationships(cfg)
+            relationships[cfg.partner.tenant_id] = await read_relationships(cfg.partner.tenant_id)
     slots = asyncio.Semaphore(max(1, concurrency))
     jobs = [(stack, cfg, customer) for stack, cfg in configs.items() for customer in cfg.customers]
     done = 0

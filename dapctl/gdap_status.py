@@ -11,12 +11,13 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
 import catalog
-from catalog import gdap_naming
-from config.schema import StackConfig
+from azure_http import gdap
+from azure_http.models import Relationship
+from intent import StackIntent
+from intent.observed import generations
 
 EXPIRING_DAYS = 30
 STUCK_DAYS = 7
-LIVE = frozenset({"created", "approvalPending", "approved", "activating", "active", "expiring"})
 
 
 @dataclass
@@ -46,28 +47,31 @@ def _parse(value: str | None) -> datetime | None:
 
 
 def status_rows(
-    cfg: StackConfig,
-    relationships: list[dict],
+    intent: StackIntent,
+    relationships: list[Relationship],
     now: datetime | None = None,
     expiring_days: int = EXPIRING_DAYS,
     stuck_days: int = STUCK_DAYS,
 ) -> list[StatusRow]:
-    """One row per relationship of each gdap customer (a placeholder row when it has none live)."""
+    """One row per relationship of each gdap customer (a placeholder row when it has none open).
+
+    An offboarded customer is expected to have none: an open one is the warning, a missing one is not."""
     now = now or datetime.now(UTC)
     rows: list[StatusRow] = []
-    for customer in cfg.customers:
-        if customer.delegation != "gdap":
+    for customer in intent.customers:
+        if customer.gdap is None:
             continue
-        base = customer.gdap_display_name()
-        mine = [
-            r
-            for r in relationships
-            if (r.get("customer") or {}).get("tenantId") == customer.tenant_id
-            and gdap_naming.matches(base, r.get("displayName") or "")
-        ]
-        for rel in sorted(mine, key=lambda r: r.get("createdDateTime") or ""):
-            rows.append(_row(customer.name, customer.tenant_id, rel, now, expiring_days, stuck_days))
-        if not any(r.get("status") in LIVE for r in mine):
+        base = customer.gdap.display_name
+        mine = generations(relationships, base, customer.tenant_id)
+        for rel in mine:
+            row = _row(customer.name, customer.tenant_id, rel, now, expiring_days, stuck_days)
+            if not customer.expects_access and rel.open:
+                row.warnings = [
+                    f"{rel.status} although the customer is offboarded: the partner still has access through it "
+                    "(dapctl revoke)"
+                ]
+            rows.append(row)
+        if customer.expects_access and not any(r.open for r in mine):
             rows.append(
                 StatusRow(
                     customer.name,
@@ -85,41 +89,37 @@ def status_rows(
     return rows
 
 
-def _row(name: str, tenant: str, rel: dict, now: datetime, expiring_days: int, stuck_days: int) -> StatusRow:
-    status = rel.get("status", "unknown")
-    end = _parse(rel.get("endDateTime"))
+def _row(name: str, tenant: str, rel: Relationship, now: datetime, expiring_days: int, stuck_days: int) -> StatusRow:
+    status = rel.status or "unknown"
+    end = _parse(rel.end_date_time)
     days_left = None if end is None else (end - now).days
-    auto_extend = rel.get("autoExtendDuration") not in (None, "PT0S", "P0D")
-    roles = [
-        catalog.directory_role_name(u["roleDefinitionId"])
-        for u in (rel.get("accessDetails") or {}).get("unifiedRoles", [])
-    ]
+    roles = [catalog.directory_role_name(r) for r in gdap.role_ids_of(rel.raw)]
     warnings: list[str] = []
     notes: list[str] = []
-    if status in ("active", "expiring") and days_left is not None and days_left <= expiring_days:
-        if auto_extend:
+    if rel.usable and days_left is not None and days_left <= expiring_days:
+        if rel.auto_extends:
             notes.append(f"ends in {days_left} days, then auto-extends by 180 days")
         else:
             warnings.append(f"expires in {days_left} days: create a successor and send its approval link now")
-    if status == "approvalPending":
-        since = _parse(rel.get("lastModifiedDateTime")) or _parse(rel.get("createdDateTime"))
+    if status == gdap.APPROVAL_PENDING:
+        since = _parse(rel.raw.get("lastModifiedDateTime")) or _parse(rel.created)
         waited = None if since is None else (now - since).days
         if waited is not None and waited >= stuck_days:
             warnings.append(f"awaiting approval for {waited} days (the request lapses after 90): chase the customer")
-    if status in ("expired", "terminated"):
+    if status in gdap.FINAL_STATUSES:
         warnings.append(f"{status}: the partner has no GDAP access through it")
-    if status == "created":
+    if status == gdap.CREATED:
         warnings.append("created but not locked for approval: the customer cannot see it yet")
     return StatusRow(
         name,
         tenant,
-        rel.get("id"),
-        rel.get("displayName"),
+        rel.id,
+        rel.display_name,
         status,
         roles,
-        rel.get("endDateTime"),
+        rel.end_date_time,
         days_left,
-        auto_extend,
+        rel.auto_extends,
         warnings,
         notes,
     )

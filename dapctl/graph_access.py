@@ -6,8 +6,7 @@ import os
 
 from azure_http import GraphClient, run_sync
 from azure_http.connect import ENV, connect
-from config.schema import StackConfig
-from stacks.observe import list_all_relationships
+from azure_http.models import Relationship
 
 
 def use_endpoint(endpoint: str | None) -> None:
@@ -16,11 +15,12 @@ def use_endpoint(endpoint: str | None) -> None:
         os.environ[ENV] = endpoint
 
 
-async def read_relationships(cfg: StackConfig) -> list[dict]:
+async def read_relationships(partner_tenant_id: str) -> list[Relationship]:
+    """Every relationship of the partner, typed (one paged read)."""
     conn = connect()
-    async with GraphClient(conn.tokens, conn.endpoints, tenant_id=cfg.partner.tenant_id) as graph:
-        return await list_all_relationships(graph)
+    async with GraphClient(conn.tokens, conn.endpoints, tenant_id=partner_tenant_id) as graph:
+        return [r async for r in graph.relationships()]
 
 
-def fetch_relationships(cfg: StackConfig) -> list[dict]:
-    return run_sync(read_relationships(cfg))
+def fetch_relationships(partner_tenant_id: str) -> list[Relationship]:
+    return run_sync(read_relationships(partner_tenant_id))

@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import catalog
-from azure_http.gdap import approval_link
+from azure_http.gdap import APPROVAL_PENDING, AUTO_EXTEND_180_DAYS, CREATED
+from azure_http.models import Relationship
 from catalog.invitations import dap_email, gdap_email, reseller_invitation_link
-from config.schema import Customer, StackConfig, duration_days
-from stacks.observe import pick
+from intent import CustomerIntent, StackIntent
+from intent.observed import pick
 
 
 @dataclass
@@ -20,8 +21,8 @@ class Invitation:
     """True when there is something for the customer to act on."""
 
 
-def invitation_for(cfg: StackConfig, customer: Customer, relationships: list[dict]) -> Invitation:
-    partner = cfg.partner
+def invitation_for(intent: StackIntent, customer: CustomerIntent, relationships: list[Relationship]) -> Invitation:
+    partner = intent.partner
     if customer.delegation == "dap":
         link = reseller_invitation_link(partner.partner_id, delegated_admin=True)
         return Invitation(
@@ -30,24 +31,30 @@ def invitation_for(cfg: StackConfig, customer: Customer, relationships: list[dic
             dap_email(partner.display_name, customer.display_name, link),
             True,
         )
-    found = pick(relationships, customer.gdap_display_name(), customer.tenant_id)
+    assert customer.gdap is not None
+    gdap = customer.gdap
+    found = pick(relationships, gdap.display_name, customer.tenant_id)
     if found is None:
         return Invitation(
-            f"no GDAP relationship named {customer.gdap_display_name()!r} yet: run `pulumi up` for this stack "
+            f"no GDAP relationship named {gdap.display_name!r} yet: run `pulumi up` for this stack "
             "(it creates the relationship and locks it for approval), then run this again",
             None,
             None,
             False,
         )
-    if found.status == "approvalPending":
-        gdap = customer.gdap_settings
-        link = approval_link(found.id)
+    if found.status == APPROVAL_PENDING:
+        link = found.approval_link
         roles = [catalog.directory_role_name(r) for r in found.role_ids]
         email = gdap_email(
-            partner.display_name, customer.display_name, link, roles, duration_days(gdap.duration), gdap.auto_extend
+            partner.display_name,
+            customer.display_name,
+            link,
+            roles,
+            int(gdap.duration[1:-1]),
+            gdap.auto_extend_duration == AUTO_EXTEND_180_DAYS,
         )
         return Invitation(f"relationship {found.id} awaits the customer's approval", link, email, True)
-    if found.status == "created":
+    if found.status == CREATED:
         return Invitation(
             f"relationship {found.id} is not locked for approval yet: run `pulumi up` again", None, None, False
         )

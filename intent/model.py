@@ -184,10 +184,14 @@ class StackIntent:
     customers: tuple[CustomerIntent, ...] = field(default_factory=tuple)
 
     def customer(self, name: str) -> CustomerIntent:
+        """The named customer; a ConfigError listing the known names otherwise."""
+        from config.errors import ConfigError, ConfigProblem, shown
+
         for customer in self.customers:
             if customer.name == name:
                 return customer
-        raise KeyError(name)
+        known = ", ".join(c.name for c in self.customers) or "none"
+        raise ConfigError([ConfigProblem("customers", f"no customer named {shown(name)} (known: {known})")])
 
     @property
     def active_customers(self) -> tuple[CustomerIntent, ...]:

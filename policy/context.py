@@ -8,8 +8,9 @@ validated :class:`config.schema.StackConfig`; both become one :class:`PolicyCont
 
 Fail closed: when the config cannot be seen (an old CLI, a pack run against another project), no
 customer allows Global Administrator and no existing subscription is declared, so those grants are
-refused with a message that says why. This module reads raw config on purpose: the pack's own
-virtualenv has no pydantic, and a guardrail must not trust the validation it double-checks.
+refused with a message that says why. The context is computed from the intent (intent/resolve.py), the
+same model the program declares from, so the guardrails and the program cannot read the config apart; a
+config the schema refuses gives the unknown context.
 """
 
 from __future__ import annotations
@@ -20,14 +21,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import catalog
-
 if TYPE_CHECKING:
     from config.schema import StackConfig
+    from intent import StackIntent
 
 NAMESPACE = "csp-delegation"
-DEFAULT_EXISTING_ROLE = "Owner"
-"""The role ``existingSubscriptions`` grants when an entry names none (config/schema.py)."""
 
 
 @dataclass(frozen=True)
@@ -46,41 +44,48 @@ class PolicyContext:
         return cls(config_known=False)
 
     @classmethod
-    def from_raw(cls, raw: Mapping[str, Any] | None) -> PolicyContext:
-        """From the project's config keys without their namespace (``partner``, ``customers``)."""
-        if not raw or ("customers" not in raw and "partner" not in raw):
-            return cls.unknown()
-        customers = raw.get("customers") or []
-        if not isinstance(customers, list):
-            return cls.unknown()
-        allowed: set[str] = set()
+    def from_intent(cls, intent: StackIntent) -> PolicyContext:
+        """From the one desired-state model (what dapctl and the pack both compute from the config)."""
         existing: dict[str, set[str]] = {}
-        for customer in customers:
-            if not isinstance(customer, Mapping):
-                continue
-            gdap = customer.get("gdap") or {}
-            tenant = str(customer.get("tenantId", "")).lower()
-            if tenant and isinstance(gdap, Mapping) and gdap.get("allowGlobalAdministrator") is True:
-                allowed.add(tenant)
-            for sub in customer.get("existingSubscriptions") or []:
-                if not isinstance(sub, Mapping) or not sub.get("subscriptionId"):
-                    continue
-                role = _azure_role(sub.get("role") or DEFAULT_EXISTING_ROLE)
-                if role is not None:
-                    existing.setdefault(str(sub["subscriptionId"]).lower(), set()).add(role)
+        for customer in intent.customers:
+            for sub in customer.existing_subscriptions:
+                existing.setdefault(sub.subscription_id, set()).add(sub.grant.role_id)
         return cls(
             config_known=True,
-            global_admin_tenants=frozenset(allowed),
+            global_admin_tenants=frozenset(
+                c.tenant_id.lower()
+                for c in intent.customers
+                if c.gdap is not None and c.gdap.allow_global_administrator
+            ),
             existing_subscriptions={k: frozenset(v) for k, v in existing.items()},
-            partner_group_ids=_partner_group_ids(raw.get("partner")),
+            partner_group_ids=frozenset(intent.partner.group_ids.values()),
         )
+
+    @classmethod
+    def from_raw(cls, raw: Mapping[str, Any] | None) -> PolicyContext:
+        """From the project's config keys without their namespace (``partner``, ``customers``).
+
+        Read through the same schema and intent as the program; a config that does not validate gives the
+        unknown context (fail closed: the program refuses such a config anyway)."""
+        if not raw or ("customers" not in raw and "partner" not in raw):
+            return cls.unknown()
+        from config.errors import ConfigError
+        from config.schema import parse_config
+        from intent import resolve
+
+        try:
+            return cls.from_intent(resolve(parse_config(dict(raw))))
+        except ConfigError:
+            return cls.unknown()
 
     @classmethod
     def from_stack_config(cls, config: StackConfig | None) -> PolicyContext:
         """From dapctl's validated config (None: not available, so fail closed)."""
         if config is None:
             return cls.unknown()
-        return cls.from_raw(config.model_dump(by_alias=True, mode="json"))
+        from intent import resolve
+
+        return cls.from_intent(resolve(config))
 
     @classmethod
     def from_pulumi_runtime(cls) -> PolicyContext:
@@ -111,21 +116,3 @@ def strip_namespace(flat: Mapping[str, Any]) -> dict[str, Any]:
     return raw
 
 
-def _partner_group_ids(partner: Any) -> frozenset[str]:
-    if not isinstance(partner, Mapping):
-        return frozenset()
-    ids: set[str] = set()
-    groups = partner.get("groups")
-    if isinstance(groups, Mapping):
-        ids.update(str(g["objectId"]).lower() for g in groups.values() if isinstance(g, Mapping) and g.get("objectId"))
-    source = partner.get("groupsFrom")
-    if isinstance(source, Mapping) and isinstance(source.get("objectIds"), Mapping):
-        ids.update(str(v).lower() for v in source["objectIds"].values() if v)
-    return frozenset(ids)
-
-
-def _azure_role(value: Any) -> str | None:
-    try:
-        return catalog.azure_role_id(str(value))
-    except ValueError:
-        return None

@@ -9,15 +9,13 @@ is read and the plan says so.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from azure_http import GraphClient, run_sync
 from azure_http.connect import connect, current_target, is_offline
-from azure_http.gdap import PREFERENCE
 from azure_http.models import Relationship
-from catalog import gdap_naming
 from intent import StackIntent
+from intent.observed import pick
 
 
 @dataclass
@@ -30,20 +28,6 @@ class Observation:
     @property
     def offline(self) -> bool:
         return self.source == "offline"
-
-
-def pick(relationships: Iterable[Relationship], display_name: str, tenant_id: str) -> Relationship | None:
-    """The customer's open relationship of that name (the most advanced one if several)."""
-    matching = [
-        r
-        for r in relationships
-        if gdap_naming.matches(display_name, r.display_name)
-        and r.customer_tenant_id == tenant_id.lower()
-        and not r.ended
-    ]
-    if not matching:
-        return None
-    return min(matching, key=lambda r: PREFERENCE.get(r.status, 9))
 
 
 async def list_all_relationships(graph: GraphClient) -> list[Relationship]:

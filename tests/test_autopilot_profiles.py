@@ -11,7 +11,7 @@ from autopilot.rules import Rule
 from azure_http import EmulatorTokens, Endpoints, run_sync
 from azure_http.autopilot import AutopilotClient
 from catalog import directory_role_id
-from catalog.resource_kinds import AUTOPILOT_PROFILE, dynamic_kind
+from catalog.resource_kinds import AUTOPILOT_PROFILE_TYPE, LEGACY_DYNAMIC
 from components.autopilot import AutopilotProfileProvider, AutopilotRuleError
 from config.errors import ConfigError
 from config.schema import parse_config
@@ -124,7 +124,8 @@ def test_the_program_declares_the_customers_profiles_under_its_tenant_component(
     standard, kiosk = applied.named("contoso-autopilot-standard-laptop"), applied.named("contoso-autopilot-kiosk")
     for profile in (standard, kiosk):
         assert profile.parent == component.urn
-        assert dynamic_kind(profile.inputs) == AUTOPILOT_PROFILE
+        assert profile.type == AUTOPILOT_PROFILE_TYPE
+        assert profile.aliases == [profile.urn.replace(AUTOPILOT_PROFILE_TYPE, LEGACY_DYNAMIC)]
         assert profile.inputs["customerTenantId"] == contoso["tenantId"]
         assert profile.inputs["partnerTenantId"] == raw["partner"]["tenantId"]
         assert profile.inputs["requireDelegatedAdmin"] is True

@@ -14,8 +14,8 @@ import pytest
 import yaml
 from rich.console import Console
 
-from config.loading import load_stack_file
 from dapctl.demo import Demo, demo_scenario
+from intent import load_intent
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTOSO = "3a8b9c0d-1e2f-4a3b-8c4d-5e6f7a8b9c0d"
@@ -44,7 +44,7 @@ def project(tmp_path):
 def onboarded(emulator, monkeypatch, project, tmp_path):
     """Contoso onboarded as `pulumi up` twice would leave it: relationship active, groups mapped, Owner grants."""
     monkeypatch.setenv("CSP_DELEGATION_ENDPOINT", emulator.url)
-    cfg = load_stack_file("dev", project)
+    cfg = load_intent("dev", project)
     emulator.control.load_scenario(demo_scenario(cfg, cfg.customer("contoso")))
     demo = Demo(cfg, Console(file=open(os.devnull, "w")), emulator.control, str(tmp_path / "journal"))  # noqa: SIM115
 

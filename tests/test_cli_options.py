@@ -15,9 +15,9 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from config.loading import load_stack_file
 from dapctl.cli import app
 from dapctl.demo import demo_scenario
+from intent import load_intent
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTOSO_TENANT = "3a8b9c0d-1e2f-4a3b-8c4d-5e6f7a8b9c0d"
@@ -30,7 +30,7 @@ def world(emulator, monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)
     document = yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text())
     (tmp_path / "Pulumi.dev.yaml").write_text(yaml.safe_dump(document))
-    cfg = load_stack_file("dev", tmp_path)
+    cfg = load_intent("dev", tmp_path)
     emulator.control.load_scenario(demo_scenario(cfg, cfg.customer("contoso")))
     emulator.control.clear_requests()
     return emulator, tmp_path

@@ -41,7 +41,9 @@ def test_plan_json_is_one_document_for_ci():
     report = json.loads(result.stdout)
     # The runbook identity's grants are azure-native; the partner's own are the adopting dynamic resource.
     assert report["summary"]["byType"]["azure-native:authorization:RoleAssignment"] == 3
-    assert report["summary"]["byType"]["pulumi-python:dynamic:Resource"] == 2 + 4
+    by_type = report["summary"]["byType"]
+    assert by_type["pulumi-python:dynamic/gdap:GdapRelationship"] == 2
+    assert by_type["pulumi-python:dynamic/rbac:PartnerRoleAssignment"] == 4
     assert report["summary"]["byType"]["azure-native:subscription:Alias"] == 3
     grants = [r for r in report["resources"] if r["name"].endswith("-grant")]
     assert len(grants) == 4 and all(g["inputs"]["principalType"] == "ForeignGroup" for g in grants)

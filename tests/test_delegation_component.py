@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 import catalog
+from catalog.resource_kinds import GDAP_ACCESS_ASSIGNMENT_TYPE, GDAP_RELATIONSHIP_TYPE
 from tests.helpers import ADMIN_AGENTS_ID, HELPDESK_AGENTS_ID, PARTNER_TENANT, dev_raw, run
 
-DYNAMIC = "pulumi-python:dynamic:Resource"
 CONTOSO = "3a8b9c0d-1e2f-4a3b-8c4d-5e6f7a8b9c0d"
 ADATUM = "5c0d1e2f-3a4b-4c5d-8e6f-7a8b9c0d1e2f"
 
@@ -30,11 +30,11 @@ def seed(emulator, name, tenant, status, roles, **extra):
 
 
 def relationships(result):
-    return [r for r in result.by_type(DYNAMIC) if "customerTenantId" in r.inputs]
+    return result.by_type(GDAP_RELATIONSHIP_TYPE)
 
 
 def assignments(result):
-    return [r for r in result.by_type(DYNAMIC) if "groupId" in r.inputs]
+    return result.by_type(GDAP_ACCESS_ASSIGNMENT_TYPE)
 
 
 def contoso_roles():

@@ -14,8 +14,8 @@ import catalog
 from azure_http.arm import ArmClient
 from azure_http.connect import connect
 from components.arm_resources import PartnerRoleAssignmentProvider
-from components.csp_subscription import mpa_billing_scope
 from components.naming import deterministic_guid, role_definition_id
+from intent.resolve import mpa_billing_scope
 
 PARTNER = "2f4a9a1e-6c3b-4d8e-9f10-1a2b3c4d5e6f"
 CUSTOMER = "3a8b9c0d-1e2f-4a3b-8c4d-5e6f7a8b9c0d"

@@ -92,5 +92,7 @@ def test_strip_namespace_matches_the_stack_file_loader():
 def test_partner_group_ids_come_from_adopted_groups_and_groups_from():
     dev = PolicyContext.from_raw(dev_raw())
     assert dev.partner_group_ids == {"0b6c4e1a-2d3f-4a5b-9c6d-7e8f9a0b1c2d", "1c7d5f2b-3e4a-4b6c-8d7e-8f9a0b1c2d3e"}
-    customer_only = PolicyContext.from_raw({"partner": {"groupsFrom": {"objectIds": {"adminAgents": "AB-1"}}}})
-    assert customer_only.partner_group_ids == {"ab-1"}
+    group = "AB0C4E1A-2D3F-4A5B-9C6D-7E8F9A0B1C2D"
+    partner = {**dev_raw()["partner"], "groups": None, "groupsFrom": {"objectIds": {"adminAgents": group}}}
+    customer_only = PolicyContext.from_raw({"partner": partner})
+    assert customer_only.partner_group_ids == {group.lower()}

@@ -30,6 +30,7 @@ from pulumi_policy import (
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, unknown_checking_proxy
 
 import catalog
+from catalog.resource_kinds import GDAP_RELATIONSHIP_TYPE
 from config.loading import flat_config_for_runtime
 from policy.context import PolicyContext
 from policy.model import UNKNOWN
@@ -85,10 +86,10 @@ def test_sdk_proxies_become_plain_values_with_unknowns_marked():
 
 def test_resource_policy_reports_through_the_sdk():
     assert run_resource_policy(
-        "gdap-global-admin-needs-consent", "pulumi-python:dynamic:Resource", relationship_props(CONTOSO), True
+        "gdap-global-admin-needs-consent", GDAP_RELATIONSHIP_TYPE, relationship_props(CONTOSO), True
     )
     assert run_resource_policy(
-        "protect-relationships-groups-subscriptions", "pulumi-python:dynamic:Resource", relationship_props(CONTOSO)
+        "protect-relationships-groups-subscriptions", GDAP_RELATIONSHIP_TYPE, relationship_props(CONTOSO)
     )
     grant = {"scope": UNKNOWN_STRING_VALUE, "roleDefinitionId": UNKNOWN_STRING_VALUE, "principalId": "p"}
     [message] = run_resource_policy(
@@ -141,9 +142,11 @@ def test_stack_policy_uses_the_engines_property_dependencies():
 
 # --- the pack over gRPC, as the CLI runs it -----------------------------------------------------------------
 
+# The pack's own virtualenv (policy/requirements.txt) holds pulumi, pulumi-policy and pydantic (the config is read
+# through the schema and the intent): anything else the pack imported would fail under the CLI.
 BLOCKER = """
 import importlib.abc, runpy, sys
-BLOCKED = {"pydantic", "typer", "rich", "httpx", "azure", "starlette", "uvicorn", "hypothesis"}
+BLOCKED = {"typer", "rich", "httpx", "azure", "starlette", "uvicorn", "hypothesis"}
 class Blocker(importlib.abc.MetaPathFinder):
     def find_spec(self, name, path=None, target=None):
         if name.split(".")[0] in BLOCKED:
@@ -210,7 +213,7 @@ def test_pack_describes_its_policies(analyzer):
 
 
 def test_pack_reads_global_admin_consent_from_the_stack_config(analyzer):
-    dynamic = "pulumi-python:dynamic:Resource"
+    dynamic = GDAP_RELATIONSHIP_TYPE
     assert analyze(analyzer, dynamic, "adatum-rel", relationship_props(ADATUM), protect=True) == []
     [(policy, message)] = analyze(analyzer, dynamic, "contoso-rel", relationship_props(CONTOSO), protect=True)
     assert policy == "gdap-global-admin-needs-consent"

@@ -8,9 +8,10 @@ from typing import Any
 import pytest
 
 import catalog
+from catalog.resource_kinds import GDAP_ACCESS_ASSIGNMENT_TYPE, GDAP_RELATIONSHIP_TYPE
 from policy.context import PolicyContext
 from policy.engine import run_rule
-from policy.model import ALIAS, DYNAMIC, GROUP, ROLE_ASSIGNMENT, SECRET, STACK, UNKNOWN, PlanResource
+from policy.model import ALIAS, GROUP, ROLE_ASSIGNMENT, SECRET, STACK, UNKNOWN, PlanResource
 from policy.registry import RULES, rule
 
 CUSTOMER = "3a8b9c0d-1e2f-4a3b-8c4d-5e6f7a8b9c0d"
@@ -22,16 +23,12 @@ READER_DIR = catalog.directory_role_id("Directory Readers")
 CONTRIBUTOR = catalog.azure_role_id("Contributor")
 ADMIN_AGENTS = "0b6c4e1a-2d3f-4a5b-9c6d-7e8f9a0b1c2d"
 
-ALLOWING = PolicyContext.from_raw(
-    {
-        "partner": {},
-        "customers": [
-            {"tenantId": CUSTOMER, "gdap": {"allowGlobalAdministrator": True}},
-            {"tenantId": OTHER_CUSTOMER, "existingSubscriptions": [{"subscriptionId": SUB, "role": "Owner"}]},
-        ],
-    }
+ALLOWING = PolicyContext(
+    config_known=True,
+    global_admin_tenants=frozenset({CUSTOMER.lower()}),
+    existing_subscriptions={SUB.lower(): frozenset({catalog.OWNER})},
 )
-STRICT = PolicyContext.from_raw({"partner": {}, "customers": [{"tenantId": CUSTOMER}]})
+STRICT = PolicyContext(config_known=True)
 BLIND = PolicyContext.unknown()
 
 
@@ -47,7 +44,9 @@ def relationship(**overrides: Any) -> PlanResource:
     }
     props.update(overrides)
     props = {k: v for k, v in props.items() if v is not None}
-    return PlanResource(urn="urn:rel", type=DYNAMIC, name="contoso-rel", props=props, protect=True, parent="urn:deleg")
+    return PlanResource(
+        urn="urn:rel", type=GDAP_RELATIONSHIP_TYPE, name="contoso-rel", props=props, protect=True, parent="urn:deleg"
+    )
 
 
 def grant(
@@ -193,7 +192,7 @@ def test_duration_missing_or_unknown_fails():
 def test_gdap_rules_ignore_access_assignments():
     assignment = PlanResource(
         urn="urn:aa",
-        type=DYNAMIC,
+        type=GDAP_ACCESS_ASSIGNMENT_TYPE,
         name="aa",
         props={"partnerTenantId": "p", "relationshipId": "r", "groupId": "g", "roleIds": [GA]},
     )
@@ -235,7 +234,7 @@ def test_identities_of_the_customer_tenant_are_service_principals():
 
 
 def test_a_partner_group_named_in_the_config_must_be_foreign_group_whatever_it_is_called():
-    context = PolicyContext.from_raw({"partner": {"groups": {"adminAgents": {"objectId": ADMIN_AGENTS.upper()}}}})
+    context = PolicyContext(config_known=True, partner_group_ids=frozenset({ADMIN_AGENTS.lower()}))
     [message] = messages("rbac-partner-principal-is-foreign-group", grant(principal_type="ServicePrincipal"), context)
     assert "the partner's group" in message
     assert messages("rbac-partner-principal-is-foreign-group", grant(principal_type="ServicePrincipal"), STRICT) == []
@@ -299,9 +298,7 @@ def test_owner_on_a_declared_existing_subscription_passes_but_only_with_the_conf
     [blind] = messages("rbac-owner-on-provisioned-subscriptions", [grant()], BLIND)
     assert "not visible" in blind
     # Declared, but with another role: Owner is still not what the config asked for.
-    contributor_only = PolicyContext.from_raw(
-        {"customers": [{"existingSubscriptions": [{"subscriptionId": SUB, "role": "Contributor"}]}]}
-    )
+    contributor_only = PolicyContext(config_known=True, existing_subscriptions={SUB.lower(): frozenset({CONTRIBUTOR})})
     assert len(messages("rbac-owner-on-provisioned-subscriptions", [grant()], contributor_only)) == 1
 
 

@@ -8,13 +8,12 @@ import pulumi
 import pytest
 
 import catalog
-from catalog.resource_kinds import PARTNER_ROLE_ASSIGNMENT, dynamic_kind
+from catalog.resource_kinds import PARTNER_ROLE_ASSIGNMENT_TYPE, is_dynamic
 from components.naming import deterministic_guid
 from stacks.mock_runtime import Unknown
 from tests.helpers import ADMIN_AGENTS_ID, HELPDESK_AGENTS_ID, PARTNER_TENANT, dev_raw, run
 
 ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
-DYNAMIC = "pulumi-python:dynamic:Resource"
 ALIAS = "azure-native:subscription:Alias"
 GROUP = "azuread:index/group:Group"
 MEMBER = "azuread:index/groupMember:GroupMember"
@@ -37,7 +36,7 @@ def previewed():
 
 def partner_grants(run_):
     """The partner groups' role assignments: the adopting dynamic resource (components/arm_resources.py)."""
-    grants = [r for r in run_.by_type(DYNAMIC) if dynamic_kind(r.inputs) == PARTNER_ROLE_ASSIGNMENT]
+    grants = run_.by_type(PARTNER_ROLE_ASSIGNMENT_TYPE)
     assert all(g.name.endswith("-grant") for g in grants)
     return grants
 
@@ -52,7 +51,7 @@ def test_every_cloud_resource_has_an_explicit_provider_for_the_right_tenant(appl
     cloud = [
         r
         for r in applied.resources
-        if r.custom and not r.type.startswith("pulumi:providers:") and r.type != "pulumi-python:dynamic:Resource"
+        if r.custom and not r.type.startswith("pulumi:providers:") and not is_dynamic(r.type)
     ]
     assert len(cloud) == 12 + 2 * 15 + 3  # + two revocation runbooks: 15 resources each, 1 grant per subscription
     for r in cloud:

@@ -57,7 +57,7 @@ class GraphClient(ServiceClient):
         customer_tenant_id: str | None = None,
         customer_display_name: str | None = None,
         duration: str = "P730D",
-        auto_extend_duration: str = "PT0S",
+        auto_extend_duration: str = gdap.NEVER_AUTO_EXTEND,
     ) -> Json:
         """POST a new relationship (status ``created``); returns it with ``id`` and ``@odata.etag``."""
         body: Json = {

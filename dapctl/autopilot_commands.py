@@ -32,7 +32,7 @@ DevicesOption = typer.Option([], "--device", "-d", help="Serial number, product 
 def _context(customer: str, stack: str, project_dir: Path, endpoint: str | None):
     from config.errors import ConfigError
 
-    from .graph_access import use_endpoint
+    from .cli import _connection
 
     check_endpoint(endpoint)  # every option before the config is read or anything is sent
     cfg = _load(stack, project_dir)
@@ -40,8 +40,7 @@ def _context(customer: str, stack: str, project_dir: Path, endpoint: str | None)
         target = cfg.customer(customer)
     except ConfigError as err:
         fail_config(err)
-    use_endpoint(endpoint)
-    return cfg, target
+    return cfg, target, _connection(endpoint)
 
 
 def _run(work: Any, deadline_seconds: float) -> Any:
@@ -50,11 +49,10 @@ def _run(work: Any, deadline_seconds: float) -> Any:
     from autopilot.operations import ProfileNotFound
     from azure_http import AzureHttpError, GraphClient, run_sync
     from azure_http.autopilot import AutopilotClient
-    from azure_http.connect import OfflineMode, connect
+    from azure_http.connect import OfflineMode
     from azure_http.deadline import deadline
 
-    async def go(cfg, customer):
-        conn = connect()
+    async def go(cfg, customer, conn):
         async with (
             AutopilotClient(conn.tokens, conn.endpoints, tenant_id=cfg.partner.tenant_id) as pc,
             GraphClient(conn.tokens, conn.endpoints, tenant_id=cfg.partner.tenant_id) as graph,
@@ -62,10 +60,10 @@ def _run(work: Any, deadline_seconds: float) -> Any:
             delegation = await read_delegation(pc, graph, customer.tenant_id)
             return await work(pc, delegation)
 
-    def call(cfg, customer):
+    def call(cfg, customer, conn):
         try:
             with deadline(deadline_seconds):
-                return run_sync(go(cfg, customer))
+                return run_sync(go(cfg, customer, conn))
         except (AzureHttpError, OfflineMode) as err:
             errors.print(f"[bold red]Could not reach Partner Center or Graph:[/] {escape(str(err))}", highlight=False)
             raise typer.Exit(exit_codes.ERROR) from None
@@ -151,7 +149,7 @@ def upload(
     except DeviceCsvError as err:
         errors.print(f"[bold red]Device list error:[/] {escape(str(err))}", highlight=False)
         raise typer.Exit(2) from None
-    cfg, target = _context(customer, stack, project_dir, endpoint)
+    cfg, target, conn = _context(customer, stack, project_dir, endpoint)
     prefix = batch or f"{target.name}-{csv_file.stem}"[:60]
     _confirm_or_stop(
         apply, f"Register {len(devices.rows)} device(s) for {target.display_name} ({target.tenant_id})?", yes
@@ -160,7 +158,7 @@ def upload(
     async def work(pc, delegation):
         return await do_upload(pc, target.tenant_id, devices.rows, delegation, batch_prefix=prefix, apply=apply)
 
-    run = _run(work, deadline_seconds)(cfg, target)
+    run = _run(work, deadline_seconds)(cfg, target, conn)
     run.notes += devices.notes
     _report(run, as_json)
 
@@ -182,7 +180,7 @@ def devices(
     from autopilot.operations import inventory, origin_of
     from autopilot.rules import Operation, decide
 
-    cfg, target = _context(customer, stack, project_dir, endpoint)
+    cfg, target, conn = _context(customer, stack, project_dir, endpoint)
     switches = _switches(cfg)
 
     async def work(pc, delegation):
@@ -195,7 +193,7 @@ def devices(
             }
         return rows
 
-    rows = _run(work, deadline_seconds)(cfg, target)
+    rows = _run(work, deadline_seconds)(cfg, target, conn)
     if as_json:
         console.print_json(json.dumps({"schemaVersion": 1, "customer": target.name, "devices": rows}))
         return
@@ -239,13 +237,13 @@ def assign(
         errors.print("[bold red]Usage:[/] give --profile NAME or --remove-profile, and at least one --device")
         raise typer.Exit(2)
     check_confirmable(apply, yes)
-    cfg, target = _context(customer, stack, project_dir, endpoint)
+    cfg, target, conn = _context(customer, stack, project_dir, endpoint)
     what = f"apply profile {profile!r} to" if profile else "remove the profile from"
     _confirm_or_stop(apply, f"{what.capitalize()} {len(device_names)} device(s) of {target.display_name}?", yes)
     work = _on_devices(
         do_assign, cfg, target, profile=None if remove_profile else profile, devices=device_names, apply=apply
     )
-    _report(_run(work, deadline_seconds)(cfg, target), as_json)
+    _report(_run(work, deadline_seconds)(cfg, target, conn), as_json)
 
 
 @app.command(epilog=exit_codes.EPILOG)
@@ -271,8 +269,8 @@ def remove(
         errors.print("[bold red]Usage:[/] name devices with --device, or pass --all (not both)")
         raise typer.Exit(2)
     check_confirmable(apply, yes)
-    cfg, target = _context(customer, stack, project_dir, endpoint)
+    cfg, target, conn = _context(customer, stack, project_dir, endpoint)
     which = "every device this partner added" if all_allowed else f"{len(device_names)} device(s)"
     _confirm_or_stop(apply, f"Deregister {which} from {target.display_name}'s Autopilot ({target.tenant_id})?", yes)
     work = _on_devices(do_remove, cfg, target, devices=None if all_allowed else device_names, apply=apply)
-    _report(_run(work, deadline_seconds)(cfg, target), as_json)
+    _report(_run(work, deadline_seconds)(cfg, target, conn), as_json)

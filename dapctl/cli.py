@@ -208,6 +208,18 @@ def _fail_http(err: Exception) -> None:
     raise typer.Exit(exit_codes.ERROR)
 
 
+def _connection(endpoint: str | None):
+    """The command's connection (endpoints and tokens), passed to every client it makes: --endpoint, else
+    CSP_DELEGATION_ENDPOINT, else Azure. Nothing is written to the environment. Checked already by
+    check_endpoint; offline is refused here, before any request."""
+    from azure_http.connect import OfflineMode, connect
+
+    try:
+        return connect(endpoint)
+    except OfflineMode as err:
+        _fail_http(err)
+
+
 @app.command(epilog=exit_codes.EPILOG)
 def invite(
     customer: str = typer.Argument(..., help="Customer name from the stack config."),
@@ -224,7 +236,7 @@ def invite(
     from azure_http import AzureHttpError
     from azure_http.connect import OfflineMode
 
-    from .graph_access import fetch_relationships, use_endpoint
+    from .graph_access import fetch_relationships
     from .invitation import invitation_for
 
     check_endpoint(endpoint)
@@ -233,12 +245,12 @@ def invite(
         target = cfg.customer(customer)
     except ConfigError as err:
         fail_config(err)
-    use_endpoint(endpoint)
     relationships: list = []
     if target.delegation == "gdap":
+        conn = _connection(endpoint)
         try:
             with deadline(deadline_seconds):
-                relationships = fetch_relationships(cfg.partner.tenant_id)
+                relationships = fetch_relationships(conn, cfg.partner.tenant_id)
         except (AzureHttpError, OfflineMode) as err:
             _fail_http(err)
     result = invitation_for(cfg, target, relationships)
@@ -281,16 +293,16 @@ def gdap_status(
 
     from .access_commands import Format, render_gdap_status
     from .gdap_status import status_rows
-    from .graph_access import fetch_relationships, use_endpoint
+    from .graph_access import fetch_relationships
 
     check_endpoint(endpoint)
     check_days(expiring_days, "--expiring-days")
     check_days(stuck_days, "--stuck-days")
     cfg = _load(stack, project_dir)
-    use_endpoint(endpoint)
+    conn = _connection(endpoint)
     try:
         with deadline(deadline_seconds):
-            relationships = fetch_relationships(cfg.partner.tenant_id)
+            relationships = fetch_relationships(conn, cfg.partner.tenant_id)
     except (AzureHttpError, OfflineMode) as err:
         _fail_http(err)
     rows = status_rows(cfg, relationships, expiring_days=expiring_days, stuck_days=stuck_days)
@@ -304,7 +316,9 @@ OutputOption = typer.Option(None, "--output", "-o", help="Write the report to th
 PrincipalOption = typer.Option([], "--principal", help="Another partner principal (object id) to include; repeatable.")
 
 
-def _customer_and_view(stack: str, project_dir: Path, customer: str, principals: list[str], all_partners: bool):
+def _customer_and_view(
+    stack: str, project_dir: Path, customer: str, principals: list[str], all_partners: bool, endpoint: str | None
+):
     from .tenant_access import partner_view
 
     cfg = _load(stack, project_dir)
@@ -312,7 +326,7 @@ def _customer_and_view(stack: str, project_dir: Path, customer: str, principals:
         target_customer = cfg.customer(customer)
     except ConfigError as err:
         fail_config(err)
-    view = partner_view(cfg, target_customer, principals, all_partners)
+    view = partner_view(_connection(endpoint), cfg, target_customer, principals, all_partners)
     notes = [
         f"partner group {key!r} has no objectId in the stack config: its grants are not attributed to the "
         "partner (add objectId, or pass --principal)"
@@ -343,14 +357,14 @@ def audit(
     from azure_http.connect import OfflineMode
 
     from .access_commands import Format, progress_bar, render_audit, report_names
-    from .graph_access import use_endpoint
     from .tenant_access import audit_customer
 
     check_endpoint(endpoint)
     output = check_output(output, fmt)
     principals = check_principals(principals)
-    cfg, target_customer, view, notes = _customer_and_view(stack, project_dir, customer, principals, all_partners)
-    use_endpoint(endpoint)
+    cfg, target_customer, view, notes = _customer_and_view(
+        stack, project_dir, customer, principals, all_partners, endpoint
+    )
     with progress_bar(errors, "auditing") as progress:
         try:
             with deadline(deadline_seconds):
@@ -396,14 +410,13 @@ def revoke(
     from runbooks.revoke import revoke as run_revoke
 
     from .access_commands import Format, progress_bar, render_revoke, report_names
-    from .graph_access import use_endpoint
     from .tenant_access import audit_customer, partner_clients
 
     check_endpoint(endpoint)
     check_confirmable(apply or resume, yes)
     output = check_output(output, fmt)
     principals = check_principals(principals)
-    cfg, target_customer, view, notes = _customer_and_view(stack, project_dir, customer, principals, False)
+    cfg, target_customer, view, notes = _customer_and_view(stack, project_dir, customer, principals, False, endpoint)
     journal = None
     if apply or resume:
         journal = Journal(check_journal_dir(journal_dir or Path(".dapctl") / target_customer.name))
@@ -411,7 +424,6 @@ def revoke(
         _check_resumable(journal, target_customer.tenant_id)
     for note in notes:
         errors.print(f"[yellow]note:[/] {escape(note)}")
-    use_endpoint(endpoint)
 
     left_in_place: list[dict] = []
 
@@ -421,7 +433,7 @@ def revoke(
         return found
 
     async def run(plan):
-        async with partner_clients(cfg, target_customer) as clients:
+        async with partner_clients(view.conn, cfg, target_customer) as clients:
             return await run_revoke(
                 view.target,
                 clients,
@@ -487,7 +499,7 @@ def drift(
 
     from .access_commands import Format, render_drift
     from .drift import customer_drift
-    from .graph_access import read_relationships, use_endpoint
+    from .graph_access import read_relationships
     from .tenant_access import audit_customer, partner_view
 
     check_endpoint(endpoint)
@@ -497,13 +509,13 @@ def drift(
         customers = [cfg.customer(customer)] if customer else list(cfg.customers)
     except ConfigError as err:
         fail_config(err)
-    use_endpoint(endpoint)
+    conn = _connection(endpoint)
 
     async def collect():
-        relationships = await read_relationships(cfg.partner.tenant_id)
+        relationships = await read_relationships(conn, cfg.partner.tenant_id)
         items = []
         for c in customers:
-            view = partner_view(cfg, c, [], all_partners=False)
+            view = partner_view(conn, cfg, c, [], all_partners=False)
             report, declared = await audit_customer(cfg, c, view, autopilot=False)
             items += customer_drift(cfg, c, report, declared, relationships)
         return items

@@ -205,7 +205,7 @@ class Demo:
             return await audit(view.target, Clients(arm=arm))
 
     async def run_audit(self):
-        view = partner_view(self.cfg, self.customer, [], all_partners=False)
+        view = partner_view(connect(), self.cfg, self.customer, [], all_partners=False)
         report, _ = await audit_customer(self.cfg, self.customer, view)
         return view, report
 
@@ -266,7 +266,7 @@ class Demo:
             f"{c.display_name} wants the partner gone. The dry run lists what would go; "
             "nothing changes. Removing GDAP alone would leave every Azure grant in place.",
         )
-        async with partner_clients(self.cfg, c) as clients:
+        async with partner_clients(view.conn, self.cfg, c) as clients:
             plan = await revoke(view.target, clients, report, apply=False)
         render_revoke(plan, Format.table, None, self.console)
 
@@ -275,7 +275,7 @@ class Demo:
             "The same plan, applied: GDAP terminated, every RBAC grant of the partner removed, "
             "journalled as it goes; the reseller relationship is kept.",
         )
-        async with partner_clients(self.cfg, c) as clients:
+        async with partner_clients(view.conn, self.cfg, c) as clients:
             result = await revoke(view.target, clients, report, apply=True, journal=self.journal)
         render_revoke(result, Format.table, None, self.console)
 

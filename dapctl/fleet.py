@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from azure_http.connect import Connection
 from azure_http.models import Relationship
 from config.errors import ConfigError
 
@@ -113,7 +114,7 @@ def status_of_fleet(project_dir: Path, stacks: list[str], read_relationships: Ca
     return rows, dap, problems
 
 
-async def drift_of_fleet(project_dir: Path, stacks: list[str], concurrency: int = 8, progress=None):
+async def drift_of_fleet(conn: Connection, project_dir: Path, stacks: list[str], concurrency: int = 8, progress=None):
     """Drift of every customer of every stack: relationships read once per partner tenant, customers audited a
     few at a time. Returns (stack, drift items) pairs and the stacks whose config is broken."""
     import asyncio
@@ -133,7 +134,7 @@ async def drift_of_fleet(project_dir: Path, stacks: list[str], concurrency: int 
     relationships: dict[str, list[Relationship]] = {}
     for cfg in configs.values():
         if cfg.partner.tenant_id not in relationships:
-            relationships[cfg.partner.tenant_id] = await read_relationships(cfg.partner.tenant_id)
+            relationships[cfg.partner.tenant_id] = await read_relationships(conn, cfg.partner.tenant_id)
     slots = asyncio.Semaphore(max(1, concurrency))
     jobs = [(stack, cfg, customer) for stack, cfg in configs.items() for customer in cfg.customers]
     done = 0
@@ -141,7 +142,7 @@ async def drift_of_fleet(project_dir: Path, stacks: list[str], concurrency: int 
     async def one(stack, cfg, customer):
         nonlocal done
         async with slots:
-            view = partner_view(cfg, customer, [], all_partners=False)
+            view = partner_view(conn, cfg, customer, [], all_partners=False)
             report, declared = await audit_customer(cfg, customer, view, autopilot=False)
             items = customer_drift(cfg, customer, report, declared, relationships[cfg.partner.tenant_id])
             for error in report.errors:

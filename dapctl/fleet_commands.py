@@ -107,19 +107,20 @@ def status(
     from azure_http.connect import OfflineMode
     from azure_http.deadline import deadline
 
+    from .cli import _connection
     from .dashboard import dashboard_rows, render_dashboard
     from .fleet import status_of_fleet
-    from .graph_access import fetch_relationships, use_endpoint
+    from .graph_access import fetch_relationships
 
     check_endpoint(endpoint)
     if html is not None and not html.parent.is_dir():
         errors.print(f"[bold red]--html:[/] folder {escape(str(html.parent))} does not exist")
         raise typer.Exit(2)
     stacks = _select(project_dir, patterns, exclude)
-    use_endpoint(endpoint)
+    conn = _connection(endpoint)
     try:
         with deadline(deadline_seconds):
-            rows, dap, problems = status_of_fleet(project_dir, stacks, fetch_relationships)
+            rows, dap, problems = status_of_fleet(project_dir, stacks, lambda tenant: fetch_relationships(conn, tenant))
     except (AzureHttpError, OfflineMode) as err:
         errors.print(f"[bold red]Could not read the GDAP relationships:[/] {escape(str(err))}")
         raise typer.Exit(1) from None
@@ -168,15 +169,15 @@ def drift(
     from azure_http.connect import OfflineMode
     from azure_http.deadline import deadline
 
+    from .cli import _connection
     from .fleet import drift_of_fleet
-    from .graph_access import use_endpoint
 
     check_endpoint(endpoint)
     stacks = _select(project_dir, patterns, exclude)
-    use_endpoint(endpoint)
+    conn = _connection(endpoint)
     try:
         with deadline(deadline_seconds):
-            by_stack, problems = run_sync(drift_of_fleet(project_dir, stacks, concurrency))
+            by_stack, problems = run_sync(drift_of_fleet(conn, project_dir, stacks, concurrency))
     except (AzureHttpError, OfflineMode) as err:
         errors.print(f"[bold red]Could not read the tenants:[/] {escape(str(err))}")
         raise typer.Exit(1) from None

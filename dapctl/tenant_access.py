@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from azure_http import GraphClient, NotFound
 from azure_http.arm import ArmClient
-from azure_http.connect import connect
+from azure_http.connect import Connection
 from azure_http.partner_center import PartnerCenterClient
 from intent import CustomerIntent, StackIntent
 from runbooks.audit import AuditReport, Clients, Target, audit
@@ -22,6 +22,8 @@ from runbooks.declared import DeclaredAccess
 
 @dataclass
 class PartnerView:
+    conn: Connection
+    """Where the partner's requests go (Azure or the emulator) and with which tokens."""
     target: Target
     unresolved_groups: list[str]
     """Group keys with no object id in config: their grants count as another principal's."""
@@ -34,19 +36,18 @@ def unresolved_groups(intent: StackIntent) -> list[str]:
 
 
 def partner_view(
-    intent: StackIntent, customer: CustomerIntent, extra_principals: list[str], all_partners: bool
+    conn: Connection, intent: StackIntent, customer: CustomerIntent, extra_principals: list[str], all_partners: bool
 ) -> PartnerView:
     if all_partners:
-        return PartnerView(Target.for_partner(customer.tenant_id, None, []), [])
+        return PartnerView(conn, Target.for_partner(customer.tenant_id, None, []), [])
     ids = intent.partner.group_ids
     target = Target.for_partner(customer.tenant_id, intent.partner.tenant_id, [*ids.values(), *extra_principals])
-    return PartnerView(target, unresolved_groups(intent))
+    return PartnerView(conn, target, unresolved_groups(intent))
 
 
 @asynccontextmanager
-async def partner_clients(intent: StackIntent, customer: CustomerIntent):
+async def partner_clients(conn: Connection, intent: StackIntent, customer: CustomerIntent):
     """Clients for the partner's run, sharing one connection target; closed on exit."""
-    conn = connect()
     async with (
         ArmClient(conn.tokens, conn.endpoints, tenant_id=customer.tenant_id) as arm,
         GraphClient(conn.tokens, conn.endpoints, tenant_id=intent.partner.tenant_id) as graph,
@@ -55,11 +56,10 @@ async def partner_clients(intent: StackIntent, customer: CustomerIntent):
         yield Clients(arm=arm, graph=graph, partner_center=partner_center)
 
 
-async def resolve_aliases(intent: StackIntent, customer: CustomerIntent) -> dict[str, str]:
+async def resolve_aliases(conn: Connection, intent: StackIntent, customer: CustomerIntent) -> dict[str, str]:
     """Alias -> subscription id for the customer's new subscriptions that exist (partner tenant's ARM)."""
     if not customer.new_subscriptions:
         return {}
-    conn = connect()
     resolved: dict[str, str] = {}
     async with ArmClient(conn.tokens, conn.endpoints, tenant_id=intent.partner.tenant_id) as arm:
         for sub in customer.new_subscriptions:
@@ -108,21 +108,20 @@ async def audit_customer(
     reports show; drift, which does not use them, skips them)."""
     declared = None
     if not view.target.all_partners:
-        declared = declared_access(intent, customer, await resolve_aliases(intent, customer))
-    async with partner_clients(intent, customer) as clients:
+        declared = declared_access(intent, customer, await resolve_aliases(view.conn, intent, customer))
+    async with partner_clients(view.conn, intent, customer) as clients:
         report = await audit(view.target, clients, declared, progress=progress)
     if autopilot:
-        await add_autopilot(intent, customer, report)
+        await add_autopilot(view.conn, intent, customer, report)
     return report, declared
 
 
-async def add_autopilot(intent: StackIntent, customer: CustomerIntent, report: AuditReport) -> None:
+async def add_autopilot(conn: Connection, intent: StackIntent, customer: CustomerIntent, report: AuditReport) -> None:
     """The Autopilot devices the partner manages for the customer, into the audit (they are not access)."""
     from autopilot.operations import inventory
     from azure_http import AzureHttpError
     from azure_http.autopilot import AutopilotClient
 
-    conn = connect()
     try:
         async with AutopilotClient(conn.tokens, conn.endpoints, tenant_id=intent.partner.tenant_id) as pc:
             report.autopilot = await inventory(pc, customer.tenant_id, intent.partner.tenant_id)

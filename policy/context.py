@@ -114,5 +114,3 @@ def strip_namespace(flat: Mapping[str, Any]) -> dict[str, Any]:
                 value = json.loads(value)
         raw[name] = value
     return raw
-
-

@@ -19,6 +19,10 @@ from importlib import resources
 from pathlib import Path
 
 BUNDLED_PACKAGES = ("runbooks", "azure_http", "catalog")
+#: Modules the runbook never imports that know the local emulator (its unsigned tokens, and the chooser between
+#: Azure and the emulator that dapctl and the dynamic providers use): kept out of the customer's runbook, which
+#: always talks to Azure with its managed identity.
+EXCLUDED_MODULES = frozenset({"azure_http/emulator_tokens.py", "azure_http/connect.py"})
 _ROOT = Path(__file__).resolve().parent.parent
 _FIXED_TIME = (2020, 1, 1, 0, 0, 0)
 _PYPI_WHEEL_URL = "https://files.pythonhosted.org/packages/{tag}/{first}/{name}/{wheel}"
@@ -47,6 +51,8 @@ def _zip_packages() -> bytes:
         for package in BUNDLED_PACKAGES:
             for path in sorted((_ROOT / package).rglob("*")):
                 if path.suffix not in (".py", ".json") or "__pycache__" in path.parts:
+                    continue
+                if path.relative_to(_ROOT).as_posix() in EXCLUDED_MODULES:
                     continue
                 info = zipfile.ZipInfo(path.relative_to(_ROOT).as_posix(), date_time=_FIXED_TIME)
                 info.external_attr = 0o644 << 16

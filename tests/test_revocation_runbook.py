@@ -112,6 +112,10 @@ def test_the_runbook_file_carries_the_projects_code():
     names = set(archive.namelist())
     assert {"runbooks/packaging.py", "azure_http/base.py", "catalog/roles.json"} <= names
     assert not any("__pycache__" in n or n.startswith(("tests/", "emulator/", "components/")) for n in names)
+    # The emulator's unsigned tokens never ship to a customer's Automation account.
+    assert "azure_http/emulator_tokens.py" not in names and not any(
+        "EmulatorTokens(" in archive.read(n).decode() for n in names if n.endswith(".py")
+    )
     assert json.loads(archive.read("catalog/roles.json"))["azureRoles"]["Owner"]
 
 

@@ -539,6 +539,7 @@ def demo(project_dir: Path = ProjectDirOption) -> None:
 
 
 def _add_subcommands() -> None:
+    from . import import_command  # noqa: F401  (registers `dapctl import`)
     from .autopilot_commands import app as autopilot_app
     from .fleet_commands import app as fleet_app
 

@@ -181,12 +181,16 @@ async def read_estate(
     endpoints: Endpoints,
     *,
     select: Callable[[Contract], bool] | None = None,
+    skip_azure: Callable[[Contract], bool] | None = None,
     limits: ReadLimits = ReadLimits(),
     progress: Progress | None = None,
 ) -> Estate:
-    """Read the estate of the partner (tenant ``partner_tenant_id``); ``select`` picks the customers whose Azure
-    side is read and who are returned (all by default). ``partner_principals``: the partner's groups known to its
-    stack; the groups its access assignments name are added (they are the partner's security groups too)."""
+    """Read the estate of the partner (tenant ``partner_tenant_id``).
+
+    ``select`` picks the customers whose Azure side is read and who are returned (all by default); ``skip_azure``
+    picks customers returned without their Azure side (``azure`` None: already declared in a stack, say).
+    ``partner_principals``: the partner's groups known to its stack; the groups its access assignments name are
+    added (they are the partner's security groups too)."""
     partner = partner_tenant_id.lower()
     graph_slots = asyncio.Semaphore(max(1, limits.graph))
     async with (
@@ -213,6 +217,15 @@ async def read_estate(
 
         async def one(contract: Contract) -> CustomerEstate:
             nonlocal done
+            if skip_azure is not None and skip_azure(contract):
+                return CustomerEstate(
+                    contract.tenant_id,
+                    contract.display_name,
+                    contract.default_domain,
+                    contract.contract_type,
+                    dap.get(contract.tenant_id),
+                    tuple(by_customer.get(contract.tenant_id, ())),
+                )
             async with customer_slots:
                 try:
                     azure = await read_azure(arm, partner, contract.tenant_id, principals, limits.per_customer)

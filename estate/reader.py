@@ -141,18 +141,23 @@ async def read_contracts(graph: GraphClient) -> list[Contract]:
     return out
 
 
-async def read_relationships(graph: GraphClient, graph_slots: asyncio.Semaphore) -> list[Relationship]:
-    """Every relationship of the partner, each live one with its access assignments."""
-    found = [_relationship(raw) async for raw in graph.list_relationships()]
+async def list_relationships(graph: GraphClient) -> list[Relationship]:
+    """Every relationship of the partner (one paged read), without access assignments."""
+    return [_relationship(raw) async for raw in graph.list_relationships()]
 
-    async def with_access(rel: Relationship) -> Relationship:
-        if not rel.live:
-            return rel  # Graph only keeps assignments that mean something on an active relationship
-        async with graph_slots:
-            access = [_assignment(raw) async for raw in graph.list_access_assignments(rel.id)]
-        return Relationship(**{**rel.__dict__, "access": tuple(access)})
 
-    return list(await asyncio.gather(*(with_access(r) for r in found)))
+async def with_access(graph: GraphClient, rel: Relationship, graph_slots: asyncio.Semaphore) -> Relationship:
+    """The relationship with its access assignments (read only for a live one: Graph keeps none that mean anything
+    on another)."""
+    if not rel.live:
+        return rel
+    async with graph_slots:
+        access = [_assignment(raw) async for raw in graph.list_access_assignments(rel.id)]
+    return Relationship(**{**rel.__dict__, "access": tuple(access)})
+
+
+async def _same(rel: Relationship) -> Relationship:
+    return rel
 
 
 async def read_dap(partner_center: PartnerCenterClient) -> dict[str, bool]:
@@ -200,13 +205,28 @@ async def read_estate(
     ):
         if limits.graph == 1:  # one request at a time, really: no overlap between the three reads either
             contracts = await read_contracts(graph)
-            relationships = await read_relationships(graph, graph_slots)
+            relationships = await list_relationships(graph)
             dap = await read_dap(partner_center)
         else:
             contracts, relationships, dap = await asyncio.gather(
-                read_contracts(graph), read_relationships(graph, graph_slots), read_dap(partner_center)
+                read_contracts(graph), list_relationships(graph), read_dap(partner_center)
             )
         chosen = [c for c in contracts if select is None or select(c)]
+        # Access assignments only where they are used: the chosen customers whose estate is imported.
+        full = {c.tenant_id for c in chosen if skip_azure is None or not skip_azure(c)}
+        if limits.graph == 1:
+            relationships = [
+                await with_access(graph, r, graph_slots) if r.customer_tenant_id in full else r for r in relationships
+            ]
+        else:
+            relationships = list(
+                await asyncio.gather(
+                    *(
+                        with_access(graph, r, graph_slots) if r.customer_tenant_id in full else _same(r)
+                        for r in relationships
+                    )
+                )
+            )
         by_customer: dict[str, list[Relationship]] = {}
         for rel in relationships:
             by_customer.setdefault(rel.customer_tenant_id, []).append(rel)

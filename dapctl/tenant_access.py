@@ -77,7 +77,12 @@ async def resolve_aliases(cfg: StackConfig, customer: Customer) -> dict[str, str
 
 
 def declared_access(cfg: StackConfig, customer: Customer, aliases: dict[str, str]) -> DeclaredAccess:
-    """The grants the stack config declares for this customer, in the audit's terms."""
+    """The grants the stack config declares for this customer, in the audit's terms (none for a tenant outside
+    any config: everything found there is out-of-band)."""
+    from .outside import OutsideCustomer
+
+    if isinstance(customer, OutsideCustomer):
+        return DeclaredAccess()
     ids, _ = group_ids(cfg)
     declared = DeclaredAccess(dap=customer.delegation == "dap" or customer.legacy_dap)
     admin = ids.get("adminAgents", "").lower()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import json
 import re
+import unicodedata
 from collections import Counter
 from typing import Any
 
@@ -25,9 +26,15 @@ _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
 """Characters with a meaning inside a Markdown table cell (HTML is escaped separately)."""
 
 
+def visible(text: str) -> str:
+    """Control and format characters (bidirectional overrides among them) shown as ``<U+XXXX>``: a name must not
+    read differently than it is."""
+    return "".join(f"<U+{ord(c):04X}>" if unicodedata.category(c) in ("Cc", "Cf") else c for c in str(text))
+
+
 def md(text: str) -> str:
-    """Untrusted text as literal Markdown (one line, no markup, no HTML)."""
-    one_line = " ".join(str(text).split())
+    """Untrusted text as literal Markdown (one line, no markup, no HTML, no invisible characters)."""
+    one_line = " ".join(visible(" ".join(str(text).split())).split())
     return _MD_SPECIAL.sub(r"\\\1", html.escape(one_line, quote=False))
 
 
@@ -109,7 +116,7 @@ def print_table(plan: ImportPlan, partner_tenant_id: str, dry_run: bool, console
         table.add_column(column, overflow="fold")
     for c in plan.to_write():
         adopted = ", ".join(f"{n} {kind}" for kind, n in sorted(c.adopted.items())) or "nothing (new)"
-        table.add_row(escape(f"{c.display_name}\n{c.tenant_id}"), escape(c.name), escape(adopted))
+        table.add_row(escape(f"{visible(c.display_name)}\n{c.tenant_id}"), escape(c.name), escape(adopted))
     console.print(table)
     if plan.findings:
         findings = Table(title="Not expressed in config, not written, and notes")

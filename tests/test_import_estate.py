@@ -245,3 +245,23 @@ def test_names_in_the_markdown_report_are_escaped():
     plan = ImportPlan(customers=[result])
     text = to_markdown(plan, PARTNER_TENANT, dry_run=True)
     assert "<b>" not in text and "&lt;b&gt;" in text and "\\|Ltd\\|" in text
+
+
+def test_a_company_name_config_refuses_is_reported_not_written(emulator, tmp_path):
+    """Partner Center names are typed by people: one with a bidirectional override cannot go into config (it reads
+    differently than it is); that customer is reported with the loader's reason, the others are written."""
+    world = generate_brownfield(12, seed=3)
+    victim = next(t for t in world.customers if t.adopt_relationship_id and t.kind == "gdap")
+    for entry in world.scenario["partner_center"]["customers"]:
+        if entry["tenantId"] == victim.tenant_id:
+            entry["companyName"] = "Evil\u202eCorp |x| <script>"
+    emulator.control.reset(world.scenario)
+    world.write_partner_stack(tmp_path)
+    plan = import_once(emulator, tmp_path)
+    assert victim.tenant_id not in customers_written(tmp_path)
+    reason = [f for f in plan.findings if f.tenant_id == victim.tenant_id and f.kind == "invalid config"]
+    assert reason and "U+202E" in reason[0].detail
+    assert len(customers_written(tmp_path)) == len(plan.written) > 0
+    text = to_markdown(plan, PARTNER_TENANT, dry_run=False)
+    assert "<script>" not in text and "&lt;script&gt;" in text and "\\|x\\|" in text
+    assert "\u202e" not in text and "U+202E" in text

@@ -261,7 +261,15 @@ class _Customer:
         if azure is None:
             return [], None
         for error in azure.errors:
-            self.find(NOT_EXPRESSED, "not read", "", f"Azure could not be read: {error}")
+            if _reaches(self.c):
+                self.find(NOT_EXPRESSED, "not read", "", f"Azure could not be read: {error}")
+            else:  # expected: with no DAP and no active GDAP, Entra ID gives the partner no token for the tenant
+                self.find(
+                    NOT_EXPRESSED,
+                    "Azure not visible",
+                    "",
+                    f"no DAP and no active GDAP relationship: the partner cannot read this tenant's Azure ({error})",
+                )
         by_subscription: dict[str, list[RbacGrant]] = {}
         for grant in azure.grants:
             key = self.partner.key_of(grant.principal_id)

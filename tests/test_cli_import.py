@@ -113,3 +113,16 @@ def test_markdown_report_to_a_file(emulator, project, tmp_path):
     assert result.returncode == 0, result.stderr
     text = out.read_text()
     assert text.startswith("# Import of partner tenant") and "What config cannot express" in text
+
+
+def test_a_failed_azure_read_makes_the_import_incomplete(emulator, project, world):
+    """ARM refusing (403) every subscription listing: the customers the partner can reach are reported as not
+    read (exit 5); the ones it cannot reach anyway are reported as not visible, as without the fault."""
+    emulator.control.add_fault("/arm/subscriptions", status=403, times=None, code="AuthorizationFailed")
+    result = dapctl(emulator, project, "-f", "json")
+    assert result.returncode == 5, result.stderr
+    findings = json.loads(result.stdout)["findings"]
+    not_read = {f["tenantId"] for f in findings if f["kind"] == "not read"}
+    truth = world.by_tenant()
+    assert not_read and all(truth[t].reachable for t in not_read)
+    assert not any(truth[f["tenantId"]].reachable for f in findings if f["kind"] == "Azure not visible")

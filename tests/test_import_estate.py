@@ -265,3 +265,13 @@ def test_a_company_name_config_refuses_is_reported_not_written(emulator, tmp_pat
     text = to_markdown(plan, PARTNER_TENANT, dry_run=False)
     assert "<script>" not in text and "&lt;script&gt;" in text and "\\|x\\|" in text
     assert "\u202e" not in text and "U+202E" in text
+
+
+def test_groups_from_the_partner_stack_by_reference(emulator, project):
+    """--groups-from stack: each customer stack reads the partner's groups from the partner stack at run time."""
+    plan = import_once(emulator, project, ImportOptions(groups_from_stack="partner"))
+    assert plan.written
+    for path in plan.written:
+        partner = yaml.safe_load(path.read_text())["config"]["csp-delegation:partner"]
+        assert partner["groupsFrom"] == {"stack": "partner"}
+        load_stack_file(path.name[len("Pulumi.") : -len(".yaml")], project)

@@ -9,9 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import yaml
 
 from stacks.errors import ConfigError
 
@@ -21,8 +18,8 @@ from .translate import SKIPPED, CustomerImport, Finding, MltMode, PartnerInfo, c
 from .writer import (
     HEADER,
     ProjectIndex,
+    StackChecker,
     append_customers,
-    check_document,
     customer_stack,
     dump,
     replace_file,
@@ -125,27 +122,29 @@ def plan_import(
         name = customer_name(c.display_name, c.tenant_id, taken)
         result = translate_customer(c, partner, name, mlt=options.mlt, include_ended=options.include_ended)
         plan.customers.append(result)
-    if options.into is None:
-        for result in plan.to_write():
-            document = customer_stack(partner, result.entry, options.groups_from_stack)
-            if not _loads(result, document):
-                continue
-            path = project_dir / f"Pulumi.{result.name}.yaml"
-            plan.files.append(PlannedFile(path, HEADER + dump(document), [result.tenant_id]))
-    else:
-        entries = [r for r in plan.to_write() if _loads(r, customer_stack(partner, r.entry, None))]
-        if entries and into_text is not None:
-            text = append_customers(into_text, [r.entry for r in entries])
-            check_document(yaml.safe_load(text))  # the whole stack, as its loader will read it (ConfigError)
-            path = project_dir / f"Pulumi.{options.into}.yaml"
-            plan.files.append(PlannedFile(path, text, [r.tenant_id for r in entries], append=True))
+    with StackChecker() as checker:
+        if options.into is None:
+            for result in plan.to_write():
+                text = HEADER + dump(customer_stack(partner, result.entry, options.groups_from_stack))
+                if _loads(checker, result, result.name, text):
+                    path = project_dir / f"Pulumi.{result.name}.yaml"
+                    plan.files.append(PlannedFile(path, text, [result.tenant_id]))
+        else:
+            entries = [
+                r for r in plan.to_write() if _loads(checker, r, r.name, dump(customer_stack(partner, r.entry, None)))
+            ]
+            if entries and into_text is not None:
+                text = append_customers(into_text, [r.entry for r in entries])
+                checker.check(options.into, text)  # the whole stack as its loader reads it (ConfigError: refused)
+                path = project_dir / f"Pulumi.{options.into}.yaml"
+                plan.files.append(PlannedFile(path, text, [r.tenant_id for r in entries], append=True))
     return plan
 
 
-def _loads(result: CustomerImport, document: dict[str, Any]) -> bool:
-    """Whether the document passes the project's config loader; if not, the customer is reported, not written."""
+def _loads(checker: StackChecker, result: CustomerImport, stack: str, text: str) -> bool:
+    """Whether the text passes the project's config loader; if not, the customer is reported, not written."""
     try:
-        check_document(document)
+        checker.check(stack, text)
         return True
     except ConfigError as err:
         problems = "; ".join(f"{p.path}: {p.message}" for p in err.problems)

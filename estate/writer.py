@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from stacks.config import NAMESPACE, parse_config
+from stacks.config import NAMESPACE
 from stacks.errors import ConfigError, ConfigProblem
 from stacks.loading import load_stack_file, stack_file
 from stacks.yaml_loader import read_config_section
@@ -110,11 +110,26 @@ def dump(document: Any) -> str:
     return yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=120)
 
 
-def check_document(document: dict[str, Any]) -> None:
-    """Parse a stack document as the project's loader does (raises ConfigError)."""
-    config = document["config"]
-    raw = {k.partition(":")[2]: v for k, v in config.items() if k.startswith(f"{NAMESPACE}:")}
-    parse_config(raw)
+class StackChecker:
+    """The project's own loader (``stacks.loading.load_stack_file``: size bound, strict YAML, schema) run on a stack
+    file's text before it is written, in a private folder: what passes here loads in the project too."""
+
+    def __enter__(self) -> StackChecker:
+        self._folder = tempfile.TemporaryDirectory(prefix="dapctl-import-")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._folder.cleanup()
+
+    def check(self, stack: str, text: str) -> None:
+        """Raise ``ConfigError`` (every problem, with field paths) when ``text`` would not load as ``stack``."""
+        folder = Path(self._folder.name)
+        path = stack_file(stack, folder)
+        path.write_text(text, encoding="utf-8")
+        try:
+            load_stack_file(stack, folder)
+        finally:
+            path.unlink()
 
 
 def write_new(path: Path, text: str) -> bool:

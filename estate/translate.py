@@ -428,7 +428,13 @@ def translate_customer(
         return t.result
     if entry["delegation"] == "gdap" and c.dap:
         entry["legacyDap"] = True
-        t.find(NOTE, "legacy DAP", "", "DAP is still on: legacyDap: true (removed once GDAP is active)")
+        t.find(
+            NOTE,
+            "legacy DAP",
+            "",
+            "DAP is still on: legacyDap: true (Microsoft's order: remove it only once GDAP, with its Azure roles, "
+            "is active)",
+        )
     existing, lighthouse = t.azure_entries()
     if existing:
         entry["existingSubscriptions"] = existing

@@ -67,7 +67,8 @@ class SelectorError(ValueError):
 
 
 def parse_selectors(values: list[str]) -> list[str]:
-    """--customers values: comma-separated names, tenant ids or domains; ``@file`` reads one per line (``#``
+    """--customers values: comma-separated names (company names, or the stack names the import gives them), tenant
+    ids or domains; ``@file`` reads one per line (``#``
     comments). Raises ValueError naming the problem (checked before any request)."""
     out: list[str] = []
     for value in values:
@@ -96,7 +97,12 @@ def matcher(selectors: list[str]):
     unmatched = set(wanted)
 
     def select(contract: Contract) -> bool:
-        keys = {contract.tenant_id.casefold(), contract.display_name.casefold(), contract.default_domain.casefold()}
+        keys = {
+            contract.tenant_id.casefold(),
+            contract.display_name.casefold(),
+            contract.default_domain.casefold(),
+            customer_name(contract.display_name, contract.tenant_id, set()),  # the name the import gives it
+        }
         hit = keys & set(wanted)
         unmatched.difference_update(hit)
         return bool(hit)

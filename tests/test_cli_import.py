@@ -70,16 +70,17 @@ def test_dry_run_prints_the_files_and_writes_nothing(emulator, project):
 
 
 def test_customers_by_name_tenant_or_file(emulator, project, world):
-    chosen = [c for c in world.customers if c.dap or c.adopt_relationship_id][:3]
+    chosen = [c for c in world.customers if c.dap or c.adopt_relationship_id][:4]
+    dry = json.loads(dapctl(emulator, project, "--dry-run", "-f", "json").stdout)
+    names = {c["tenantId"]: c["name"] for c in dry["customers"]}
     listing = project / "customers.txt"
-    listing.write_text(f"# two of them\n{chosen[0].tenant_id}\n{chosen[1].domain}\n")
-    result = dapctl(
-        emulator, project, "--customers", f"@{listing}", "--customers", chosen[2].display_name, "-f", "json"
-    )
+    listing.write_text(f"# one a line\n{chosen[0].tenant_id}\n{chosen[1].domain}\n")
+    both = f"{chosen[2].display_name},{names[chosen[3].tenant_id]}"  # a company name, and the name import gives
+    result = dapctl(emulator, project, "--customers", f"@{listing}", "--customers", both, "-f", "json")
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert {c["tenantId"] for c in report["customers"]} == {c.tenant_id for c in chosen}
-    assert len(stacks(project)) == 3
+    assert len(stacks(project)) == 4
 
 
 def test_an_unknown_customer_is_refused_and_nothing_is_written(emulator, project):

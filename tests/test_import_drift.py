@@ -1,5 +1,6 @@
 """After an import, `dapctl fleet drift` over the imported stacks finds nothing but what the import's report lists
-as not expressed (and relationships that really are about to expire): the written config describes the estate."""
+as not expressed (and relationships that really are about to expire): the written config describes the estate. And
+every imported stack plans offline (the program and the policy pack) without a mandatory violation."""
 
 from __future__ import annotations
 
@@ -63,3 +64,7 @@ def test_drift_after_import_is_only_what_the_report_lists(emulator, tmp_path):
         mine = [f for f in report["findings"] if f["tenantId"] == by_name[stack]]
         unexplained += [(stack, i["what"]) for i in items if not explained(i, mine)]
     assert unexplained == []
+    # and every imported stack plans offline through the program and the policy pack, with no mandatory violation
+    planned = dapctl("offline", "fleet", "plan", "-C", str(tmp_path), "--json", "--exclude", "partner")
+    assert planned.returncode == 0, planned.stderr
+    assert all(s["ok"] and s["customers"] == 1 for s in json.loads(planned.stdout)["stacks"])

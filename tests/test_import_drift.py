@@ -67,4 +67,5 @@ def test_drift_after_import_is_only_what_the_report_lists(emulator, tmp_path):
     # and every imported stack plans offline through the program and the policy pack, with no mandatory violation
     planned = dapctl("offline", "fleet", "plan", "-C", str(tmp_path), "--json", "--exclude", "partner")
     assert planned.returncode == 0, planned.stderr
-    assert all(s["ok"] and s["customers"] == 1 for s in json.loads(planned.stdout)["stacks"])
+    plans = json.loads(planned.stdout)["stacks"]
+    assert len(plans) == len(imported_stacks) and all(s["ok"] and s["customers"] == 1 for s in plans)

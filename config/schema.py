@@ -35,6 +35,7 @@ _DURATION_RE = re.compile(r"^P([0-9]{1,6})([DWY])\Z")  # [0-9]: \d also matches 
 _STACK_REF_RE = re.compile(r"^[A-Za-z0-9_.-]{1,100}(/[A-Za-z0-9_.-]{1,100}){0,2}\Z")
 _BILLING_ACCOUNT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9:_.-]{0,199}\Z")
 _RESELLER_ID_RE = re.compile(r"^[A-Za-z0-9-]{1,64}\Z")
+_GRAPH_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,99}\Z")
 NIL_GUID = "00000000-0000-0000-0000-000000000000"
 DESCRIPTION_MAX = 1024
 """Entra ID's limit on a group's description."""
@@ -90,6 +91,13 @@ def _reseller_id(value: str) -> str:
     if not _RESELLER_ID_RE.match(value):
         raise ValueError(f"{shown(value)} is not a reseller id: the indirect reseller's Partner Center id")
     return value
+
+
+def _graph_id(value: str) -> str:
+    """A Graph object id as Graph answers it (GDAP relationship ids are two GUIDs joined by a hyphen)."""
+    if not _GRAPH_ID_RE.match(value):
+        raise ValueError(f"{shown(value)} is not a Graph id: copy it from `dapctl gdap status --all` or Graph")
+    return value.lower()
 
 
 def _slug(value: str) -> str:
@@ -176,6 +184,7 @@ DisplayName = Annotated[str, Field(min_length=1, max_length=256), AfterValidator
 Description = Annotated[str, Field(max_length=DESCRIPTION_MAX), AfterValidator(_display_text)]
 BillingAccount = Annotated[str, AfterValidator(_billing_account)]
 ResellerId = Annotated[str, AfterValidator(_reseller_id)]
+GraphId = Annotated[str, AfterValidator(_graph_id)]
 
 
 class _Model(BaseModel):
@@ -230,6 +239,9 @@ class Access(_Model):
 
     group: GroupKey
     roles: list[DirectoryRole] = Field(min_length=1)
+    adopt_assignment_id: GraphId | None = None
+    """Id of the existing access assignment this entry describes (written by ``dapctl import``): adopted, not
+    created again. Only with ``gdap.adoptRelationshipId`` (an assignment belongs to one relationship)."""
 
 
 class Gdap(_Model):
@@ -243,6 +255,10 @@ class Gdap(_Model):
     """Protect the relationship from deletion: a role change replaces it and needs the customer's approval."""
     roles: list[DirectoryRole] = Field(default_factory=catalog.gdap_default_roles, min_length=1)
     access: list[Access] | None = None
+    adopt_relationship_id: GraphId | None = None
+    """Id of the existing relationship this entry describes (written by ``dapctl import``): adopted, not created
+    again. Its displayName, roles, duration and autoExtend are written as Graph shows them, so adopting changes
+    nothing; a role change still needs a new relationship and the customer's approval."""
 
     def defaults_in_use(self) -> bool:
         """True when the config named no roles, so the catalog's least-privilege sets apply."""
@@ -267,6 +283,25 @@ class ExistingSubscription(_Model):
     display_name: DisplayName | None = None
     role: AzureRole = "Owner"
     group: GroupKey = ADMIN_AGENTS
+    adopt_role_assignment: Guid | None = None
+    """Name (GUID) of the existing role assignment that grants ``group`` ``role`` on this subscription (written by
+    ``dapctl import``): adopted, not created again. Its ARM id is
+    ``/subscriptions/{subscriptionId}/providers/Microsoft.Authorization/roleAssignments/{this}``."""
+    adopt_lighthouse: AdoptedLighthouse | None = None
+    """The existing Lighthouse delegation of this subscription (written by ``dapctl import``; needs
+    ``lighthouse.enabled``): adopted, not created again."""
+
+
+class AdoptedLighthouse(_Model):
+    """An existing Lighthouse delegation of one subscription: its registration definition and assignment."""
+
+    registration_definition_id: Guid
+    """GUID of the registration definition (``.../registrationDefinitions/{this}``)."""
+    registration_assignment_id: Guid
+    """GUID of the registration assignment (``.../registrationAssignments/{this}``)."""
+
+
+ExistingSubscription.model_rebuild()
 
 
 def _lighthouse_shorthand(value: Any) -> Any:
@@ -546,6 +581,14 @@ def _semantic_problems(cfg: StackConfig) -> list[ConfigProblem]:
                 )
             seen_subscriptions.setdefault(sub.subscription_id, path)
             problems.extend(_group_problem(sub.group, f"{path}.group", known_groups))
+            if sub.adopt_lighthouse is not None and not customer.lighthouse.enabled:
+                add(
+                    ConfigProblem(
+                        f"{path}.adoptLighthouse",
+                        "a Lighthouse delegation is adopted but lighthouse is not enabled: set lighthouse.enabled "
+                        "(with its group and roles) or remove adoptLighthouse",
+                    )
+                )
 
         if customer.revocation_runbook.enabled:
             path = f"{here}.revocationRunbook"
@@ -639,6 +682,16 @@ def _gdap_problems(customer: Customer, path: str, known_groups: set[str] | None)
                 "auto-extend (Microsoft forbids it): set autoExtend: false",
             )
         )
+    if gdap.adopt_relationship_id is None:
+        for a, access in enumerate(gdap.access or []):
+            if access.adopt_assignment_id is not None:
+                problems.append(
+                    ConfigProblem(
+                        f"{path}.access[{a}].adoptAssignmentId",
+                        "an access assignment belongs to one relationship: set gdap.adoptRelationshipId too, "
+                        "or remove adoptAssignmentId",
+                    )
+                )
     if len(customer.gdap_display_name()) > GDAP_DISPLAY_NAME_MAX:
         problems.append(ConfigProblem(f"{path}.displayName", f"over {GDAP_DISPLAY_NAME_MAX} characters"))
     assigned: dict[str, int] = {}

@@ -218,7 +218,7 @@ def render_gdap_status(stack: str, rows: list[StatusRow], fmt: Format, console: 
     for row in rows:
         attention = "\n".join([f"[red]! {escape(w)}[/]" for w in row.warnings] + [escape(n) for n in row.notes])
         table.add_row(
-            escape(row.customer),
+            escape(row.customer) + ("" if row.declared else "\n[yellow](undeclared)[/]"),
             escape(f"{row.display_name or ''}\n{row.relationship_id or ''}".strip()),
             escape(row.status),
             escape(", ".join(row.roles)),

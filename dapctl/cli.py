@@ -220,9 +220,16 @@ def _connection(endpoint: str | None):
         _fail_http(err)
 
 
+CustomerArgument = typer.Argument(None, help="Customer name from the stack config (or --tenant).")
+TenantOption = typer.Option(
+    None, "--tenant", help="A customer tenant id, for a customer outside any stack config (instead of a name)."
+)
+
+
 @app.command(epilog=exit_codes.EPILOG)
 def invite(
-    customer: str = typer.Argument(..., help="Customer name from the stack config."),
+    customer: str | None = CustomerArgument,
+    tenant: str | None = TenantOption,
     stack: str = StackOption,
     project_dir: Path = ProjectDirOption,
     endpoint: str | None = EndpointOption,
@@ -232,19 +239,19 @@ def invite(
     exit 3 when there is nothing to send (the relationship is already active, or not created yet).
 
     Example: dapctl invite contoso --stack dev
+             dapctl invite --tenant <customer tenant id>   (the pending relationship of a customer outside any config)
     """
     from azure_http import AzureHttpError
     from azure_http.connect import OfflineMode
 
     from .graph_access import fetch_relationships
     from .invitation import invitation_for
+    from .outside import check_target, outside_invitation
 
     check_endpoint(endpoint)
+    tenant = check_target(customer, tenant)
     cfg = _load(stack, project_dir)
-    try:
-        target = cfg.customer(customer)
-    except ConfigError as err:
-        fail_config(err)
+    target = _resolve_customer(cfg, customer, tenant)
     relationships: list = []
     if target.delegation == "gdap":
         conn = _connection(endpoint)
@@ -253,7 +260,10 @@ def invite(
                 relationships = fetch_relationships(conn, cfg.partner.tenant_id)
         except (AzureHttpError, OfflineMode) as err:
             _fail_http(err)
-    result = invitation_for(cfg, target, relationships)
+    if not target.declared:
+        result = outside_invitation(cfg, target.tenant_id, relationships)
+    else:
+        result = invitation_for(cfg, target, relationships)
     console.print(f"[bold]{escape(target.display_name)}[/] ({target.delegation}): {escape(result.status)}")
     if result.link:
         console.print(f"\n[bold]Link[/]: {escape(result.link)}\n", soft_wrap=True)
@@ -282,10 +292,14 @@ def gdap_status(
         30, "--expiring-days", help="Warn when a relationship ends within this many days."
     ),
     stuck_days: int = typer.Option(7, "--stuck-days", help="Warn when an approval has waited this many days."),
+    every: bool = typer.Option(
+        False, "--all", help="Every relationship of the partner, declared or not; the undeclared are marked."
+    ),
 ) -> None:
     """Status, roles, end date and days left of each gdap customer's relationships, with warnings.
 
     Example: dapctl gdap status --stack dev --fail-on-warning --json
+             dapctl gdap status --all     (also the relationships no customer of the stack declares)
     """
 
     from azure_http import AzureHttpError
@@ -306,6 +320,10 @@ def gdap_status(
     except (AzureHttpError, OfflineMode) as err:
         _fail_http(err)
     rows = status_rows(cfg, relationships, expiring_days=expiring_days, stuck_days=stuck_days)
+    if every:
+        from .undeclared import undeclared_rows
+
+        rows += undeclared_rows(cfg, relationships, rows, expiring_days=expiring_days, stuck_days=stuck_days)
     render_gdap_status(stack, rows, Format.json if as_json else Format.table, console)
     if fail_on_warning and any(r.warnings for r in rows):
         raise typer.Exit(exit_codes.FINDINGS)
@@ -316,16 +334,31 @@ OutputOption = typer.Option(None, "--output", "-o", help="Write the report to th
 PrincipalOption = typer.Option([], "--principal", help="Another partner principal (object id) to include; repeatable.")
 
 
+def _resolve_customer(cfg, customer: str | None, tenant: str | None):
+    """The stack's customer by name, or (--tenant) by tenant id, or a tenant outside any config."""
+    from .outside import customer_for_tenant
+
+    if tenant is not None:
+        return customer_for_tenant(cfg, tenant)
+    try:
+        return cfg.customer(customer)
+    except ConfigError as err:
+        fail_config(err)
+
+
 def _customer_and_view(
-    stack: str, project_dir: Path, customer: str, principals: list[str], all_partners: bool, endpoint: str | None
+    stack: str,
+    project_dir: Path,
+    customer: str | None,
+    principals: list[str],
+    all_partners: bool,
+    endpoint: str | None,
+    tenant: str | None = None,
 ):
     from .tenant_access import partner_view
 
     cfg = _load(stack, project_dir)
-    try:
-        target_customer = cfg.customer(customer)
-    except ConfigError as err:
-        fail_config(err)
+    target_customer = _resolve_customer(cfg, customer, tenant)
     view = partner_view(_connection(endpoint), cfg, target_customer, principals, all_partners)
     notes = [
         f"partner group {key!r} has no objectId in the stack config: its grants are not attributed to the "
@@ -337,7 +370,8 @@ def _customer_and_view(
 
 @app.command(epilog=exit_codes.EPILOG)
 def audit(
-    customer: str = typer.Argument(..., help="Customer name from the stack config."),
+    customer: str | None = CustomerArgument,
+    tenant: str | None = TenantOption,
     stack: str = StackOption,
     project_dir: Path = ProjectDirOption,
     endpoint: str | None = EndpointOption,
@@ -352,18 +386,21 @@ def audit(
     "Not checked" in the report and does not change the exit code.
 
     Example: dapctl audit contoso -f html -o contoso-audit.html   (a report the customer's admin can read)
+             dapctl audit --tenant <customer tenant id>            (a customer outside any stack config)
     """
     from azure_http import AzureHttpError, run_sync
     from azure_http.connect import OfflineMode
 
     from .access_commands import Format, progress_bar, render_audit, report_names
+    from .outside import check_target
     from .tenant_access import audit_customer
 
     check_endpoint(endpoint)
+    tenant = check_target(customer, tenant)
     output = check_output(output, fmt)
     principals = check_principals(principals)
     cfg, target_customer, view, notes = _customer_and_view(
-        stack, project_dir, customer, principals, all_partners, endpoint
+        stack, project_dir, customer, principals, all_partners, endpoint, tenant
     )
     with progress_bar(errors, "auditing") as progress:
         try:
@@ -379,7 +416,8 @@ def audit(
 
 @app.command(epilog=exit_codes.EPILOG)
 def revoke(
-    customer: str = typer.Argument(..., help="Customer name from the stack config."),
+    customer: str | None = CustomerArgument,
+    tenant: str | None = TenantOption,
     stack: str = StackOption,
     project_dir: Path = ProjectDirOption,
     endpoint: str | None = EndpointOption,
@@ -410,13 +448,17 @@ def revoke(
     from runbooks.revoke import revoke as run_revoke
 
     from .access_commands import Format, progress_bar, render_revoke, report_names
+    from .outside import check_target
     from .tenant_access import audit_customer, partner_clients
 
     check_endpoint(endpoint)
+    tenant = check_target(customer, tenant)
     check_confirmable(apply or resume, yes)
     output = check_output(output, fmt)
     principals = check_principals(principals)
-    cfg, target_customer, view, notes = _customer_and_view(stack, project_dir, customer, principals, False, endpoint)
+    cfg, target_customer, view, notes = _customer_and_view(
+        stack, project_dir, customer, principals, False, endpoint, tenant
+    )
     journal = None
     if apply or resume:
         journal = Journal(check_journal_dir(journal_dir or Path(".dapctl") / target_customer.name))
@@ -552,6 +594,7 @@ def demo(project_dir: Path = ProjectDirOption) -> None:
 
 
 def _add_subcommands() -> None:
+    from . import import_command  # noqa: F401  (registers `dapctl import`)
     from .autopilot_commands import app as autopilot_app
     from .fleet_commands import app as fleet_app
 

@@ -35,6 +35,8 @@ class StatusRow:
     """Needs a person (and fails `--fail-on-warning`)."""
     notes: list[str] = field(default_factory=list)
     """Worth knowing, nothing to do."""
+    declared: bool = True
+    """False for a relationship no customer of the stack declares (``gdap status --all``)."""
 
     def to_json(self) -> dict:
         return asdict(self)

@@ -74,7 +74,8 @@ async def resolve_aliases(conn: Connection, intent: StackIntent, customer: Custo
 
 
 def declared_access(intent: StackIntent, customer: CustomerIntent, aliases: dict[str, str]) -> DeclaredAccess:
-    """The grants the intent declares for this customer, in the audit's terms (none once offboarded)."""
+    """The grants the intent declares for this customer, in the audit's terms (none once offboarded, none for a
+    tenant outside any config: everything found there is out-of-band)."""
     declared = DeclaredAccess(dap=customer.expects_dap)
     if not customer.expects_access:
         return declared

@@ -81,6 +81,8 @@ class AccessIntent:
     group: str
     role_ids: tuple[str, ...]
     """Sorted role template GUIDs."""
+    adopt_id: str | None = None
+    """An existing assignment this one is (``dapctl import``): adopted by id, never created again."""
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,8 @@ class GdapIntent:
     protect: bool
     allow_global_administrator: bool
     access: tuple[AccessIntent, ...]
+    adopt_id: str | None = None
+    """An existing relationship this one is (``dapctl import``): adopted by id, never created again."""
 
 
 @dataclass(frozen=True)
@@ -116,6 +120,10 @@ class ExistingSubscriptionIntent:
     """Lowercase."""
     display_name: str | None
     grant: RoleGrant
+    adopt_grant: str | None = None
+    """Name (GUID) of the existing role assignment that is this grant: adopted, never created again."""
+    adopt_lighthouse: tuple[str, str] | None = None
+    """(registration definition GUID, registration assignment GUID) of the existing Lighthouse delegation."""
 
     @property
     def scope(self) -> str:
@@ -162,11 +170,13 @@ class CustomerIntent:
     lighthouse: LighthouseIntent | None = None
     runbook: RunbookIntent | None = None
     autopilot_profiles: tuple[AutopilotProfileIntent, ...] = ()
+    declared: bool = True
+    """False for a tenant no stack declares (``--tenant``): nothing is expected there, nothing is restored."""
 
     @property
     def expects_access(self) -> bool:
-        """Whether the partner should hold anything in this tenant (False once offboarded)."""
-        return self.lifecycle is Lifecycle.ACTIVE
+        """Whether the partner should hold anything in this tenant (False once offboarded, or undeclared)."""
+        return self.declared and self.lifecycle is Lifecycle.ACTIVE
 
     @property
     def expects_dap(self) -> bool:

@@ -97,8 +97,10 @@ def _gdap(customer: Customer) -> GdapIntent:
         protect=settings.protect,
         allow_global_administrator=settings.allow_global_administrator,
         access=tuple(
-            AccessIntent(a.group, _role_ids(a.roles, catalog.directory_role_id)) for a in customer.gdap_access()
+            AccessIntent(a.group, _role_ids(a.roles, catalog.directory_role_id), a.adopt_assignment_id)
+            for a in customer.gdap_access()
         ),
+        adopt_id=settings.adopt_relationship_id,
     )
 
 
@@ -122,6 +124,12 @@ def resolve_customer(customer: Customer, partner: Partner) -> CustomerIntent:
             subscription_id=sub.subscription_id.lower(),
             display_name=sub.display_name,
             grant=RoleGrant(catalog.azure_role_id(sub.role), sub.group),
+            adopt_grant=sub.adopt_role_assignment,
+            adopt_lighthouse=(
+                (sub.adopt_lighthouse.registration_definition_id, sub.adopt_lighthouse.registration_assignment_id)
+                if sub.adopt_lighthouse is not None
+                else None
+            ),
         )
         for sub in customer.existing_subscriptions
     )

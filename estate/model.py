@@ -1,0 +1,134 @@
+"""What the import reads about a partner's estate: typed, frozen, one object per thing Microsoft's APIs show.
+
+Plain data (no clients, no config): the reader fills it, the translation reads it, the tests compare it. Ids keep the
+case the services answer with; tenant, group and subscription ids are lower-cased for matching.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+LIVE_STATUSES = frozenset({"active", "expiring"})
+"""A relationship in these states grants access (and has access assignments)."""
+PENDING_STATUSES = frozenset({"created", "approvalPending", "approved", "activating"})
+"""On the way to active: adoptable, nothing to map yet."""
+ENDED_STATUSES = frozenset({"expired", "terminationRequested", "terminating", "terminated"})
+"""Nobody should adopt these: they grant nothing and never will again."""
+
+
+@dataclass(frozen=True)
+class AccessAssignment:
+    """One GDAP access assignment: a partner security group and some of the relationship's roles."""
+
+    id: str
+    group_id: str
+    role_ids: tuple[str, ...]
+    status: str
+
+
+@dataclass(frozen=True)
+class Relationship:
+    """One GDAP relationship of the partner (Graph ``delegatedAdminRelationship``)."""
+
+    id: str
+    display_name: str
+    customer_tenant_id: str
+    status: str
+    role_ids: tuple[str, ...]
+    duration: str | None = None
+    auto_extend_duration: str | None = None
+    end: str | None = None
+    access: tuple[AccessAssignment, ...] = ()
+
+    @property
+    def mlt(self) -> bool:
+        """Made by Microsoft's led transition (display name ``MLT_<guid>``: 9 roles, 1 year)."""
+        return self.display_name.startswith("MLT_")
+
+    @property
+    def live(self) -> bool:
+        return self.status in LIVE_STATUSES
+
+    @property
+    def ended(self) -> bool:
+        return self.status in ENDED_STATUSES
+
+
+@dataclass(frozen=True)
+class RbacGrant:
+    """A role assignment of one of the partner's principals in the customer's tenant."""
+
+    id: str
+    """Full ARM id (``{scope}/providers/Microsoft.Authorization/roleAssignments/{name}``)."""
+    scope: str
+    principal_id: str
+    role_id: str
+    subscription_id: str | None
+    """The subscription it was found in (None when above any subscription: a management group)."""
+    inherited: bool = False
+
+    @property
+    def name(self) -> str:
+        return self.id.rsplit("/", 1)[-1]
+
+    @property
+    def at_subscription(self) -> bool:
+        return (
+            self.subscription_id is not None
+            and not self.inherited
+            and self.scope.rstrip("/").lower() == f"/subscriptions/{self.subscription_id}"
+        )
+
+
+@dataclass(frozen=True)
+class LighthouseDelegation:
+    """A Lighthouse registration assignment on one subscription, with its definition's authorizations."""
+
+    assignment_id: str
+    """Full ARM id of the registration assignment."""
+    definition_id: str
+    """The registration definition's GUID."""
+    subscription_id: str
+    managed_by_tenant_id: str
+    authorizations: tuple[tuple[str, str], ...]
+    """(principal id, role definition GUID) pairs."""
+    offer_name: str = ""
+
+    @property
+    def assignment_name(self) -> str:
+        return self.assignment_id.rsplit("/", 1)[-1]
+
+
+@dataclass(frozen=True)
+class AzureSide:
+    """What the partner could read of the customer's Azure: its subscriptions and the partner's grants there."""
+
+    subscriptions: tuple[tuple[str, str], ...] = ()
+    """(subscription id, display name), in listing order."""
+    grants: tuple[RbacGrant, ...] = ()
+    lighthouse: tuple[LighthouseDelegation, ...] = ()
+    not_checked: tuple[str, ...] = ()
+    errors: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CustomerEstate:
+    """One CSP customer as the partner's services show it."""
+
+    tenant_id: str
+    display_name: str
+    default_domain: str
+    contract_type: str
+    dap: bool | None
+    """Partner Center's ``allowDelegatedAccess`` (None: Partner Center does not list the customer)."""
+    relationships: tuple[Relationship, ...] = ()
+    azure: AzureSide | None = None
+    """None when the Azure side was not read."""
+
+
+@dataclass(frozen=True)
+class Estate:
+    partner_tenant_id: str
+    customers: tuple[CustomerEstate, ...] = ()
+    orphan_relationships: tuple[Relationship, ...] = ()
+    """Relationships with a customer that has no contract (a customer who left the reseller relationship)."""

@@ -31,6 +31,7 @@ from runbooks.report import (
     VERDICTS,
     ReportNames,
     audit_markdown,
+    kept_grants,
     revoke_markdown,
     to_html,
 )
@@ -181,6 +182,12 @@ def render_revoke(
             colour = colours.get(o.outcome, "cyan")
             table.add_row(escape(o.grant.description), f"[{colour}]{o.outcome}[/]", escape(o.message))
         console.print(table)
+        if not report.selection.everything:
+            console.print(
+                f"Selection: removes {', '.join(report.selection.removed)}; keeps {', '.join(report.selection.kept)}."
+            )
+            for grant in kept_grants(report):
+                console.print(f"[cyan]kept:[/] {escape(grant.description)}")
         if report.applied:
             if report.verification is not None:
                 for grant in report.verification.remaining:

@@ -161,7 +161,7 @@ def _write(render) -> None:
         raise typer.Exit(exit_codes.ERROR) from None
 
 
-def _check_resumable(journal, customer_tenant_id: str) -> None:
+def _check_resumable(journal, customer_tenant_id: str):
     """--resume needs a journal of this customer that reads back whole; checked before any request."""
     from runbooks.journal import JournalError
 
@@ -182,16 +182,20 @@ def _check_resumable(journal, customer_tenant_id: str) -> None:
             highlight=False,
         )
         raise typer.Exit(2)
+    return state.selection
 
 
-def _confirmed(cfg, customer, plan, journal, yes: bool) -> bool:
+def _confirmed(cfg, customer, plan, journal, yes: bool, selection=None) -> bool:
     """Ask the person at the terminal, naming the tenant and what will go (``--yes`` answers for them)."""
     from collections import Counter
 
     if plan is not None:
-        counts = Counter(str(g.kind) for g in plan.grants)
+        going = [g for g in plan.grants if selection is None or selection.includes(g)]
+        counts = Counter(str(g.kind) for g in going)
         what = ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items())) or "nothing found"
-        total = len(plan.grants)
+        if selection is not None and not selection.everything:
+            what += f" (kept: {', '.join(selection.kept)})"
+        total = len(going)
     else:
         total = len(journal.load().plan)
         what = f"the rest of the {total} grant(s) in the journal"
@@ -200,6 +204,31 @@ def _confirmed(cfg, customer, plan, journal, yes: bool) -> bool:
         f"(tenant {customer.tenant_id}): {what}?"
     )
     return confirm(question, yes)
+
+
+def _refuse_early_dap_removal(plan, declared, accept_azure_loss: bool, apply: bool) -> None:
+    """DAP removed while GDAP stays: refused (exit 3, nothing sent) while the partner still depends on DAP."""
+    from runbooks.grants import Kind
+
+    from .dap_removal import check_dap_removal
+
+    if not plan.by_kind(Kind.DAP):
+        return  # no DAP to remove: the plan says so
+    check = check_dap_removal(plan, declared, accept_azure_loss)
+    for subscription in check.azure_at_risk if check.allowed else []:
+        errors.print(
+            f"[yellow]note:[/] Azure access to subscription {escape(subscription)} depended on DAP: accepted "
+            "(--accept-azure-access-loss)",
+            highlight=False,
+        )
+    if check.allowed:
+        return
+    verb = "Refused" if apply else "Would be refused"
+    errors.print(f"[bold red]{verb}: DAP cannot be removed yet.[/]", highlight=False)
+    for blocker in check.blockers:
+        errors.print(f"  - {escape(blocker)}", highlight=False)
+    errors.print("Nothing was changed.", highlight=False)
+    raise typer.Exit(exit_codes.FINDINGS)
 
 
 def _fail_http(err: Exception) -> None:
@@ -376,8 +405,24 @@ def revoke(
     output: Path | None = OutputOption,
     principals: list[str] = PrincipalOption,
     yes: bool = YesOption,
+    only: list[str] = typer.Option(
+        [], "--only", help="Remove only these areas (comma-separated: gdap, dap, rbac, lighthouse); repeatable."
+    ),
+    keep: list[str] = typer.Option([], "--keep", help="Keep these areas and remove the others; repeatable."),
+    accept_azure_loss: bool = typer.Option(
+        False,
+        "--accept-azure-access-loss",
+        help="With --only dap: remove DAP although the partner's Azure access to some subscription depends on it.",
+    ),
 ) -> None:
     """Remove the partner's GDAP, DAP, Azure RBAC and Lighthouse access to a customer; keep the reseller link.
+
+    --only / --keep select the areas (gdap, dap, rbac, lighthouse): `--only gdap,dap` removes delegated admin
+    and keeps Azure RBAC; `--only rbac` removes Azure access and keeps the GDAP relationship. A resumed run
+    continues its journal's selection. `--only dap` is the last step of a move to GDAP: refused (exit 3,
+    nothing sent) unless a GDAP relationship is active with the declared roles and the partner's Azure access
+    does not depend on DAP (a group mapped in active GDAP holds a role on each subscription the partner
+    reaches), or --accept-azure-access-loss is given.
 
     With --apply, the plan (tenant, what and how many) is shown and confirmed at the terminal first; --yes
     confirms in automation, where there is no terminal (without it, nothing is sent).
@@ -393,12 +438,18 @@ def revoke(
     from azure_http.connect import OfflineMode
     from runbooks.journal import Journal
     from runbooks.revoke import revoke as run_revoke
+    from runbooks.selection import SelectionError, parse_selection
 
     from .access_commands import Format, progress_bar, render_revoke, report_names
     from .graph_access import use_endpoint
     from .tenant_access import audit_customer, partner_clients
 
     check_endpoint(endpoint)
+    try:
+        selection = parse_selection(only, keep)
+    except SelectionError as err:
+        errors.print(f"[bold red]Usage error:[/] {escape(str(err))}", highlight=False)
+        raise typer.Exit(exit_codes.USAGE) from None
     check_confirmable(apply or resume, yes)
     output = check_output(output, fmt)
     principals = check_principals(principals)
@@ -407,16 +458,26 @@ def revoke(
     if apply or resume:
         journal = Journal(check_journal_dir(journal_dir or Path(".dapctl") / target_customer.name))
     if resume:
-        _check_resumable(journal, target_customer.tenant_id)
+        recorded = _check_resumable(journal, target_customer.tenant_id)
+        if (only or keep) and selection != recorded:
+            errors.print(
+                f"[bold red]Usage error:[/] the journal's run removes {escape(recorded.describe())}, not "
+                f"{escape(selection.describe())}: resume without --only/--keep (it continues the journal's selection)",
+                highlight=False,
+            )
+            raise typer.Exit(exit_codes.USAGE)
+        selection = recorded
     for note in notes:
         errors.print(f"[yellow]note:[/] {escape(note)}")
     use_endpoint(endpoint)
 
     left_in_place: list[dict] = []
+    declared_for: list = []
 
     async def audit_first():
-        found, _ = await audit_customer(cfg, target_customer, view, progress)  # the bar says "auditing" first
+        found, declared = await audit_customer(cfg, target_customer, view, progress)  # the bar says "auditing" first
         left_in_place.extend(found.autopilot)
+        declared_for.append(declared)
         return found
 
     async def run(plan):
@@ -429,7 +490,8 @@ def revoke(
                 journal=journal,
                 resume=resume,
                 progress=progress,
-                gaps=notes,
+                gaps=notes if "rbac" in selection.areas else [],  # the notes are about RBAC principals
+                selection=selection,
             )
 
     try:
@@ -439,8 +501,14 @@ def revoke(
                 with progress_bar(errors, "auditing") as progress:
                     plan = run_sync(audit_first())
             # Asked with no progress bar drawing over the question.
-            nothing = plan is not None and not plan.grants  # nothing to remove: nothing to ask
-            if (apply or resume) and not nothing and not _confirmed(cfg, target_customer, plan, journal, yes):
+            if plan is not None and "dap" in selection.areas and "gdap" not in selection.areas:
+                _refuse_early_dap_removal(plan, declared_for[0], accept_azure_loss, apply)
+            nothing = plan is not None and not [g for g in plan.grants if selection.includes(g)]  # nothing to ask
+            if (
+                (apply or resume)
+                and not nothing
+                and not _confirmed(cfg, target_customer, plan, journal, yes, selection)
+            ):
                 console.print("Nothing was changed.")
                 raise typer.Exit(exit_codes.OK)
             with progress_bar(errors, "revoking") as progress:

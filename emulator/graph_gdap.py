@@ -133,7 +133,8 @@ class GdapService:
                     "Location": graph_url(request, f"{BASE}/{rel_id}/operations/{operation.id}"),
                     "Retry-After": f"{state.settings.gdap_operation_retry_after:g}",
                 }
-                return JSONResponse({}, status_code=202, headers=headers)
+                return Response(status_code=202, headers=headers)  # no body (Graph's example for the
+                # analogous access-assignment update shows "{}": clients must take both)
             return JSONResponse(out)
 
         def wants_unknown_enum_members(request: Request) -> bool:

@@ -43,7 +43,7 @@ def test_the_operation_runs_on_the_clock_and_the_roles_change_only_when_it_succe
     without = {"accessDetails": {"unifiedRoles": [{"roleDefinitionId": HELPDESK}, {"roleDefinitionId": GLOBAL_READER}]}}
     assert api.patch(url, json=without).status_code == 428  # If-Match is required
     accepted = api.patch(url, json=without, headers={"If-Match": rel["@odata.etag"]})
-    assert accepted.status_code == 202 and accepted.json() == {}
+    assert accepted.status_code == 202 and accepted.content == b""
     assert accepted.headers["Retry-After"] == "15"
     location = accepted.headers["Location"]
     assert location.startswith(f"{emulator.url}{url}/operations/")

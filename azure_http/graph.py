@@ -8,7 +8,7 @@ bounded polling over the eventual consistency of approval and activation.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
@@ -155,7 +155,12 @@ class GraphClient(ServiceClient):
         return await self.get_json(path, headers=_PREFER_UNKNOWN_ENUMS)
 
     async def remove_global_administrator(
-        self, rel_id: str, *, timeout: float = 900.0, poll_interval: float = 10.0
+        self,
+        rel_id: str,
+        *,
+        timeout: float = 900.0,
+        poll_interval: float = 10.0,
+        on_accepted: Callable[[str], None] | None = None,
     ) -> GlobalAdministratorRemoval:
         """Remove Global Administrator from a relationship in place, and wait for Graph to finish.
 
@@ -166,7 +171,8 @@ class GraphClient(ServiceClient):
         ``succeeded`` or ``failed``, then reads the relationship back: done only when Global Administrator
         is gone. Raises ``UnexpectedStatus`` (the operation failed, or the read-back still shows the role)
         and ``WaitTimeout`` (still running at the bound: ``last`` holds the operation to resume from).
-        A relationship without Global Administrator is left alone (``changed`` False).
+        A relationship without Global Administrator is left alone (``changed`` False). ``on_accepted(operation
+        id)`` is called as soon as Graph accepts the change (a journal records it, to resume the wait).
         """
         current = await self.get_relationship(rel_id)
         roles = gdap.role_ids_of(current)
@@ -191,6 +197,8 @@ class GraphClient(ServiceClient):
                 raise UnexpectedAnswer(
                     "PATCH", self.url(self._rel(rel_id)), 202, "no Location header naming the operation"
                 )
+            if on_accepted is not None:
+                on_accepted(operation_id)
             interval = parse_retry_after(response.headers.get("retry-after")) or poll_interval
             operation = await self.wait_for_operation(rel_id, operation_id, timeout=timeout, poll_interval=interval)
         after = await self.get_relationship(rel_id)

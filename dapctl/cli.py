@@ -280,7 +280,8 @@ def invite(
 
 
 gdap_app = typer.Typer(
-    help="GDAP relationships: `status` shows each one's status, roles, expiry and pending approvals.",
+    help="GDAP relationships: `status` shows each one's status, roles, expiry and pending approvals; "
+    "`drop-global-admin` removes Global Administrator from active ones in place.",
     no_args_is_help=True,
 )
 app.add_typer(gdap_app, name="gdap")
@@ -325,6 +326,93 @@ def gdap_status(
     render_gdap_status(stack, rows, Format.json if as_json else Format.table, console)
     if fail_on_warning and any(r.warnings for r in rows):
         raise typer.Exit(exit_codes.FINDINGS)
+
+
+@gdap_app.command("drop-global-admin", epilog=exit_codes.EPILOG)
+def gdap_drop_global_admin(
+    customer: str | None = typer.Argument(None, help="Customer name from the stack config (or --all)."),
+    all_customers: bool = typer.Option(False, "--all", help="Every gdap customer of the stack."),
+    stack: str = StackOption,
+    project_dir: Path = ProjectDirOption,
+    endpoint: str | None = EndpointOption,
+    deadline_seconds: float = DeadlineOption,
+    apply: bool = typer.Option(False, "--apply", help="Remove it (default: dry run, nothing changes)."),
+    yes: bool = YesOption,
+    auto_extend: bool = typer.Option(
+        False, "--auto-extend", help="Then switch auto-extend on (P180D): Graph allows it once the role is gone."
+    ),
+    concurrency: int = typer.Option(10, "--concurrency", min=1, max=25, help="Relationships changed at a time."),
+    timeout: float = typer.Option(
+        900.0, "--timeout", min=1.0, max=86400.0, help="Seconds to wait for each of Graph's operations."
+    ),
+    journal_path: Path | None = typer.Option(
+        None, "--journal", help="Journal file (default .dapctl/drop-global-admin-<stack>.json)."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+) -> None:
+    """Remove Global Administrator from active GDAP relationships in place (no new customer approval).
+
+    Graph runs each removal as a long-running operation; this waits for each (bounded by --timeout) and reads
+    the relationship back. Dry run by default. A run again continues operations still running (the journal
+    records them) and skips what is done. Exit 0 done, 1 a removal failed, 5 an operation still running.
+
+    Example: dapctl gdap drop-global-admin --all                 (dry run: which relationships hold it)
+             dapctl gdap drop-global-admin contoso --apply --auto-extend
+    """
+    from azure_http import AzureHttpError, GraphClient, run_sync
+    from azure_http.connect import OfflineMode, connect
+
+    from .access_commands import render_global_admin_removal
+    from .global_admin_removal import Removal, RemovalJournal, candidates, drop_global_admin, exit_status
+    from .graph_access import fetch_relationships, use_endpoint
+
+    check_endpoint(endpoint)
+    if (customer is None) == (not all_customers):
+        raise typer.BadParameter("name one customer, or pass --all (not both)", param_hint="CUSTOMER / '--all'")
+    check_confirmable(apply, yes)
+    cfg = _load(stack, project_dir)
+    try:
+        selected = [cfg.customer(customer)] if customer else [c for c in cfg.customers if c.delegation == "gdap"]
+    except ConfigError as err:
+        fail_config(err)
+    journal = None
+    if apply:
+        path = journal_path or Path(".dapctl") / f"drop-global-admin-{stack}.json"
+        try:
+            journal = RemovalJournal(check_journal_dir(path.parent) / path.name)
+        except ValueError as err:
+            errors.print(f"[bold red]Journal error:[/] {escape(str(err))}", highlight=False)
+            raise typer.Exit(exit_codes.USAGE) from None
+    use_endpoint(endpoint)
+    try:
+        with deadline(deadline_seconds):
+            found = candidates(selected, fetch_relationships(cfg), journal.in_progress() if journal else frozenset())
+            if not apply or not found:
+                removals = [Removal(c, "planned", "would remove Global Administrator in place") for c in found]
+            else:
+                tenants = sorted({c.tenant_id for c in found})
+                question = (
+                    f"Remove Global Administrator from {len(found)} active relationship(s) of {len(tenants)} "
+                    f"customer(s) (tenants {', '.join(tenants)})?"
+                )
+                if not confirm(question, yes):
+                    console.print("Nothing was changed.")
+                    raise typer.Exit(exit_codes.OK)
+
+                async def run() -> list[Removal]:
+                    conn = connect()
+                    async with GraphClient(conn.tokens, conn.endpoints, tenant_id=cfg.partner.tenant_id) as graph:
+                        return await drop_global_admin(
+                            graph, found, journal, concurrency=concurrency, timeout=timeout, auto_extend=auto_extend
+                        )
+
+                removals = run_sync(run())
+    except (AzureHttpError, OfflineMode) as err:
+        _fail_http(err)
+    render_global_admin_removal(stack, removals, apply, as_json, console)
+    status = exit_status(removals) if apply else "nothing"
+    if status in ("failed", "incomplete"):
+        raise typer.Exit(exit_codes.ERROR if status == "failed" else exit_codes.INCOMPLETE)
 
 
 FormatOption = typer.Option(ReportFormat.table, "--format", "-f", help="table, json, markdown or html.")

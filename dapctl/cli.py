@@ -697,9 +697,11 @@ def demo(project_dir: Path = ProjectDirOption) -> None:
 def _add_subcommands() -> None:
     from .access_check_commands import app as access_app
     from .autopilot_commands import app as autopilot_app
+    from .converge_commands import converge
     from .fleet_commands import app as fleet_app
 
     app.add_typer(access_app, name="access")
+    app.command("converge", epilog=exit_codes.EPILOG)(converge)
     app.add_typer(autopilot_app, name="autopilot")
     app.add_typer(fleet_app, name="fleet")
 

@@ -61,27 +61,48 @@ class EmulatorTokens:
         return self._cache[key]
 
     async def _fetch(self, scope: str, tenant: str | None) -> str:
+        """One token request to the emulator's Entra endpoint, bounded by the command's deadline like any request:
+        a refusal is Entra's (``ConsentMissing`` / ``NoCredential``), anything else names the endpoint."""
+        import asyncio
+
         import httpx
 
+        from azure_http import deadline as _deadline
+        from azure_http.answers import UnexpectedAnswer
         from azure_http.errors import ConsentMissing, NoCredential, TransportFailed, consent_code
 
         form = {"grant_type": "client_credentials", "scope": scope, "emulator_principal": self.principal_id}
         url = f"{self.login_url}/{tenant or 'organizations'}/oauth2/v2.0/token"
-        try:
+        limit = _deadline.current()
+
+        async def post() -> httpx.Response:
             async with httpx.AsyncClient(timeout=30) as http:
-                response = await http.post(url, data=form)
+                return await http.post(url, data=form)
+
+        try:
+            if limit is None:
+                response = await post()
+            else:
+                response = await asyncio.wait_for(post(), max(0.0, limit.remaining()))
+        except asyncio.TimeoutError:  # noqa: UP041 - as azure_http.base: Python 3.10 keeps it apart
+            raise _deadline.DeadlineExceeded("POST", url, limit.seconds if limit else 0) from None
         except httpx.HTTPError as err:  # nothing listening, a dropped connection: no token, one clear error
             raise TransportFailed("POST", url, err, 1) from None
         try:
             body = response.json()
         except ValueError:
-            body = {}
-        if response.status_code == 200 and isinstance(body, dict) and isinstance(body.get("access_token"), str):
+            body = None
+        if not isinstance(body, dict):
+            kind = response.headers.get("content-type", "")
+            raise UnexpectedAnswer("POST", url, response.status_code, "not a token endpoint's JSON answer", kind)
+        if response.status_code == 200 and isinstance(body.get("access_token"), str):
             return body["access_token"]
-        cause = str(body.get("error_description") if isinstance(body, dict) else "") or f"HTTP {response.status_code}"
-        if (code := consent_code(cause)) is not None:
-            raise ConsentMissing(scope, tenant, cause, code)
-        raise NoCredential(scope, tenant, cause)
+        if response.status_code in (400, 401) and isinstance(body.get("error_description"), str):
+            cause = body["error_description"]
+            if (code := consent_code(cause)) is not None:
+                raise ConsentMissing(scope, tenant, cause, code)
+            raise NoCredential(scope, tenant, cause)
+        raise UnexpectedAnswer("POST", url, response.status_code, "not a token endpoint's answer")
 
     def __getstate__(self) -> dict:
         return {**self.__dict__, "_cache": {}}  # tokens never go into a pickle

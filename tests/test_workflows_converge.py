@@ -57,3 +57,11 @@ def test_azure_devops_converges_on_its_own_schedule_with_the_deploying_connectio
     assert deploy["inputs"]["azureSubscription"] == "${{ parameters.deployServiceConnection }}"
     assert "pipelines/run-stacks.sh up" in deploy["inputs"]["inlineScript"]
     assert deploy["env"]["STACKS"] == "$(CONVERGE_STACKS)"
+
+
+def test_the_daily_drift_run_alerts_when_access_is_lost():
+    from tests.test_workflows import run_stacks_action
+
+    look = run_stacks_action("drift")
+    assert '.venv/bin/dapctl access check --all --stack "$stack" --json' in look
+    assert '[ "$access" -ne 0 ]' in look  # a lost access makes the stack need attention: its issue is filed

@@ -11,7 +11,7 @@ from rich.markup import escape
 
 from . import exit_codes
 from .cli import DeadlineOption, EndpointOption, ProjectDirOption, console, errors
-from .fleet_commands import ExcludeOption, StacksOption
+from .fleet_commands import ExcludeOption, StacksOption, _select
 from .options import check_days, check_endpoint
 
 
@@ -40,14 +40,13 @@ def converge(
     from azure_http.deadline import deadline
 
     from .convergence import select_stacks
-    from .fleet import stack_names
     from .graph_access import read_relationships, use_endpoint
 
     check_endpoint(endpoint)
     check_days(stuck_days, "--stuck-days")
     if select and as_json:
         raise typer.BadParameter("--select prints stack names only: drop --json", param_hint="'--select' / '--json'")
-    stacks = stack_names(project_dir, patterns, exclude)
+    stacks = _select(project_dir, patterns, exclude)  # no stack at all: a usage error (exit 2), as for fleet
     use_endpoint(endpoint)
 
     async def assignments(cfg, relationship_id: str) -> list[dict]:

@@ -48,7 +48,8 @@ def check_dap_removal(report: AuditReport, declared: DeclaredAccess | None, acce
     if declared is None or not declared.gdap_role_ids:
         check.blockers.append(
             "the stack config declares no GDAP relationship for this customer (delegation: dap): set "
-            "delegation: gdap with its roles, let `pulumi up` create it and the customer approve it, then remove DAP"
+            "delegation: gdap with its roles, let `pulumi up` create it and the customer approve it, then remove DAP "
+            "(to end delegated admin altogether instead: --only gdap,dap)"
         )
         return check
     relationships = report.by_kind(Kind.GDAP_RELATIONSHIP)

@@ -280,3 +280,22 @@ def test_the_runbook_takes_the_selection_and_refuses_a_bad_one_before_any_reques
     # --only rbac: the customer removes Azure access and keeps the relationship: GDAP/DAP are not its gaps.
     assert _relevant_gaps(notes, parse_selection(["rbac"], [])) == ["grants at the tenant root: not listed"]
     assert _relevant_gaps(notes, ALL) == notes
+
+
+def test_an_interrupted_selective_run_is_resumed_with_its_selection(active_world):
+    """A journal left by `--only rbac` before anything was removed: --resume removes the RBAC grants and keeps
+    the relationship and DAP, as the interrupted run would have."""
+    world = active_world
+    audit = dapctl(world.emulator.url, "audit", "contoso", "-f", "json", "--project-dir", str(world.project))
+    grants = [Grant.from_json(g) for g in json.loads(audit.stdout)["grants"]]
+    rbac = [g for g in grants if g.kind is Kind.RBAC]
+    assert len(rbac) == 2 and any(g.kind is Kind.GDAP_RELATIONSHIP for g in grants)
+    journal = Journal(world.tmp_path / "journal")
+    journal.start(CONTOSO, "2f4a9a1e-6c3b-4d8e-9f10-1a2b3c4d5e6f", rbac, Selection(frozenset({"rbac"})))
+
+    resumed = world.revoke("--resume", "--yes")
+    report = json.loads(resumed.stdout)
+    assert report["selection"]["removed"] == ["rbac"], resumed.stderr
+    assert {(o["grant"]["kind"], o["outcome"]) for o in report["outcomes"]} == {("rbac", "removed")}
+    assert world.owner_grants() == []
+    assert world.relationship_status() == "active" and world.has_dap()

@@ -14,7 +14,7 @@ import threading
 import time
 from typing import Any, Protocol, runtime_checkable
 
-from azure_http.errors import NoCredential
+from azure_http.errors import ConsentMissing, NoCredential, consent_code
 
 # Refresh a cached token this long before it expires, so a long request never starts with
 # a token that dies mid-flight.
@@ -91,7 +91,10 @@ class AzureIdentityTokens:
         try:
             return await self._get_token(scope, tenant_id)
         except ClientAuthenticationError as err:  # no sign-in, expired, consent missing: a person's fix, not a bug
-            raise NoCredential(scope, tenant_id, err.message or str(err)) from None
+            cause = err.message or str(err)
+            if (code := consent_code(cause)) is not None:
+                raise ConsentMissing(scope, tenant_id, cause, code) from None
+            raise NoCredential(scope, tenant_id, cause) from None
 
     async def _get_token(self, scope: str, tenant_id: str | None) -> str:
         key = (scope, tenant_id)

@@ -287,9 +287,11 @@ class ApiClient:
             )
 
     # -- JSON conveniences ----------------------------------------------------------------
-    async def get_json(self, path: str, *, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    async def get_json(
+        self, path: str, *, params: Mapping[str, Any] | None = None, headers: Mapping[str, str] | None = None
+    ) -> dict[str, Any]:
         """The JSON object of a GET (``UnexpectedAnswer`` for anything else: HTML, empty, an array)."""
-        response = await self.request("GET", path, params=params)
+        response = await self.request("GET", path, params=params, headers=headers)
         return json_object(response, "GET", self.url(path))  # type: ignore[return-value]
 
     async def send_json(
@@ -305,19 +307,26 @@ class ApiClient:
         response = await self.request(method, path, json=body, if_match=if_match, params=params)
         return json_object(response, method.upper(), self.url(path), allow_empty=True)
 
-    async def pages(self, path: str, *, params: Mapping[str, Any] | None = None) -> AsyncIterator[dict[str, Any]]:
+    async def pages(
+        self, path: str, *, params: Mapping[str, Any] | None = None, headers: Mapping[str, str] | None = None
+    ) -> AsyncIterator[dict[str, Any]]:
         """Yield each page (the whole JSON object) of a collection, following next links."""
-        page = await self.get_json(path, params=params)
+        page = await self.get_json(path, params=params, headers=headers)
         yield page
         while link := next_link_of(page, self.next_link_keys):
-            page = await self.get_json(link)
+            page = await self.get_json(link, headers=headers)
             yield page
 
     async def paginate(
-        self, path: str, *, params: Mapping[str, Any] | None = None, items_key: str = "value"
+        self,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        items_key: str = "value",
+        headers: Mapping[str, str] | None = None,
     ) -> AsyncIterator[dict[str, Any]]:
         """Yield every item of a paged collection (Graph ``@odata.nextLink``, ARM ``nextLink``)."""
-        async for page in self.pages(path, params=params):
+        async for page in self.pages(path, params=params, headers=headers):
             for item in page_items(page, items_key, "GET", self.url(path)):
                 yield item
 

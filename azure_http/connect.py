@@ -72,7 +72,8 @@ def connect(value: str | None = None) -> Connection:
         return Connection(Endpoints(), AzureIdentityTokens(), "azure")
     if target.url.startswith("https://"):
         _check_emulator_ca(target.url, ENV if value is None else "endpoint")
-    return Connection(Endpoints.emulator(target.url), EmulatorTokens(), target.url)
+    # Tokens from the emulator's Entra endpoint, as azure-identity gets them from Entra: consent is checked there.
+    return Connection(Endpoints.emulator(target.url), EmulatorTokens(login_url=f"{target.url}/login"), target.url)
 
 
 def _check_emulator_ca(target: str, source: str = ENV) -> None:

@@ -38,6 +38,32 @@ class NoCredential(AzureHttpError):
         self.scope, self.tenant_id = scope, tenant_id
 
 
+#: Entra's codes for "this application has no consent in this tenant" (learn.microsoft.com, Entra error codes):
+#: 65001 DelegationDoesNotExist (a user's token), 700016 the application not found in the directory (its own).
+CONSENT_CODES = (65001, 700016)
+
+
+def consent_code(cause: str) -> int | None:
+    """The AADSTS consent code in an Entra error text, if it is one of ``CONSENT_CODES``."""
+    for code in CONSENT_CODES:
+        if f"AADSTS{code}" in cause:
+            return code
+    return None
+
+
+class ConsentMissing(NoCredential):
+    """The partner's application has no consent in the tenant: Entra refused the token, nothing was sent."""
+
+    def __init__(self, scope: str, tenant_id: str | None, cause: str, code: int) -> None:
+        AzureHttpError.__init__(
+            self,
+            f"the partner's application has no consent in tenant {tenant_id} (AADSTS{code}): an administrator of "
+            "that tenant must grant it once (see the README, 'Consent in customer tenants')",
+        )
+        self.scope, self.tenant_id, self.code = scope, tenant_id, code
+        self.cause = redact(cause)[:500]
+
+
 class ApiError(AzureHttpError):
     """The service answered with an error status (after any retries)."""
 

@@ -8,16 +8,45 @@ bounded polling over the eventual consistency of approval and activation.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote, urlsplit
 
 from azure_http import gdap
+from azure_http.answers import UnexpectedAnswer
 from azure_http.base import ServiceClient
+from azure_http.errors import UnexpectedStatus
 from azure_http.models import AccessAssignment, Relationship
 from azure_http.polling import poll_until
+from azure_http.retry import parse_retry_after
 
 Json = dict[str, Any]
+
+#: delegatedAdminRelationshipOperation statuses (Graph's longRunningOperationStatus).
+OPERATION_SUCCEEDED, OPERATION_FAILED = "succeeded", "failed"
+#: Graph shows the operation type ``delegatedAdminRelationshipUpdate`` only to callers that ask for it.
+_PREFER_UNKNOWN_ENUMS = {"Prefer": "include-unknown-enum-members"}
+
+
+@dataclass(frozen=True)
+class GlobalAdministratorRemoval:
+    relationship: Json
+    """The relationship as read back after the change."""
+    operation: Json | None
+    """The finished operation (None: nothing to remove, or Graph changed it at once)."""
+    changed: bool
+
+
+def _operation_id(location: str | None, rel_id: str) -> str | None:
+    """The operation id from a 202's Location, only when it names this relationship's operations."""
+    if not location:
+        return None
+    path = urlsplit(location).path.rstrip("/")
+    head, _, operation_id = path.rpartition("/")
+    if not operation_id or not head.endswith(f"{gdap.RELATIONSHIPS_PATH}/{rel_id}/operations"):
+        return None
+    return unquote(operation_id)
 
 
 def _seg(value: str) -> str:
@@ -123,6 +152,100 @@ class GraphClient(ServiceClient):
 
     async def get_request(self, rel_id: str, request_id: str) -> Json:
         return await self.get_json(f"{self._rel(rel_id)}/requests/{_seg(request_id)}")
+
+    # -- long-running operations (Global Administrator removed from an active relationship) --
+    def list_operations(self, rel_id: str) -> AsyncIterator[Json]:
+        """The relationship's long-running operations (``delegatedAdminRelationshipOperation``)."""
+        return self.paginate(f"{self._rel(rel_id)}/operations", headers=_PREFER_UNKNOWN_ENUMS)
+
+    async def get_operation(self, rel_id: str, operation_id: str) -> Json:
+        """One operation; ``Prefer: include-unknown-enum-members`` so ``operationType`` reads
+        ``delegatedAdminRelationshipUpdate`` (Graph shows ``unknownFutureValue`` without it)."""
+        path = f"{self._rel(rel_id)}/operations/{_seg(operation_id)}"
+        return await self.get_json(path, headers=_PREFER_UNKNOWN_ENUMS)
+
+    async def remove_global_administrator(
+        self,
+        rel_id: str,
+        *,
+        timeout: float = 900.0,
+        poll_interval: float = 10.0,
+        on_accepted: Callable[[str], None] | None = None,
+    ) -> GlobalAdministratorRemoval:
+        """Remove Global Administrator from a relationship in place, and wait for Graph to finish.
+
+        An active relationship keeps its approval: Graph accepts a PATCH (``If-Match``) whose
+        ``accessDetails`` are the current roles minus Global Administrator and answers ``202`` with the
+        ``Location`` of a ``delegatedAdminRelationshipOperation``; this polls it (every ``Retry-After`` or
+        ``poll_interval`` seconds, at most ``timeout`` seconds on the client's injected clock) until it
+        ``succeeded`` or ``failed``, then reads the relationship back: done only when Global Administrator
+        is gone. Raises ``UnexpectedStatus`` (the operation failed, or the read-back still shows the role)
+        and ``WaitTimeout`` (still running at the bound: ``last`` holds the operation to resume from).
+        A relationship without Global Administrator is left alone (``changed`` False). ``on_accepted(operation
+        id)`` is called as soon as Graph accepts the change (a journal records it, to resume the wait).
+        """
+        current = await self.get_relationship(rel_id)
+        roles = gdap.role_ids_of(current)
+        if gdap.GLOBAL_ADMINISTRATOR not in {r.lower() for r in roles}:
+            return GlobalAdministratorRemoval(current, None, changed=False)
+        remaining = [r for r in roles if r.lower() != gdap.GLOBAL_ADMINISTRATOR]
+        if not remaining:
+            raise ValueError(
+                f"GDAP relationship {rel_id} holds Global Administrator only: removing it would leave no role "
+                "(terminate the relationship instead)"
+            )
+        response = await self.request(
+            "PATCH",
+            self._rel(rel_id),
+            json={"accessDetails": gdap.unified_roles(remaining)},
+            if_match=current["@odata.etag"],
+        )
+        operation = None
+        if response.status_code == 202:
+            operation_id = _operation_id(response.headers.get("location"), rel_id)
+            if operation_id is None:
+                raise UnexpectedAnswer(
+                    "PATCH", self.url(self._rel(rel_id)), 202, "no Location header naming the operation"
+                )
+            if on_accepted is not None:
+                on_accepted(operation_id)
+            interval = parse_retry_after(response.headers.get("retry-after")) or poll_interval
+            operation = await self.wait_for_operation(rel_id, operation_id, timeout=timeout, poll_interval=interval)
+        after = await self.get_relationship(rel_id)
+        if gdap.GLOBAL_ADMINISTRATOR in {r.lower() for r in gdap.role_ids_of(after)}:
+            raise UnexpectedStatus(
+                f"GDAP relationship {rel_id}: Graph accepted the removal of Global Administrator"
+                + (f" (operation {operation['id']} {operation.get('status')})" if operation else "")
+                + " but the relationship still holds it",
+                last=after,
+            )
+        return GlobalAdministratorRemoval(after, operation, changed=True)
+
+    async def wait_for_operation(
+        self, rel_id: str, operation_id: str, *, timeout: float = 900.0, poll_interval: float = 10.0
+    ) -> Json:
+        """Poll an operation until it ``succeeded`` (returned) or ``failed`` (``UnexpectedStatus``), at most
+        ``timeout`` seconds (``WaitTimeout``)."""
+
+        def describe(last: Json | None, waited: float) -> str:
+            status = (last or {}).get("status", "unknown")
+            if status == OPERATION_FAILED:
+                return f"GDAP relationship {rel_id}: operation {operation_id} failed (the relationship is unchanged)"
+            return (
+                f"GDAP relationship {rel_id}: operation {operation_id} is still '{status}' after {waited:.1f}s "
+                f"(limit {timeout:g}s); run again later to see it finish"
+            )
+
+        return await poll_until(
+            lambda: self.get_operation(rel_id, operation_id),
+            lambda op: op.get("status") == OPERATION_SUCCEEDED,
+            timeout=timeout,
+            interval=poll_interval,
+            describe=describe,
+            failed=lambda op: op.get("status") == OPERATION_FAILED,
+            sleep=self._sleep,
+            clock=self._clock,
+        )
 
     # -- access assignments ---------------------------------------------------------------
     def _assignments(self, rel_id: str, assignment_id: str | None = None) -> str:

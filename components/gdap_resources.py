@@ -25,6 +25,8 @@ from azure_http.gdap import (
     ASSIGNMENT_DELETING,
     CREATED,
     ENDED_STATUSES,
+    GLOBAL_ADMINISTRATOR,
+    USABLE_STATUSES,
     approval_link,
     role_ids_of,
     unified_roles,
@@ -95,10 +97,20 @@ def relationship_diff(olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         allowed = PATCHABLE_CREATED
     elif status in APPROVED_STATUSES:
         allowed = PATCHABLE_ACTIVE
+    if drops_only_global_admin(olds, news):
+        allowed = allowed | {"roleIds"}  # Graph removes it in place (a long-running PATCH): no new approval
     replaces = [k for k in changed if k not in allowed]
     # Terminate the old relationship before making its successor: two live relationships for one customer
     # with overlapping roles would leave the old one's access in place until someone notices it.
     return DiffResult(changes=True, replaces=replaces, delete_before_replace=True)
+
+
+def drops_only_global_admin(olds: dict[str, Any], news: dict[str, Any]) -> bool:
+    """Whether the role change is exactly Global Administrator removed from an active relationship."""
+    if olds.get("status") not in USABLE_STATUSES:
+        return False
+    old, new = set(olds.get("roleIds") or []), set(news.get("roleIds") or [])
+    return bool(new) and GLOBAL_ADMINISTRATOR in old and new == old - {GLOBAL_ADMINISTRATOR}
 
 
 class GdapRelationshipProvider(ResourceProvider):
@@ -182,6 +194,8 @@ class GdapRelationshipProvider(ResourceProvider):
         return UpdateResult({**news, **_relationship_outs(rel, news["partnerTenantId"])})
 
     async def _update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
+        if drops_only_global_admin(olds, news):
+            return await self._drop_global_admin(id_, olds, news)
         patch: dict[str, Any] = {}
         if olds.get("displayName") != news["displayName"]:
             patch["displayName"] = gdap_naming.generation_name(news["displayName"], 1)
@@ -202,6 +216,23 @@ class GdapRelationshipProvider(ResourceProvider):
                     "`pulumi refresh`, review the change, then `pulumi up` again"
                 ) from None
             return await graph.get_relationship(id_)
+
+    async def _drop_global_admin(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
+        """Graph's long-running removal, polled to the end (bounded); then auto-extend, which it now allows."""
+        async with _graph(news["partnerTenantId"]) as graph:
+            if (await graph.get_relationship(id_)).get("@odata.etag") != olds.get("etag"):
+                raise GdapStateError(
+                    f"relationship {id_} changed in Graph since Pulumi last read it (etag mismatch): run "
+                    "`pulumi refresh`, review the change, then `pulumi up` again"
+                )
+            await graph.remove_global_administrator(id_)
+            rel = await graph.get_relationship(id_)
+            if rel.get("autoExtendDuration") != news["autoExtendDuration"]:
+                await graph.update_relationship(
+                    id_, rel["@odata.etag"], {"autoExtendDuration": news["autoExtendDuration"]}
+                )
+                rel = await graph.get_relationship(id_)
+            return rel
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         run_sync(self._delete(id_, props))

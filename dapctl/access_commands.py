@@ -31,6 +31,7 @@ from runbooks.report import (
     VERDICTS,
     ReportNames,
     audit_markdown,
+    kept_grants,
     revoke_markdown,
     to_html,
 )
@@ -176,6 +177,12 @@ def render_revoke(
             colour = colours.get(o.outcome, "cyan")
             table.add_row(escape(o.grant.description), f"[{colour}]{o.outcome}[/]", escape(o.message))
         console.print(table)
+        if not report.selection.everything:
+            console.print(
+                f"Selection: removes {', '.join(report.selection.removed)}; keeps {', '.join(report.selection.kept)}."
+            )
+            for grant in kept_grants(report):
+                console.print(f"[cyan]kept:[/] {escape(grant.description)}")
         if report.applied:
             if report.verification is not None:
                 for grant in report.verification.remaining:
@@ -228,3 +235,41 @@ def render_gdap_status(stack: str, rows: list[StatusRow], fmt: Format, console: 
         )
     console.print(table)
     console.print(f"{len(rows)} relationship(s), {warned} needing attention.")
+
+
+def render_global_admin_removal(stack: str, removals: list, applied: bool, as_json: bool, console: Console) -> None:
+    """`dapctl gdap drop-global-admin`: one row per relationship, what happened and what to do next."""
+    from .global_admin_removal import exit_status
+
+    if as_json:
+        document = {
+            "schemaVersion": 1,
+            "stack": stack,
+            "applied": applied,
+            "status": exit_status(removals) if applied else "dry-run",
+            "relationships": [r.to_json() for r in removals],
+        }
+        console.print_json(json.dumps(document))
+        return
+    title = "Global Administrator removal" if applied else "Global Administrator removal (dry run: nothing changed)"
+    table = Table(title=f"{title}: stack {escape(stack)}")
+    for column in ("customer", "relationship", "status", "outcome", "note"):
+        table.add_column(column, overflow="fold")
+    colours = {"removed": "green", "already-absent": "green", "failed": "bold red", "running": "yellow"}
+    for r in removals:
+        c = r.candidate
+        extra = f"; auto-extend {r.auto_extend}" if r.auto_extend else ""
+        table.add_row(
+            escape(c.customer),
+            f"{escape(c.display_name)} ({escape(c.relationship_id)})",
+            escape(c.status),
+            f"[{colours.get(r.outcome, 'cyan')}]{r.outcome}[/]",
+            escape(r.message + extra),
+        )
+    console.print(table)
+    for note in sorted({n for r in removals for n in r.notes}):
+        console.print(f"[yellow]note:[/] {escape(note)}")
+    if not removals:
+        console.print("No active relationship holds Global Administrator.")
+    elif not applied:
+        console.print("Dry run. Run again with [bold]--apply[/] to remove it (auto-extend: add --auto-extend).")

@@ -162,7 +162,7 @@ def _write(render) -> None:
         raise typer.Exit(exit_codes.ERROR) from None
 
 
-def _check_resumable(journal, customer_tenant_id: str) -> None:
+def _check_resumable(journal, customer_tenant_id: str):
     """--resume needs a journal of this customer that reads back whole; checked before any request."""
     from runbooks.journal import JournalError
 
@@ -183,16 +183,20 @@ def _check_resumable(journal, customer_tenant_id: str) -> None:
             highlight=False,
         )
         raise typer.Exit(2)
+    return state.selection
 
 
-def _confirmed(cfg, customer, plan, journal, yes: bool) -> bool:
+def _confirmed(cfg, customer, plan, journal, yes: bool, selection=None) -> bool:
     """Ask the person at the terminal, naming the tenant and what will go (``--yes`` answers for them)."""
     from collections import Counter
 
     if plan is not None:
-        counts = Counter(str(g.kind) for g in plan.grants)
+        going = [g for g in plan.grants if selection is None or selection.includes(g)]
+        counts = Counter(str(g.kind) for g in going)
         what = ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items())) or "nothing found"
-        total = len(plan.grants)
+        if selection is not None and not selection.everything:
+            what += f" (kept: {', '.join(selection.kept)})"
+        total = len(going)
     else:
         total = len(journal.load().plan)
         what = f"the rest of the {total} grant(s) in the journal"
@@ -201,6 +205,31 @@ def _confirmed(cfg, customer, plan, journal, yes: bool) -> bool:
         f"(tenant {customer.tenant_id}): {what}?"
     )
     return confirm(question, yes)
+
+
+def _refuse_early_dap_removal(plan, declared, accept_azure_loss: bool, apply: bool) -> None:
+    """DAP removed while GDAP stays: refused (exit 3, nothing sent) while the partner still depends on DAP."""
+    from runbooks.grants import Kind
+
+    from .dap_removal import check_dap_removal
+
+    if not plan.by_kind(Kind.DAP):
+        return  # no DAP to remove: the plan says so
+    check = check_dap_removal(plan, declared, accept_azure_loss)
+    for subscription in check.azure_at_risk if check.allowed else []:
+        errors.print(
+            f"[yellow]note:[/] Azure access to subscription {escape(subscription)} depended on DAP: accepted "
+            "(--accept-azure-access-loss)",
+            highlight=False,
+        )
+    if check.allowed:
+        return
+    verb = "Refused" if apply else "Would be refused"
+    errors.print(f"[bold red]{verb}: DAP cannot be removed yet.[/]", highlight=False)
+    for blocker in check.blockers:
+        errors.print(f"  - {escape(blocker)}", highlight=False)
+    errors.print("Nothing was changed.", highlight=False)
+    raise typer.Exit(exit_codes.FINDINGS)
 
 
 def _fail_http(err: Exception) -> None:
@@ -274,7 +303,8 @@ def invite(
 
 
 gdap_app = typer.Typer(
-    help="GDAP relationships: `status` shows each one's status, roles, expiry and pending approvals.",
+    help="GDAP relationships: `status` shows each one's status, roles, expiry and pending approvals; "
+    "`drop-global-admin` removes Global Administrator from active ones in place.",
     no_args_is_help=True,
 )
 app.add_typer(gdap_app, name="gdap")
@@ -327,6 +357,96 @@ def gdap_status(
     render_gdap_status(stack, rows, Format.json if as_json else Format.table, console)
     if fail_on_warning and any(r.warnings for r in rows):
         raise typer.Exit(exit_codes.FINDINGS)
+
+
+@gdap_app.command("drop-global-admin", epilog=exit_codes.EPILOG)
+def gdap_drop_global_admin(
+    customer: str | None = typer.Argument(None, help="Customer name from the stack config (or --all)."),
+    all_customers: bool = typer.Option(False, "--all", help="Every gdap customer of the stack."),
+    stack: str = StackOption,
+    project_dir: Path = ProjectDirOption,
+    endpoint: str | None = EndpointOption,
+    deadline_seconds: float = DeadlineOption,
+    apply: bool = typer.Option(False, "--apply", help="Remove it (default: dry run, nothing changes)."),
+    yes: bool = YesOption,
+    auto_extend: bool = typer.Option(
+        False, "--auto-extend", help="Then switch auto-extend on (P180D): Graph allows it once the role is gone."
+    ),
+    concurrency: int = typer.Option(10, "--concurrency", min=1, max=25, help="Relationships changed at a time."),
+    timeout: float = typer.Option(
+        900.0, "--timeout", min=1.0, max=86400.0, help="Seconds to wait for each of Graph's operations."
+    ),
+    journal_path: Path | None = typer.Option(
+        None, "--journal", help="Journal file (default .dapctl/drop-global-admin-<stack>.json)."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+) -> None:
+    """Remove Global Administrator from active GDAP relationships in place (no new customer approval).
+
+    Graph runs each removal as a long-running operation; this waits for each (bounded by --timeout) and reads
+    the relationship back. Dry run by default. A run again continues operations still running (the journal
+    records them) and skips what is done. Exit 0 done, 1 a removal failed, 5 an operation still running.
+
+    Example: dapctl gdap drop-global-admin --all                 (dry run: which relationships hold it)
+             dapctl gdap drop-global-admin contoso --apply --auto-extend
+    """
+    from azure_http import AzureHttpError, GraphClient, run_sync
+    from azure_http.connect import OfflineMode
+
+    from .access_commands import render_global_admin_removal
+    from .global_admin_removal import Removal, RemovalJournal, candidates, drop_global_admin, exit_status
+    from .graph_access import fetch_relationships
+
+    check_endpoint(endpoint)
+    if (customer is None) == (not all_customers):
+        raise typer.BadParameter("name one customer, or pass --all (not both)", param_hint="CUSTOMER / '--all'")
+    check_confirmable(apply, yes)
+    cfg = _load(stack, project_dir)
+    try:
+        selected = [cfg.customer(customer)] if customer else [c for c in cfg.customers if c.delegation == "gdap"]
+    except ConfigError as err:
+        fail_config(err)
+    journal = None
+    if apply:
+        path = journal_path or Path(".dapctl") / f"drop-global-admin-{stack}.json"
+        try:
+            journal = RemovalJournal(check_journal_dir(path.parent) / path.name)
+        except ValueError as err:
+            errors.print(f"[bold red]Journal error:[/] {escape(str(err))}", highlight=False)
+            raise typer.Exit(exit_codes.USAGE) from None
+    conn = _connection(endpoint)
+    try:
+        with deadline(deadline_seconds):
+            found = candidates(
+                selected,
+                fetch_relationships(conn, cfg.partner.tenant_id),
+                journal.in_progress() if journal else frozenset(),
+            )
+            if not apply or not found:
+                removals = [Removal(c, "planned", "would remove Global Administrator in place") for c in found]
+            else:
+                tenants = sorted({c.tenant_id for c in found})
+                question = (
+                    f"Remove Global Administrator from {len(found)} active relationship(s) of {len(tenants)} "
+                    f"customer(s) (tenants {', '.join(tenants)})?"
+                )
+                if not confirm(question, yes):
+                    console.print("Nothing was changed.")
+                    raise typer.Exit(exit_codes.OK)
+
+                async def run() -> list[Removal]:
+                    async with GraphClient(conn.tokens, conn.endpoints, tenant_id=cfg.partner.tenant_id) as graph:
+                        return await drop_global_admin(
+                            graph, found, journal, concurrency=concurrency, timeout=timeout, auto_extend=auto_extend
+                        )
+
+                removals = run_sync(run())
+    except (AzureHttpError, OfflineMode) as err:
+        _fail_http(err)
+    render_global_admin_removal(stack, removals, apply, as_json, console)
+    status = exit_status(removals) if apply else "nothing"
+    if status in ("failed", "incomplete"):
+        raise typer.Exit(exit_codes.ERROR if status == "failed" else exit_codes.INCOMPLETE)
 
 
 FormatOption = typer.Option(ReportFormat.table, "--format", "-f", help="table, json, markdown or html.")
@@ -429,8 +549,24 @@ def revoke(
     output: Path | None = OutputOption,
     principals: list[str] = PrincipalOption,
     yes: bool = YesOption,
+    only: list[str] = typer.Option(
+        [], "--only", help="Remove only these areas (comma-separated: gdap, dap, rbac, lighthouse); repeatable."
+    ),
+    keep: list[str] = typer.Option([], "--keep", help="Keep these areas and remove the others; repeatable."),
+    accept_azure_loss: bool = typer.Option(
+        False,
+        "--accept-azure-access-loss",
+        help="With --only dap: remove DAP although the partner's Azure access to some subscription depends on it.",
+    ),
 ) -> None:
     """Remove the partner's GDAP, DAP, Azure RBAC and Lighthouse access to a customer; keep the reseller link.
+
+    --only / --keep select the areas (gdap, dap, rbac, lighthouse): `--only gdap,dap` removes delegated admin
+    and keeps Azure RBAC; `--only rbac` removes Azure access and keeps the GDAP relationship. A resumed run
+    continues its journal's selection. `--only dap` is the last step of a move to GDAP: refused (exit 3,
+    nothing sent) unless a GDAP relationship is active with the declared roles and the partner's Azure access
+    does not depend on DAP (a group mapped in active GDAP holds a role on each subscription the partner
+    reaches), or --accept-azure-access-loss is given.
 
     With --apply, the plan (tenant, what and how many) is shown and confirmed at the terminal first; --yes
     confirms in automation, where there is no terminal (without it, nothing is sent).
@@ -446,6 +582,7 @@ def revoke(
     from azure_http.connect import OfflineMode
     from runbooks.journal import Journal
     from runbooks.revoke import revoke as run_revoke
+    from runbooks.selection import SelectionError, parse_selection
 
     from .access_commands import Format, progress_bar, render_revoke, report_names
     from .outside import check_target
@@ -453,6 +590,11 @@ def revoke(
 
     check_endpoint(endpoint)
     tenant = check_target(customer, tenant)
+    try:
+        selection = parse_selection(only, keep)
+    except SelectionError as err:
+        errors.print(f"[bold red]Usage error:[/] {escape(str(err))}", highlight=False)
+        raise typer.Exit(exit_codes.USAGE) from None
     check_confirmable(apply or resume, yes)
     output = check_output(output, fmt)
     principals = check_principals(principals)
@@ -463,15 +605,25 @@ def revoke(
     if apply or resume:
         journal = Journal(check_journal_dir(journal_dir or Path(".dapctl") / target_customer.name))
     if resume:
-        _check_resumable(journal, target_customer.tenant_id)
+        recorded = _check_resumable(journal, target_customer.tenant_id)
+        if (only or keep) and selection != recorded:
+            errors.print(
+                f"[bold red]Usage error:[/] the journal's run removes {escape(recorded.describe())}, not "
+                f"{escape(selection.describe())}: resume without --only/--keep (it continues the journal's selection)",
+                highlight=False,
+            )
+            raise typer.Exit(exit_codes.USAGE)
+        selection = recorded
     for note in notes:
         errors.print(f"[yellow]note:[/] {escape(note)}")
 
     left_in_place: list[dict] = []
+    declared_for: list = []
 
     async def audit_first():
-        found, _ = await audit_customer(cfg, target_customer, view, progress)  # the bar says "auditing" first
+        found, declared = await audit_customer(cfg, target_customer, view, progress)  # the bar says "auditing" first
         left_in_place.extend(found.autopilot)
+        declared_for.append(declared)
         return found
 
     async def run(plan):
@@ -484,7 +636,8 @@ def revoke(
                 journal=journal,
                 resume=resume,
                 progress=progress,
-                gaps=notes,
+                gaps=notes if "rbac" in selection.areas else [],  # the notes are about RBAC principals
+                selection=selection,
             )
 
     try:
@@ -494,8 +647,14 @@ def revoke(
                 with progress_bar(errors, "auditing") as progress:
                     plan = run_sync(audit_first())
             # Asked with no progress bar drawing over the question.
-            nothing = plan is not None and not plan.grants  # nothing to remove: nothing to ask
-            if (apply or resume) and not nothing and not _confirmed(cfg, target_customer, plan, journal, yes):
+            if plan is not None and "dap" in selection.areas and "gdap" not in selection.areas:
+                _refuse_early_dap_removal(plan, declared_for[0], accept_azure_loss, apply)
+            nothing = plan is not None and not [g for g in plan.grants if selection.includes(g)]  # nothing to ask
+            if (
+                (apply or resume)
+                and not nothing
+                and not _confirmed(cfg, target_customer, plan, journal, yes, selection)
+            ):
                 console.print("Nothing was changed.")
                 raise typer.Exit(exit_codes.OK)
             with progress_bar(errors, "revoking") as progress:
@@ -595,9 +754,13 @@ def demo(project_dir: Path = ProjectDirOption) -> None:
 
 def _add_subcommands() -> None:
     from . import import_command  # noqa: F401  (registers `dapctl import`)
+    from .access_check_commands import app as access_app
     from .autopilot_commands import app as autopilot_app
+    from .converge_commands import converge
     from .fleet_commands import app as fleet_app
 
+    app.add_typer(access_app, name="access")
+    app.command("converge", epilog=exit_codes.EPILOG)(converge)
     app.add_typer(autopilot_app, name="autopilot")
     app.add_typer(fleet_app, name="fleet")
 

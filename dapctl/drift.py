@@ -131,7 +131,7 @@ def customer_drift(
                 name,
                 "dap",
                 "DAP still present although GDAP is active",
-                "remove DAP: `dapctl revoke` with --apply on a dap-only plan, or Partner Center",
+                f"remove DAP: `dapctl revoke {name} --only dap --apply` (checks GDAP is active first)",
             )
         )
     elif dap_present and customer.delegation == "gdap" and not customer.legacy_dap:

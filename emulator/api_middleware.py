@@ -11,6 +11,9 @@ from typing import Any
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 CONTROL_PREFIX = "/_emulator"
+#: Entra's token endpoint (emulator.entra): not an API call, so neither faulted, authenticated nor logged.
+LOGIN_PREFIX = "/login/"
+UNMEDIATED = (CONTROL_PREFIX, LOGIN_PREFIX)
 
 
 class ApiOnlyMiddleware:
@@ -21,7 +24,7 @@ class ApiOnlyMiddleware:
         self.state = state
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"].startswith(CONTROL_PREFIX):
+        if scope["type"] != "http" or scope["path"].startswith(UNMEDIATED):
             await self.app(scope, receive, send)
             return
         await self.handle(scope, receive, send)

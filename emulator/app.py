@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute
 
-from emulator import arm, autopilot, graph_contracts, graph_gdap, graph_partner_policies, partner_center
+from emulator import arm, autopilot, entra, graph_contracts, graph_gdap, graph_partner_policies, partner_center
 from emulator.control import control_routes
 from emulator.errors import ServiceError, error_response, service_error_handler
 from emulator.faults import FaultMiddleware
@@ -33,6 +33,7 @@ SERVICES: list[Service] = [
     arm.SERVICE,
     graph_contracts.SERVICE,
     graph_partner_policies.SERVICE,
+    entra.SERVICE,
 ]
 
 

@@ -268,6 +268,11 @@ class EmulatorControl:
         dap = {k: v for k, v in (("adminAgents", admin_agents), ("helpdeskAgents", helpdesk_agents)) if v is not None}
         return self._call("PATCH", f"/partner_center/customers/{customer_tenant_id}", {"dap": dap})
 
+    # -- Entra (emulator.entra) ---------------------------------------------------------------
+    def set_consent(self, tenant_id: str, present: bool) -> dict[str, Any]:
+        """Grant or take away the partner application's consent in a tenant (its token endpoint follows)."""
+        return self._call("PUT" if present else "DELETE", f"/entra/consent/{tenant_id}")
+
     # -- Autopilot (emulator.autopilot) -------------------------------------------------------
     def autopilot_add_devices(self, customer: str, devices: list[dict[str, Any]], added_by: str = "customer") -> Any:
         """Register devices as the customer (``added_by="customer"``) or another partner (its tenant id) did."""

@@ -146,6 +146,58 @@ def validate_display_name(value: Any) -> str:
     return value
 
 
+#: Graph's delegatedAdminRelationshipOperation statuses (longRunningOperationStatus).
+OPERATION_NOT_STARTED, OPERATION_RUNNING, OPERATION_SUCCEEDED, OPERATION_FAILED = (
+    "notStarted",
+    "running",
+    "succeeded",
+    "failed",
+)
+#: The evolvable enum member Graph shows only to callers sending ``Prefer: include-unknown-enum-members``.
+RELATIONSHIP_UPDATE = "delegatedAdminRelationshipUpdate"
+
+
+@dataclass
+class Operation:
+    """A long-running update of a relationship: today only Global Administrator removed while active.
+
+    The relationship keeps its roles until the operation finishes (emulator clock); a failed one changes
+    nothing. ``data`` is the requested change as a JSON string, as Graph's ``data`` property holds it.
+    """
+
+    id: str
+    roles: list[str]
+    """The relationship's roles once the operation succeeds."""
+    data: str
+    created: datetime
+    delay: float
+    outcome: str
+    applied: bool = False
+
+    def status(self, now: datetime) -> str:
+        elapsed = (now - self.created).total_seconds()
+        if elapsed >= self.delay:
+            return self.outcome
+        return OPERATION_NOT_STARTED if elapsed < self.delay / 3 else OPERATION_RUNNING
+
+    def finished_at(self) -> datetime:
+        return self.created + timedelta(seconds=self.delay)
+
+    def to_json(self, now: datetime, *, include_unknown_enum_members: bool) -> dict[str, Any]:
+        status = self.status(now)
+        modified = self.finished_at() if status in (OPERATION_SUCCEEDED, OPERATION_FAILED) else self.created
+        return {
+            "@odata.type": "#microsoft.graph.delegatedAdminRelationshipOperation",
+            "@odata.etag": etag_for("op", self.id, status),
+            "id": self.id,
+            "operationType": RELATIONSHIP_UPDATE if include_unknown_enum_members else "unknownFutureValue",
+            "data": self.data,
+            "status": status,
+            "createdDateTime": iso(self.created),
+            "lastModifiedDateTime": iso(modified),
+        }
+
+
 @dataclass
 class Relationship:
     id: str
@@ -162,6 +214,14 @@ class Relationship:
     end: datetime | None = None
     version: int = 0
     seq: int = field(default_factory=lambda: next(_seq))
+    operations: list[Operation] = field(default_factory=list)
+
+    def pending_operation(self, now: datetime) -> Operation | None:
+        """The update operation still notStarted or running, if any."""
+        for op in self.operations:
+            if op.status(now) in (OPERATION_NOT_STARTED, OPERATION_RUNNING):
+                return op
+        return None
 
     def touch(self, now: datetime) -> None:
         self.version += 1
@@ -268,6 +328,12 @@ def new_relationship_id() -> str:
 # -- the status machine --------------------------------------------------------------------
 def refresh(rel: Relationship, now: datetime, settings: Settings) -> None:
     """Apply the transitions that time has made happen (activation, termination, auto-extend)."""
+    for op in rel.operations:
+        if not op.applied and op.status(now) in (OPERATION_SUCCEEDED, OPERATION_FAILED):
+            op.applied = True
+            if op.status(now) == OPERATION_SUCCEEDED:
+                rel.roles = list(op.roles)
+                rel.touch(op.finished_at())
     if rel.phase == APPROVING:
         done_at = rel.phase_since + timedelta(seconds=settings.activation_delay)
         if now >= done_at:

@@ -7,6 +7,7 @@ the state dump. Shapes and rules: reference/azure-facts.md, GDAP section.
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
@@ -125,11 +126,48 @@ class GdapService:
                 now = state.clock.now()
                 rel = svc._store(state).get(rel_id)
                 require_if_match(request, svc._rel_json(state, rel, now)["@odata.etag"])
-                accepted = svc._patch(state, rel, body, now)
+                operation = svc._patch(state, rel, body, now)
                 out = svc._rel_json(state, rel, now)
-            if accepted:  # long-running change (Global Administrator removal)
-                return Response(status_code=202, headers={"Location": graph_url(request, f"{BASE}/{rel_id}")})
+            if operation is not None:  # long-running change (Global Administrator removal): 202 + Location
+                headers = {
+                    "Location": graph_url(request, f"{BASE}/{rel_id}/operations/{operation.id}"),
+                    "Retry-After": f"{state.settings.gdap_operation_retry_after:g}",
+                }
+                return Response(status_code=202, headers=headers)  # no body (Graph's example for the
+                # analogous access-assignment update shows "{}": clients must take both)
             return JSONResponse(out)
+
+        def wants_unknown_enum_members(request: Request) -> bool:
+            return "include-unknown-enum-members" in request.headers.get("prefer", "").lower()
+
+        async def operations(request: Request) -> Response:
+            rel_id = request.path_params["rel_id"]
+            predicate = parse_filter(request.query_params.get("$filter"))
+            with state.lock:
+                now = state.clock.now()
+                rel = svc._store(state).get(rel_id)
+                svc._status(state, rel, now)
+                unknown = wants_unknown_enum_members(request)
+                items = [op.to_json(now, include_unknown_enum_members=unknown) for op in rel.operations]
+            body = page(
+                request,
+                [i for i in items if predicate(i)],
+                max_page_size=state.settings.page_size,
+                context=context_url(request, f"tenantRelationships/delegatedAdminRelationships('{rel_id}')/operations"),
+            )
+            return JSONResponse(body)
+
+        async def one_operation(request: Request) -> Response:
+            rel_id, op_id = request.path_params["rel_id"], request.path_params["op_id"]
+            with state.lock:
+                now = state.clock.now()
+                rel = svc._store(state).get(rel_id)
+                svc._status(state, rel, now)
+                for op in rel.operations:
+                    if op.id == op_id:
+                        unknown = wants_unknown_enum_members(request)
+                        return JSONResponse(op.to_json(now, include_unknown_enum_members=unknown))
+            raise ServiceError(404, f"The operation {op_id} was not found on {rel_id}.", "itemNotFound")
 
         async def requests(request: Request) -> Response:
             rel_id = request.path_params["rel_id"]
@@ -228,6 +266,8 @@ class GdapService:
             Route(BASE + "/{rel_id}", relationship, methods=["GET", "PATCH", "DELETE"]),
             Route(BASE + "/{rel_id}/requests", requests, methods=["GET", "POST"]),
             Route(BASE + "/{rel_id}/requests/{req_id}", one_request, methods=["GET"]),
+            Route(BASE + "/{rel_id}/operations", operations, methods=["GET"]),
+            Route(BASE + "/{rel_id}/operations/{op_id}", one_operation, methods=["GET"]),
             Route(BASE + "/{rel_id}/accessAssignments", assignments, methods=["GET", "POST"]),
             Route(BASE + "/{rel_id}/accessAssignments/{assignment_id}", assignment, methods=["GET", "PATCH", "DELETE"]),
         ]
@@ -255,8 +295,10 @@ class GdapService:
         self._store(state).add(rel)
         return rel
 
-    def _patch(self, state: EmulatorState, rel: m.Relationship, body: dict[str, Any], now: datetime) -> bool:
-        """Apply a PATCH; returns True when it is a long-running change answered with 202."""
+    def _patch(
+        self, state: EmulatorState, rel: m.Relationship, body: dict[str, Any], now: datetime
+    ) -> m.Operation | None:
+        """Apply a PATCH; returns the operation of a long-running change (answered with 202), else None."""
         m.check_body_fields(body, m.RELATIONSHIP_FIELDS)
         status = self._status(state, rel, now)
         if status == m.CREATED:
@@ -270,7 +312,7 @@ class GdapService:
             rel.display_name, rel.duration, rel.roles = name, duration, roles
             rel.auto_extend, rel.customer = auto_extend, customer
             rel.touch(now)
-            return False
+            return None
         if status not in m.USABLE:
             raise m.bad(f"The relationship is '{status}' and can no longer be updated.")
         # Active: autoExtendDuration is editable; Global Administrator may be removed (long-running);
@@ -278,8 +320,7 @@ class GdapService:
         for key in ("displayName", "duration", "customer"):
             if key in body and body[key] != self._rel_json(state, rel, now)[key]:
                 raise m.bad(f"'{key}' can only be changed while the relationship is 'created' (it is '{status}').")
-        roles = rel.roles
-        long_running = False
+        operation = None
         if "accessDetails" in body:
             new_roles = m.validate_roles(body["accessDetails"])
             if set(new_roles) != set(rel.roles):
@@ -288,11 +329,23 @@ class GdapService:
                         "On an active relationship the only role change allowed is removing Global "
                         "Administrator; changing roles after approval needs a new relationship."
                     )
-                roles, long_running = new_roles, True
-        auto_extend = m.validate_auto_extend(body.get("autoExtendDuration", rel.auto_extend), roles)
-        rel.roles, rel.auto_extend = roles, auto_extend
+                if rel.pending_operation(now) is not None:
+                    raise ServiceError(
+                        409, "An update operation is already in progress on this relationship.", "conflict"
+                    )
+                s = state.settings
+                data = json.dumps({"accessDetails": body["accessDetails"]}, separators=(",", ":"))
+                operation = m.Operation(
+                    str(uuid.uuid4()), new_roles, data, now, s.gdap_operation_delay, s.gdap_operation_outcome
+                )
+        # The roles change only when the operation finishes: until then Global Administrator is still
+        # there, and auto-extend stays refused (set it once the operation has succeeded).
+        auto_extend = m.validate_auto_extend(body.get("autoExtendDuration", rel.auto_extend), rel.roles)
+        rel.auto_extend = auto_extend
+        if operation is not None:
+            rel.operations.append(operation)
         rel.touch(now)
-        return long_running
+        return operation
 
     def _apply_action(self, state: EmulatorState, rel_id: str, action: Any, now: datetime) -> m.RelationshipRequest:
         store = self._store(state)

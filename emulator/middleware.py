@@ -13,7 +13,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from emulator.api_middleware import CONTROL_PREFIX, ApiOnlyMiddleware
+from emulator.api_middleware import UNMEDIATED, ApiOnlyMiddleware
 from emulator.errors import error_response
 
 # 401 wording per API prefix; Graph's is the default. (ARM: AuthenticationFailed.)
@@ -39,7 +39,7 @@ class RequestLogMiddleware:
         client_id = (headers.get(b"client-request-id") or headers.get(b"x-ms-client-request-id") or b"").decode()
         scope["emulator.request_id"] = request_id
         scope["emulator.client_request_id"] = client_id or request_id
-        if scope["path"].startswith(CONTROL_PREFIX):
+        if scope["path"].startswith(UNMEDIATED):
             await self.app(scope, receive, self._with_ids(send, request_id, client_id))
             return
         in_flight = self.state.request_started()
@@ -78,6 +78,18 @@ class RequestLogMiddleware:
         return send_with_ids
 
 
+def _tenant_without_consent(state: Any, token: str) -> str | None:
+    """The token's tenant when the partner's application has no consent there (emulator.entra), else None."""
+    from emulator.identity import jwt_claims
+
+    entra = state.stores.get("entra")
+    claims = jwt_claims(token)
+    if entra is None or claims is None or not claims.get("tid"):
+        return None
+    tenant = str(claims["tid"]).lower()
+    return None if entra.has_consent(tenant) else tenant
+
+
 class BearerAuthMiddleware(ApiOnlyMiddleware):
     """401 for API requests without ``Authorization: Bearer <token>`` (any token unless configured)."""
 
@@ -87,7 +99,21 @@ class BearerAuthMiddleware(ApiOnlyMiddleware):
         scheme, _, token = auth.partition(" ")
         required = self.state.settings.required_token
         if scheme.lower() == "bearer" and token.strip() and (required is None or token.strip() == required):
-            await self.app(scope, receive, send)
+            tenant = _tenant_without_consent(self.state, token.strip())
+            if tenant is None:
+                await self.app(scope, receive, send)
+                return
+            # Entra never issues a token there (emulator.entra): one minted anyway is refused.
+            code = next((err[0] for p, err in AUTH_ERRORS.items() if scope["path"].startswith(p)), GRAPH_AUTH_ERROR[0])
+            response = error_response(
+                401,
+                f"Access token validation failure: the partner's application has no consent in tenant {tenant} "
+                "(AADSTS65001).",
+                code,
+                request_id=scope.get("emulator.request_id"),
+                headers={"WWW-Authenticate": 'Bearer realm="", error="invalid_token"'},
+            )
+            await response(scope, receive, send)
             return
         code, message = next(
             (err for prefix, err in AUTH_ERRORS.items() if scope["path"].startswith(prefix)), GRAPH_AUTH_ERROR

@@ -37,6 +37,13 @@ class Settings:
     termination_delay: float = 0.0
     #: access assignments stay pending (and deleting) this long.
     assignment_delay: float = 0.0
+    #: a relationship update operation (Global Administrator removed from an active relationship) is
+    #: "notStarted" for the first third of this (emulator clock seconds), "running" for the rest, then finished.
+    gdap_operation_delay: float = 0.0
+    #: how such operations end: "succeeded" (the role goes) or "failed" (the relationship keeps it).
+    gdap_operation_outcome: str = "succeeded"
+    #: Retry-After (seconds) on the 202 that starts such an operation (Graph's documented example: 10).
+    gdap_operation_retry_after: float = 10.0
     #: an active relationship reports "expiring" this many days before its endDateTime.
     expiring_window_days: float = 30.0
     #: Graph's page size for GDAP collections.
@@ -97,6 +104,8 @@ class Settings:
                 if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
                     raise ValueError(f"setting {name} must be a number >= 0, not {value!r}")
                 setattr(self, name, type(default)(value))
+            elif name == "gdap_operation_outcome" and value not in ("succeeded", "failed"):
+                raise ValueError(f"setting gdap_operation_outcome must be 'succeeded' or 'failed', not {value!r}")
             elif name == "arm_authorization" and value not in ("strict", "permissive"):
                 raise ValueError(f"setting arm_authorization must be 'strict' or 'permissive', not {value!r}")
             elif value is None or isinstance(value, str):

@@ -32,7 +32,7 @@ def next_step(customer: CustomerIntent, observed: Relationship | None, offline: 
         )
     if customer.legacy_dap:
         if observed is not None and observed.usable:
-            step += "; DAP is still present and can now be removed (dapctl revoke --dap-only)"
+            step += f"; DAP is still present and can now be removed (dapctl revoke {customer.name} --only dap --apply)"
         else:
             step += "; DAP is still present and stays until GDAP is active (removing it first cuts access)"
     return step

@@ -47,16 +47,19 @@ one() {
       } > "${dir}/output.txt" 2>&1 || status=$?
       ;;
     drift)
-      local preview=0 drift=0 gdap=0
+      local preview=0 drift=0 gdap=0 access=0
       pulumi preview --stack "$stack" --refresh --expect-no-changes --diff --non-interactive --color never \
         > "${dir}/preview.txt" 2>&1 || preview=$?
       .venv/bin/dapctl drift --stack "$stack" --format markdown > "${dir}/drift.md" 2> "${dir}/drift-errors.txt" ||
         drift=$?
       .venv/bin/dapctl gdap status --stack "$stack" --fail-on-warning --json > "${dir}/gdap.json" \
         2> "${dir}/gdap-errors.txt" || gdap=$?
+      .venv/bin/dapctl access check --all --stack "$stack" --json > "${dir}/access.json" \
+        2> "${dir}/access-errors.txt" || access=$?
       {
         echo "Stack \`${stack}\`: pulumi preview --refresh --expect-no-changes exit ${preview}, dapctl drift exit ${drift}"
-        echo "(3: drift), dapctl gdap status --fail-on-warning exit ${gdap} (3: warnings)."
+        echo "(3: drift), dapctl gdap status --fail-on-warning exit ${gdap} (3: warnings), dapctl access check exit"
+        echo "${access} (3: access lost)."
         echo
         echo "## What Pulumi manages (preview)"
         echo '```'
@@ -72,8 +75,14 @@ one() {
         head -c 20000 "${dir}/gdap.json"
         tail -c 4000 "${dir}/gdap-errors.txt"
         echo '```'
+        echo
+        echo "## The partner's access (dapctl access check)"
+        echo '```json'
+        head -c 20000 "${dir}/access.json"
+        tail -c 4000 "${dir}/access-errors.txt"
+        echo '```'
       } > "${dir}/report.md"
-      if [ "$preview" -ne 0 ] || [ "$drift" -ne 0 ] || [ "$gdap" -ne 0 ]; then
+      if [ "$preview" -ne 0 ] || [ "$drift" -ne 0 ] || [ "$gdap" -ne 0 ] || [ "$access" -ne 0 ]; then
         echo true > "${dir}/attention"
         status=1
       else

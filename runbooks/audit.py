@@ -22,7 +22,6 @@ from catalog import azure_role_name, directory_role_name
 from .declared import DeclaredAccess
 from .grants import Grant, Kind, Origin
 
-LIVE_GDAP = frozenset({"created", "approvalPending", "approved", "activating", "active", "expiring"})
 ProgressFn = Callable[[str, int, int | None], None]
 """progress(stage, done, total): called as the sweep advances (dapctl draws a progress bar)."""
 
@@ -279,47 +278,41 @@ async def _sweep_above_subscriptions(arm: ArmClient, target: Target, seen: set[s
 
 
 async def _gdap(graph: GraphClient, target: Target, report: AuditReport) -> None:
-    async for rel in graph.list_relationships():
-        if (rel.get("customer") or {}).get("tenantId", "").lower() != target.customer_tenant_id:
+    async for rel in graph.relationships():
+        if rel.customer_tenant_id != target.customer_tenant_id or not rel.open:
             continue
-        status = rel.get("status")
-        if status not in LIVE_GDAP:
-            continue
-        role_ids = sorted(u["roleDefinitionId"] for u in (rel.get("accessDetails") or {}).get("unifiedRoles", []))
         report.grants.append(
             Grant(
                 kind=Kind.GDAP_RELATIONSHIP,
-                id=rel["id"],
-                description=f"GDAP relationship {rel.get('displayName')!r} ({status}, ends {rel.get('endDateTime')})",
-                role=", ".join(directory_role_name(r) for r in role_ids),
-                status=status,
+                id=rel.id,
+                description=f"GDAP relationship {rel.display_name!r} ({rel.status}, ends {rel.end_date_time})",
+                role=", ".join(directory_role_name(r) for r in rel.role_ids),
+                status=rel.status,
                 partner_tenant_id=target.partner_tenant_id,
                 details={
-                    "displayName": rel.get("displayName"),
-                    "roleIds": role_ids,
-                    "endDateTime": rel.get("endDateTime"),
+                    "displayName": rel.display_name,
+                    "roleIds": list(rel.role_ids),
+                    "endDateTime": rel.end_date_time,
                 },
             )
         )
-        if status not in ("active", "expiring"):
+        if not rel.usable:
             continue
-        async for access in graph.list_access_assignments(rel["id"]):
-            if access.get("status") in ("deleting", "deleted"):
+        async for access in graph.access_assignments(rel.id):
+            if access.gone:
                 continue
-            group = (access.get("accessContainer") or {}).get("accessContainerId", "")
-            roles = sorted(u["roleDefinitionId"] for u in (access.get("accessDetails") or {}).get("unifiedRoles", []))
+            roles = ", ".join(directory_role_name(r) for r in access.role_ids)
             report.grants.append(
                 Grant(
                     kind=Kind.GDAP_ACCESS,
-                    id=f"{rel['id']}/accessAssignments/{access['id']}",
-                    description=f"group {group} holds {', '.join(directory_role_name(r) for r in roles)} "
-                    f"through {rel.get('displayName')!r}",
-                    principal_id=group.lower(),
+                    id=f"{rel.id}/accessAssignments/{access.id}",
+                    description=f"group {access.group_id} holds {roles} through {rel.display_name!r}",
+                    principal_id=access.group_id,
                     principal_type="Group",
-                    role=", ".join(directory_role_name(r) for r in roles),
-                    status=access.get("status"),
+                    role=roles,
+                    status=access.status,
                     partner_tenant_id=target.partner_tenant_id,
-                    details={"relationshipId": rel["id"], "roleIds": roles},
+                    details={"relationshipId": rel.id, "roleIds": list(access.role_ids)},
                 )
             )
 

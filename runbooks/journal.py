@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .grants import Grant
+from .selection import ALL, Selection
 
 DONE = frozenset({"removed", "already-absent"})
 
@@ -33,6 +34,8 @@ class JournalState:
     plan: list[Grant]
     outcomes: dict[str, dict] = field(default_factory=dict)
     run_id: str = ""
+    selection: Selection = ALL
+    """The areas the run removes (``--only`` / ``--keep``): a resumed run continues the same selection."""
 
     def pending(self) -> list[Grant]:
         return [g for g in self.plan if self.outcomes.get(g.id, {}).get("outcome") not in DONE]
@@ -54,7 +57,9 @@ class Journal:
     def exists(self) -> bool:
         return self.plan_path.is_file()
 
-    def start(self, customer_tenant_id: str, partner_tenant_id: str | None, plan: list[Grant]) -> JournalState:
+    def start(
+        self, customer_tenant_id: str, partner_tenant_id: str | None, plan: list[Grant], selection: Selection = ALL
+    ) -> JournalState:
         self.directory.mkdir(parents=True, exist_ok=True)
         # Outcome lines carry the run id of their plan: lines a crash left from an earlier run (the old
         # log outlives the new plan for a moment) are never taken for this run's.
@@ -63,6 +68,7 @@ class Journal:
             "runId": self._run_id,
             "customerTenantId": customer_tenant_id,
             "partnerTenantId": partner_tenant_id,
+            "selection": selection.to_json(),
             "plan": [g.to_json() for g in plan],
         }
         fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".plan-", suffix=".json")
@@ -72,7 +78,7 @@ class Journal:
             os.fsync(handle.fileno())
         os.replace(tmp, self.plan_path)
         self.log_path.unlink(missing_ok=True)
-        return JournalState(customer_tenant_id, partner_tenant_id, list(plan), run_id=self._run_id)
+        return JournalState(customer_tenant_id, partner_tenant_id, list(plan), run_id=self._run_id, selection=selection)
 
     def record(self, grant: Grant, outcome: str, message: str = "") -> None:
         if self._log is None:
@@ -114,6 +120,7 @@ class Journal:
             document.partner_tenant_id,
             [Grant.from_json(g.model_dump()) for g in document.plan],
             run_id=self._run_id,
+            selection=Selection.from_json(document.selection),
         )
         if self.log_path.is_file():
             for line in self.log_path.read_text(encoding="utf-8").splitlines():

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -45,6 +46,8 @@ class PlanDocument(BaseModel):
     run_id: str = Field("", alias="runId", max_length=64)
     customer_tenant_id: str = Field(alias="customerTenantId", min_length=1, max_length=64)
     partner_tenant_id: str | None = Field(None, alias="partnerTenantId", max_length=64)
+    selection: list[Literal["gdap", "dap", "rbac", "lighthouse"]] | None = Field(None, min_length=1, max_length=4)
+    """The areas the run removes (absent in journals from before selections: everything)."""
     plan: list[PlannedGrant]
 
 

@@ -232,10 +232,34 @@ def revoke_markdown(report: RevokeReport, names: ReportNames | None = None) -> s
         lines += [f"## {heading} ({len(outcomes)})", "", "| what | outcome | note |", "|---|---|---|"]
         lines += [f"| {_md_escape(o.grant.description)} | {o.outcome} | {_md_escape(o.message)} |" for o in outcomes]
         lines.append("")
+    lines += _kept_lines(report)
     if report.applied:
         lines += _verification_lines(report)
         lines += [VERDICTS[report.status], "The reseller relationship is kept.", ""]
     return "\n".join(lines)
+
+
+def kept_grants(report: RevokeReport) -> list:
+    """The partner's grants a selective run keeps: as the audit found them, or as verification read them back."""
+    found = {g.id.lower(): g for g in report.kept}
+    if report.verification is not None:
+        for grant in report.verification.kept:
+            found.setdefault(grant.id.lower(), grant)
+    return list(found.values())
+
+
+def _kept_lines(report: RevokeReport) -> list[str]:
+    if report.selection.everything:
+        return []
+    kept = kept_grants(report)
+    lines = [
+        f"Selection: removes {', '.join(report.selection.removed)}; keeps {', '.join(report.selection.kept)}.",
+        "",
+        f"## Kept by the selection ({len(kept)})",
+        "",
+    ]
+    lines += [f"- {_md_escape(g.description)}" for g in kept] or ["- (none of the kept areas' grants were found)"]
+    return [*lines, ""]
 
 
 VERDICTS = {

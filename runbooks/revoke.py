@@ -43,6 +43,7 @@ from azure_http.arm import role_guid_of, subscription_id_of
 from .audit import DEFAULT_LIMITS, AuditReport, Clients, Limits, Target, sweep_azure
 from .grants import Grant, Kind
 from .journal import DONE, Journal, JournalState
+from .selection import ALL, Selection
 from .verify import DEFAULT_VERIFY, Sleep, Verification, VerifyPolicy, verify_azure
 
 #: Exit codes of `dapctl revoke --apply` and of the customer's runbook.
@@ -97,6 +98,10 @@ class RevokeReport:
     """The sweep after the deletes (None: a dry run)."""
     gaps: list[str] = field(default_factory=list)
     """What the caller knows it cannot see (unresolved partner groups...): the run cannot be complete."""
+    selection: Selection = ALL
+    """The areas removed (``--only`` / ``--keep``); the others' grants stay and are listed in ``kept``."""
+    kept: list[Grant] = field(default_factory=list)
+    """The partner's grants the selection keeps, as the audit found them (never touched)."""
 
     def with_outcome(self, *names: str) -> list[Outcome]:
         return [o for o in self.outcomes if o.outcome in names]
@@ -137,9 +142,11 @@ class RevokeReport:
             "customerTenantId": self.target.customer_tenant_id,
             "partnerTenantId": self.target.partner_tenant_id,
             "applied": self.applied,
+            "selection": {"removed": self.selection.removed, "kept": self.selection.kept},
             "status": self.status,
             "complete": self.complete,
             "outcomes": [o.to_json() for o in self.outcomes],
+            "kept": [g.to_json() for g in self.kept],
             "order": [
                 "lighthouse and RBAC grants that give no right to remove role assignments",
                 "sweep: what appeared meanwhile or survived a delete",
@@ -412,6 +419,7 @@ async def revoke(
     verify: VerifyPolicy = DEFAULT_VERIFY,
     sleep: Sleep = asyncio.sleep,
     gaps: list[str] | None = None,
+    selection: Selection | None = None,
 ) -> RevokeReport:
     """Remove the partner's grants in ``plan`` (or, with ``resume``, the journal's unfinished ones).
 
@@ -420,6 +428,8 @@ async def revoke(
     ``resume`` always applies: it finishes a run that was applying. ``verify`` and ``sleep``: how the
     verification sweep waits for ARM's listings to catch up. ``gaps``: what the caller already knows it
     cannot see (e.g. partner groups without an object id): the run is then incomplete, never complete.
+    ``selection``: the areas to remove (None: everything, or on ``resume`` the journal's own selection; a
+    different one is refused): other areas' grants are kept, reported, and never swept up.
     """
     audited = plan if isinstance(plan, AuditReport) else None
     if audited is not None:
@@ -432,17 +442,28 @@ async def revoke(
         state = journal.load()
         if state.customer_tenant_id != target.customer_tenant_id:
             raise ValueError(f"the journal is for tenant {state.customer_tenant_id}, not {target.customer_tenant_id}")
+        if selection is not None and selection != state.selection:
+            raise ValueError(
+                f"the journal's run removes {state.selection.describe()}, not {selection.describe()}: "
+                "resume without --only/--keep (it continues the journal's selection)"
+            )
+        selection = state.selection
+        report.selection = selection
     else:
         if plan is None:
             raise ValueError("revoke needs a plan (the audit's grants) unless it resumes a journal")
-        plan = revocation_plan(plan, target)
+        selection = selection or ALL
+        report.selection = selection
+        ours = revocation_plan(plan, target)
+        plan = [g for g in ours if selection.includes(g)]
+        report.kept = [g for g in ours if not selection.includes(g)]
         if not apply:
             report.outcomes = [Outcome(g, "planned", _dry_run_note(g, clients)) for g in plan]
             return report
         state = (
-            journal.start(target.customer_tenant_id, target.partner_tenant_id, plan)
+            journal.start(target.customer_tenant_id, target.partner_tenant_id, plan, selection)
             if journal
-            else JournalState(target.customer_tenant_id, target.partner_tenant_id, plan)
+            else JournalState(target.customer_tenant_id, target.partner_tenant_id, plan, selection=selection)
         )
 
     finished = [
@@ -471,7 +492,8 @@ async def revoke(
         # journal is never widened.
         seen_before, access_removed = set(audited.subscription_ids if audited else []), set()
         handled = {g.id.lower() for g in pending}
-        for _ in range(MOP_UP_ROUNDS if audited is not None else 1):
+        rounds = (MOP_UP_ROUNDS if audited is not None else 1) if selection.azure else 0  # no Azure area: no sweep
+        for _ in range(rounds):
             sweep = await sweep_azure(target, clients.arm, limits)
             seen_before |= set(sweep.subscription_ids)
             if sweep.errors:
@@ -481,9 +503,10 @@ async def revoke(
                 access_removed |= {s for s, seen in sweep.seen_at.items() if seen & rights_ids}
                 break
             executor.trust(sweep)
-            extra = [g for g in sweep.grants if not gives_rights(g)]
-            rights += [g for g in sweep.grants if gives_rights(g) and g.id.lower() not in handled]
-            handled |= {g.id.lower() for g in sweep.grants}
+            selected = [g for g in sweep.grants if selection.includes(g)]  # a kept area is never swept up
+            extra = [g for g in selected if not gives_rights(g)]
+            rights += [g for g in selected if gives_rights(g) and g.id.lower() not in handled]
+            handled |= {g.id.lower() for g in selected}
             rights_ids = {g.id.lower() for g in rights}
             for subscription, seen in sweep.seen_at.items():
                 if seen & rights_ids:
@@ -497,22 +520,23 @@ async def revoke(
             wave = [g for g in rights if breadth(g) == level]
             await executor.confirm_tenancy(wave)
             outcomes += await asyncio.gather(*(executor.remove(g) for g in wave))
+        # A run that keeps RBAC but removes GDAP or DAP ends the caller's own sight of Azure with the directory
+        # side (admin-on-behalf-of lasts only while a delegation does): its Azure removals are verified first.
+        verify_first = "rbac" not in selection.areas and bool(directory)
+        if verify_first:
+            report.verification = await _verify(
+                target, clients, state, audited, seen_before, access_removed, verify, sleep, limits, selection
+            )
         # 4. The directory side last, in Microsoft's order: GDAP, then DAP.
         outcomes += [await executor.remove(g) for g in directory]
     finally:
         if journal is not None:
             journal.close()
     # 5. Verified, or not complete.
-    report.verification = await verify_azure(
-        target,
-        clients.arm,
-        seen_before=sorted(seen_before),
-        access_removed=access_removed,
-        policy=verify,
-        sleep=sleep,
-        limits=limits,
-        only=None if audited is not None else {g.id.lower() for g in state.plan},
-    )
+    if not verify_first:
+        report.verification = await _verify(
+            target, clients, state, audited, seen_before, access_removed, verify, sleep, limits, selection
+        )
     still = {g.id.lower() for g in report.verification.remaining}
     last: dict[tuple[Kind, str], Outcome] = {}  # a grant removed again by the sweep: its last outcome counts
     for o in finished + outcomes:
@@ -524,6 +548,31 @@ async def revoke(
         for o in last.values()
     ]
     return report
+
+
+async def _verify(
+    target: Target,
+    clients: Clients,
+    state: JournalState,
+    audited: AuditReport | None,
+    seen_before: set[str],
+    access_removed: set[str],
+    verify: VerifyPolicy,
+    sleep: Sleep,
+    limits: Limits,
+    selection: Selection,
+) -> Verification:
+    return await verify_azure(
+        target,
+        clients.arm,
+        seen_before=sorted(seen_before),
+        access_removed=access_removed,
+        policy=verify,
+        sleep=sleep,
+        limits=limits,
+        only=None if audited is not None else {g.id.lower() for g in state.plan},
+        selection=selection,
+    )
 
 
 def _dry_run_note(grant: Grant, clients: Clients) -> str:

@@ -18,6 +18,7 @@ from azure_http.base import Sleep
 
 from .audit import DEFAULT_LIMITS, Limits, Target, sweep_azure
 from .grants import Grant
+from .selection import ALL, Selection
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,10 @@ class Verification:
     access_ended: list[str] = field(default_factory=list)
     """Subscriptions this identity no longer sees because the run removed its own last grant there."""
     sweeps: int = 0
+    kept: list[Grant] = field(default_factory=list)
+    """Partner grants of the areas a selective run keeps, as the last sweep listed them (never removed)."""
+    skipped: str = ""
+    """Why Azure was not read again (a run that removes no Azure grant): empty when it was."""
 
     @property
     def clean(self) -> bool:
@@ -52,6 +57,8 @@ class Verification:
             "remaining": [g.to_json() for g in self.remaining],
             "unverified": self.unverified,
             "accessEnded": self.access_ended,
+            "kept": [g.to_json() for g in self.kept],
+            "skipped": self.skipped,
         }
 
 
@@ -65,6 +72,7 @@ async def verify_azure(
     sleep: Sleep = asyncio.sleep,
     limits: Limits = DEFAULT_LIMITS,
     only: set[str] | None = None,
+    selection: Selection = ALL,
 ) -> Verification:
     """Sweep until no partner grant shows (at most ``policy.attempts`` times).
 
@@ -72,18 +80,27 @@ async def verify_azure(
     those where the run removed a grant that gave the identity its access (at the subscription or above):
     losing sight of them is the expected proof that the identity's own access there is gone. ``only``:
     the lower-cased ids a partial plan removed (None: every grant of the target must be gone).
+    ``selection``: the areas the run removed: only their grants must be gone; the others' are reported as
+    kept, and a run that removed no Azure grant does not read Azure again at all.
     """
     result = Verification()
+    if not selection.azure:
+        result.skipped = f"no Azure grant was selected ({selection.describe()}): Azure was not read again"
+        return result
     for attempt in range(max(1, policy.attempts)):
         if attempt:
             await sleep(policy.delay * 2 ** (attempt - 1))
         report = await sweep_azure(target, arm, limits)
         result.sweeps += 1
-        result.remaining = [g for g in report.grants if only is None or g.id.lower() in only]
+        result.remaining = [
+            g for g in report.grants if selection.includes(g) and (only is None or g.id.lower() in only)
+        ]
+        result.kept = [g for g in report.grants if not selection.includes(g)]
         if not result.remaining and not report.errors:
             break
     result.unverified += [f"listing failed: {e}" for e in report.errors]
-    result.unverified += list(report.not_checked)
+    if "rbac" in selection.areas:  # the sweep's blind spots are RBAC listings above subscriptions
+        result.unverified += list(report.not_checked)
     visible = set(report.subscription_ids)
     for subscription in seen_before:
         if subscription in visible:

@@ -169,7 +169,7 @@ def test_azure_access_is_oidc_only():
             assert set(step["with"]) == {"client-id", "tenant-id", "subscription-id"}, where
             assert job["env"]["ARM_USE_OIDC"] == "true", where
             assert job["env"]["ARM_CLIENT_ID"] == step["with"]["client-id"], where
-    assert logins == 3
+    assert logins == 4  # preview, up, drift, converge
 
 
 def test_no_client_secret_and_only_backend_secrets():

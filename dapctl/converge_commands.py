@@ -1,0 +1,94 @@
+"""`dapctl converge --select`: the stacks whose customer approved since the last deploy, for the scheduled pipeline."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import typer
+from rich.markup import escape
+
+from . import exit_codes
+from .cli import DeadlineOption, EndpointOption, ProjectDirOption, console, errors
+from .fleet_commands import ExcludeOption, StacksOption, _select
+from .options import check_days, check_endpoint
+
+
+def converge(
+    select: bool = typer.Option(
+        False, "--select", help="Print only the selected stack names, space-separated (for a pipeline's STACKS)."
+    ),
+    project_dir: Path = ProjectDirOption,
+    patterns: list[str] = StacksOption,
+    exclude: list[str] = ExcludeOption,
+    max_stacks: int = typer.Option(10, "--max-stacks", min=1, max=1000, help="At most this many stacks per run."),
+    stuck_days: int = typer.Option(7, "--stuck-days", help="List approvals waiting at least this many days."),
+    endpoint: str | None = EndpointOption,
+    deadline_seconds: float = DeadlineOption,
+    as_json: bool = typer.Option(False, "--json", help="The selection, deferred stacks and stuck approvals as JSON."),
+) -> None:
+    """Stacks to deploy because a GDAP relationship is active while a declared group is not mapped yet (the
+    first deploy after the customer's approval maps them); bounded per run, oldest activation first.
+
+    Exit 0 (the selection may be empty), 1 Graph unreachable, 2 a stack's config is broken.
+
+    Example: STACKS="$(dapctl converge --select)" pipelines/run-stacks.sh up
+    """
+    from azure_http import AzureHttpError, GraphClient, run_sync
+    from azure_http.connect import OfflineMode
+    from azure_http.deadline import deadline
+
+    from .cli import _connection
+    from .convergence import select_stacks
+    from .graph_access import read_relationships
+
+    check_endpoint(endpoint)
+    check_days(stuck_days, "--stuck-days")
+    if select and as_json:
+        raise typer.BadParameter("--select prints stack names only: drop --json", param_hint="'--select' / '--json'")
+    stacks = _select(project_dir, patterns, exclude)  # no stack at all: a usage error (exit 2), as for fleet
+    conn = _connection(endpoint)
+
+    async def relationships(partner_tenant_id: str):
+        return await read_relationships(conn, partner_tenant_id)
+
+    async def assignments(partner_tenant_id: str, relationship_id: str):
+        async with GraphClient(conn.tokens, conn.endpoints, tenant_id=partner_tenant_id) as graph:
+            return [a async for a in graph.access_assignments(relationship_id)]
+
+    try:
+        with deadline(deadline_seconds):
+            result = run_sync(
+                select_stacks(
+                    project_dir,
+                    stacks,
+                    relationships,
+                    assignments,
+                    max_stacks=max_stacks,
+                    stuck_days=stuck_days,
+                )
+            )
+    except (AzureHttpError, OfflineMode) as err:
+        errors.print(f"[bold red]Could not read the GDAP relationships:[/] {escape(str(err))}")
+        raise typer.Exit(exit_codes.ERROR) from None
+    for stack, lines in result.config_problems.items():
+        errors.print(f"[bold red]config error[/] in stack {escape(stack)}: {escape('; '.join(lines))}")
+    if select:
+        sys.stdout.write(" ".join(result.stacks) + "\n")
+    elif as_json:
+        sys.stdout.write(json.dumps(result.to_json(), indent=2) + "\n")
+    else:
+        for c in result.deploy:
+            console.print(f"[green]deploy[/] {escape(c.stack)} ({escape(c.customer)}): {escape(c.reason)}")
+        for c in result.deferred:
+            console.print(f"[yellow]next run[/] {escape(c.stack)} ({escape(c.customer)}): {escape(c.reason)}")
+        for s in result.stuck:
+            console.print(
+                f"[yellow]stuck[/] {escape(s.stack)} ({escape(s.customer)}): relationship {escape(s.relationship_id)} "
+                f"awaits approval for {s.days} days"
+            )
+        if not (result.deploy or result.deferred or result.stuck):
+            console.print("Nothing to converge.")
+    if result.config_problems:
+        raise typer.Exit(exit_codes.USAGE)

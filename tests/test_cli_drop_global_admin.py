@@ -12,8 +12,8 @@ import json
 
 import pytest
 
-from config.loading import load_stack_file
 from dapctl.demo import demo_scenario
+from intent import load_intent
 from tests.test_cli_access import CONTOSO, ROOT, dapctl
 
 ADATUM = "5c0d1e2f-3a4b-4c5d-8e6f-7a8b9c0d1e2f"
@@ -24,7 +24,7 @@ GLOBAL_ADMIN = "62e90394-69f5-4237-9190-012177145e10"
 @pytest.fixture
 def fleet(emulator):
     """Contoso and Adatum each with an active relationship holding Global Administrator; a pending one too."""
-    cfg = load_stack_file("dev", ROOT)
+    cfg = load_intent("dev", ROOT)
     emulator.control.load_scenario(demo_scenario(cfg, cfg.customer("contoso")))
     rels = {}
     for name, tenant, status in (("contoso", CONTOSO, "active"), ("adatum", ADATUM, "active")):

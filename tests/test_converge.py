@@ -15,6 +15,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import yaml
 
+from azure_http import GraphClient
+from azure_http.connect import connect
 from dapctl.convergence import select_stacks
 from dapctl.graph_access import read_relationships
 from tests.test_cli_access import ROOT, dapctl
@@ -111,16 +113,17 @@ def test_the_selection_is_bounded_per_run_oldest_activation_first(fleet):
     # Northwind loses a mapping (its group deleted by hand): both active stacks now need a deploy.
     emulator.state.stores["gdap"].assignments[relationship["id"]].clear()
 
-    async def assignments(cfg, relationship_id):
-        from azure_http import GraphClient
-        from azure_http.connect import connect
+    conn = connect(emulator.url)
 
-        conn = connect()
-        async with GraphClient(conn.tokens, conn.endpoints, tenant_id=cfg.partner.tenant_id) as graph:
-            return [a async for a in graph.list_access_assignments(relationship_id)]
+    async def relationships(partner_tenant_id):
+        return await read_relationships(conn, partner_tenant_id)
+
+    async def assignments(partner_tenant_id, relationship_id):
+        async with GraphClient(conn.tokens, conn.endpoints, tenant_id=partner_tenant_id) as graph:
+            return [a async for a in graph.access_assignments(relationship_id)]
 
     stacks = ["a-contoso", "b-adatum", "c-mapped"]
-    result = asyncio.run(select_stacks(project, stacks, read_relationships, assignments, max_stacks=1))
+    result = asyncio.run(select_stacks(project, stacks, relationships, assignments, max_stacks=1))
     assert result.stacks == ["c-mapped"]  # activated five hours ago, before Contoso (two hours)
     assert [c.stack for c in result.deferred] == ["a-contoso"]
     usage = dapctl(emulator.url, "converge", "--select", "--json", "--project-dir", str(project))

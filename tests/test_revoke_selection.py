@@ -8,6 +8,7 @@ relationship with a mapped group lets its users in.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import os
 
@@ -15,9 +16,10 @@ import pytest
 import yaml
 from rich.console import Console
 
-from components.delegation import next_step
-from config.loading import load_stack_file
+from azure_http.models import Relationship
 from dapctl.demo import Demo, demo_scenario
+from intent import load_intent
+from intent.next_step import next_step
 from runbooks.grants import Grant, Kind
 from runbooks.journal import Journal
 from runbooks.selection import ALL, Selection, SelectionError, parse_selection
@@ -51,7 +53,7 @@ class World:
         monkeypatch.setenv("CSP_DELEGATION_ENDPOINT", emulator.url)
         self.emulator, self.tmp_path = emulator, tmp_path
         self.project = write_project(tmp_path, map_admin_agents=map_admin_agents)
-        cfg = load_stack_file("dev", self.project)
+        cfg = load_intent("dev", self.project)
         scenario = demo_scenario(cfg, cfg.customer("contoso"))
         scenario["partner_center"]["customers"][0]["dap"] = dap
         emulator.control.load_scenario(scenario)
@@ -255,13 +257,10 @@ def test_dap_removal_is_refused_while_azure_access_depends_on_it(emulator, monke
 
 
 def test_the_next_step_names_the_command_that_exists(emulator, monkeypatch, tmp_path):
-    cfg = load_stack_file("dev", write_project(tmp_path))
-    customer = cfg.customer("contoso").model_copy(update={"legacy_dap": True})
-
-    class Active:
-        id, status, active = "rel-1", "active", True
-
-    step = next_step(customer, Active(), False)
+    cfg = load_intent("dev", write_project(tmp_path))
+    customer = dataclasses.replace(cfg.customer("contoso"), legacy_dap=True)
+    active = Relationship("rel-1", "contoso-gdap", "active", customer.tenant_id, None, ())
+    step = next_step(customer, active, False)
     assert "dapctl revoke contoso --only dap --apply" in step
     help_text = dapctl(emulator.url, "revoke", "--help").stdout
     assert "--only" in help_text and "--accept-azure-access-loss" in help_text

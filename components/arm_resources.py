@@ -25,6 +25,15 @@ from azure_http.connect import connect
 from .legacy_types import with_legacy_dynamic_alias
 
 IDENTITY_INPUTS = ("tenantId", "scope", "roleDefinitionId", "principalId", "principalType")
+ROLE_ASSIGNMENTS = "providers/Microsoft.Authorization/roleAssignments"
+
+
+def _same_grant(assignment: dict[str, Any], props: dict[str, Any]) -> bool:
+    """The assignment grants the declared role to the declared principal (at any name)."""
+    actual = assignment.get("properties") or {}
+    return (actual.get("principalId") or "").lower() == str(props["principalId"]).lower() and role_guid_of(
+        actual.get("roleDefinitionId") or ""
+    ) == role_guid_of(str(props["roleDefinitionId"]))
 
 
 def _arm(tenant_id: str) -> ArmClient:
@@ -52,6 +61,19 @@ class PartnerRoleAssignmentProvider(ResourceProvider):
 
     async def _create(self, props: dict[str, Any]) -> tuple[dict[str, Any], bool]:
         async with _arm(props["tenantId"]) as arm:
+            if props.get("adopt"):
+                # Named by `dapctl import` as an existing assignment: read it, never write it.
+                try:
+                    existing = await arm.get_role_assignment(f"{props['scope']}/{ROLE_ASSIGNMENTS}/{props['name']}")
+                except NotFound:
+                    existing = None
+                if existing is not None and _same_grant(existing, props):
+                    pulumi.log.info(f"adopted role assignment {existing['id']} (named by adoptRoleAssignment)")
+                    return existing, True
+                pulumi.log.warn(
+                    f"role assignment {props['name']} named by adoptRoleAssignment is gone or grants something else: "
+                    "the declared grant is created"
+                )
             try:
                 created = await arm.create_role_assignment(
                     props["scope"],
@@ -131,9 +153,11 @@ class PartnerRoleAssignment(pulumi.dynamic.Resource, module="rbac", name="Partne
         principal_type: str,
         assignment_name: pulumi.Input[str],
         description: str,
+        adopt: bool = False,
         opts: pulumi.ResourceOptions | None = None,
     ):
         props = {
+            "adopt": adopt or None,
             "tenantId": tenant_id,
             "scope": scope,
             "roleDefinitionId": role_definition_id,

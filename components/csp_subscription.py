@@ -48,6 +48,8 @@ class CspSubscriptionArgs:
     """azure-native provider for the partner's tenant (creates the alias); required with ``new``."""
     subscription_id: str | None = None
     """An existing subscription to grant on; exclusive with ``new``."""
+    adopt_grant: str | None = None
+    """Name (GUID) of the existing role assignment that is this grant (``dapctl import``): adopted, not created."""
 
 
 class CspSubscription(pulumi.ComponentResource):
@@ -85,5 +87,6 @@ class CspSubscription(pulumi.ComponentResource):
             principal_id=args.principal_id,
             parent=self,
             group_key=args.group_key,
+            adopt_name=args.adopt_grant,
         )
         self.register_outputs({"subscriptionId": self.subscription_id, "scope": self.scope})

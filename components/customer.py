@@ -14,7 +14,7 @@ import pulumi
 
 from .csp_subscription import CspSubscription, CspSubscriptionArgs
 from .delegation import CustomerDelegation, CustomerDelegationArgs
-from .lighthouse import LighthouseDelegation, LighthouseDelegationArgs
+from .lighthouse import LighthouseAdoption, LighthouseDelegation, LighthouseDelegationArgs
 from .providers import arm_provider
 from .revocation_runbook import RevocationRunbook, RevocationRunbookArgs
 
@@ -35,6 +35,8 @@ class CustomerTenantArgs:
     """The customer's revocation runbook (its host subscription, scopes and provider are filled in here)."""
     revocation_host: str | None = None
     """Key in ``subscriptions`` of the subscription that holds the runbook."""
+    lighthouse_adoptions: dict[str, LighthouseAdoption] = field(default_factory=dict)
+    """Existing Lighthouse delegations by subscription key (``dapctl import``): imported, not created."""
 
 
 class CustomerTenant(pulumi.ComponentResource):
@@ -54,7 +56,12 @@ class CustomerTenant(pulumi.ComponentResource):
                 for key, sub in subscriptions.items():
                     LighthouseDelegation(
                         f"{name}-{key}-lighthouse",
-                        dataclasses.replace(args.lighthouse, scope=sub.scope, provider=self.arm),
+                        dataclasses.replace(
+                            args.lighthouse,
+                            scope=sub.scope,
+                            provider=self.arm,
+                            adopt=args.lighthouse_adoptions.get(key),
+                        ),
                         pulumi.ResourceOptions(parent=self),
                     )
             if args.revocation_runbook is not None and args.revocation_host is not None:

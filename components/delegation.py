@@ -34,6 +34,8 @@ class GdapRelationshipArgs:
     """``P180D`` or ``PT0S`` (never)."""
     protect: bool = True
     """Protect it from deletion: a replacement needs the customer's approval again."""
+    adopt_id: str | None = None
+    """An existing relationship to take over instead of creating one (``dapctl import``)."""
 
 
 @dataclass
@@ -44,6 +46,8 @@ class AccessAssignmentArgs:
     """The partner security group's object id."""
     role_ids: list[str]
     """Role template GUIDs (a subset of the relationship's)."""
+    adopt_id: str | None = None
+    """An existing assignment to take over instead of creating one (``dapctl import``)."""
 
 
 @dataclass
@@ -89,6 +93,7 @@ class CustomerDelegation(pulumi.ComponentResource):
                 duration=spec.duration,
                 auto_extend_duration=spec.auto_extend_duration,
                 role_ids=spec.role_ids,
+                adopt_id=spec.adopt_id,
                 opts=pulumi.ResourceOptions(parent=self, protect=spec.protect, delete_before_replace=True),
             )
             outputs.update(
@@ -105,6 +110,7 @@ class CustomerDelegation(pulumi.ComponentResource):
                         relationship_id=args.active_relationship_id,
                         group_id=access.group_id,
                         role_ids=access.role_ids,
+                        adopt_id=access.adopt_id,
                         opts=pulumi.ResourceOptions(parent=self, depends_on=[relationship]),
                     )
         self.outputs = outputs

@@ -122,7 +122,10 @@ class GdapRelationshipProvider(ResourceProvider):
 
     async def _create(self, props: dict[str, Any]) -> dict[str, Any]:
         async with _graph(props["partnerTenantId"]) as graph:
-            rel = await self._create_or_adopt(graph, props)
+            if props.get("adoptId"):
+                rel = await self._adopt_named(graph, props)
+            else:
+                rel = await self._create_or_adopt(graph, props)
             if rel.get("status") == CREATED:
                 await graph.lock_for_approval(rel["id"])
                 rel = await graph.get_relationship(rel["id"])
@@ -152,6 +155,22 @@ class GdapRelationshipProvider(ResourceProvider):
             f"{gdap_naming.MAX_GENERATION} relationships are named after {props['displayName']!r} already: "
             "set a new gdap.displayName for this customer"
         )
+
+    async def _adopt_named(self, graph: GraphClient, props: dict[str, Any]) -> dict[str, Any]:
+        """The relationship the config names for adoption (``gdap.adoptRelationshipId``): taken over, never created."""
+        try:
+            rel = await graph.get_relationship(props["adoptId"])
+        except NotFound:
+            raise GdapStateError(
+                f"relationship {props['adoptId']} named by gdap.adoptRelationshipId does not exist: remove "
+                "adoptRelationshipId to create a new one, or run `dapctl import` again"
+            ) from None
+        if rel.get("status") in ENDED_STATUSES:
+            raise GdapStateError(
+                f"relationship {props['adoptId']} named by gdap.adoptRelationshipId is {rel.get('status')}: an ended "
+                "relationship grants nothing; remove adoptRelationshipId to create its successor"
+            )
+        return await self._adopt(graph, props, rel)
 
     async def _adopt(self, graph: GraphClient, props: dict[str, Any], rel: dict[str, Any]) -> dict[str, Any]:
         """A live relationship holds the name (a rerun after a lost state, or made by hand): take it over if it fits."""
@@ -269,6 +288,8 @@ class GdapAccessAssignmentProvider(ResourceProvider):
     async def _create(self, props: dict[str, Any]) -> dict[str, Any]:
         rel_id = props["relationshipId"]
         async with _graph(props["partnerTenantId"]) as graph:
+            if props.get("adoptId"):
+                return await self._adopt_named(graph, props)
             try:
                 return await graph.create_access_assignment(rel_id, props["groupId"], props["roleIds"])
             except Conflict:
@@ -288,6 +309,33 @@ class GdapAccessAssignmentProvider(ResourceProvider):
                     )
                 pulumi.log.info(f"adopted existing access assignment {current['id']} for group {props['groupId']}")
                 return await graph.get_access_assignment(rel_id, current["id"])
+
+    async def _adopt_named(self, graph: GraphClient, props: dict[str, Any]) -> dict[str, Any]:
+        """The assignment the config names for adoption (``adoptAssignmentId``): taken over (its roles set to the
+        declared ones if they differ), never created."""
+        rel_id, wanted = props["relationshipId"], props["adoptId"]
+        try:
+            current = await graph.get_access_assignment(rel_id, wanted)
+        except NotFound:
+            current = None
+        if current is None or current.get("status") in GONE_ASSIGNMENT:
+            raise GdapStateError(
+                f"access assignment {wanted} named by adoptAssignmentId is not in relationship {rel_id}: remove "
+                "adoptAssignmentId to create it, or run `dapctl import` again"
+            )
+        group = ((current.get("accessContainer") or {}).get("accessContainerId") or "").lower()
+        if group != str(props["groupId"]).lower():
+            raise GdapStateError(
+                f"access assignment {wanted} maps group {group}, not {props['groupId']}: fix the access entry's group "
+                "or its adoptAssignmentId"
+            )
+        if _role_ids(current) != sorted(props["roleIds"]):
+            await graph.update_access_assignment(
+                rel_id, wanted, current["@odata.etag"], _access_details(props["roleIds"])
+            )
+            current = await graph.get_access_assignment(rel_id, wanted)
+        pulumi.log.info(f"adopted access assignment {wanted} for group {group}")
+        return current
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         assignment = run_sync(self._get(id_, props))
@@ -368,10 +416,12 @@ class GdapRelationship(pulumi.dynamic.Resource, module="gdap", name="GdapRelatio
         duration: str,
         auto_extend_duration: str,
         role_ids: list[str],
+        adopt_id: str | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ):
         props = {
             "partnerTenantId": partner_tenant_id,
+            "adoptId": adopt_id,
             "customerTenantId": customer_tenant_id,
             "customerDisplayName": customer_display_name,
             "displayName": display_name,
@@ -402,10 +452,12 @@ class GdapAccessAssignment(pulumi.dynamic.Resource, module="gdap", name="GdapAcc
         relationship_id: pulumi.Input[str],
         group_id: pulumi.Input[str],
         role_ids: list[str],
+        adopt_id: str | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ):
         props = {
             "partnerTenantId": partner_tenant_id,
+            "adoptId": adopt_id,
             "relationshipId": relationship_id,
             "groupId": group_id,
             "roleIds": sorted(role_ids),

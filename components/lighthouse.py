@@ -17,6 +17,18 @@ TYPE = "csp-delegation:lighthouse:LighthouseDelegation"
 
 
 @dataclass
+class LighthouseAdoption:
+    """An existing Lighthouse delegation of one subscription (``dapctl import``): imported, not created."""
+
+    scope: str
+    """The subscription scope (``/subscriptions/<id>``)."""
+    definition_id: str
+    """GUID of its registration definition."""
+    assignment_id: str
+    """GUID of its registration assignment."""
+
+
+@dataclass
 class LighthouseDelegationArgs:
     managed_by_tenant_id: str
     """The partner's tenant, which manages the delegated scope."""
@@ -32,6 +44,8 @@ class LighthouseDelegationArgs:
     """The subscription scope delegated (``/subscriptions/<id>``); required."""
     provider: pulumi.ProviderResource | None = None
     """azure-native provider for the customer's tenant (the delegation is made there); required."""
+    adopt: LighthouseAdoption | None = None
+    """The existing delegation this one is: imported by its ids (its offer's own name and description kept)."""
 
 
 class LighthouseDelegation(pulumi.ComponentResource):
@@ -41,12 +55,31 @@ class LighthouseDelegation(pulumi.ComponentResource):
             raise ValueError(f"{name}: a Lighthouse delegation needs its scope and the customer's provider")
         child = pulumi.ResourceOptions(parent=self, provider=args.provider)
         scope = pulumi.Output.from_input(args.scope)
+        adopt = args.adopt
+        definition_opts, assignment_opts = (
+            child,
+            pulumi.ResourceOptions(parent=self, provider=args.provider, delete_before_replace=True),
+        )
+        if adopt is not None:
+            prefix = f"{adopt.scope}/providers/Microsoft.ManagedServices"
+            # Imported as they are: the offer's name and description were the partner's, not this stack's.
+            definition_opts = pulumi.ResourceOptions.merge(
+                child,
+                pulumi.ResourceOptions(
+                    import_=f"{prefix}/registrationDefinitions/{adopt.definition_id}",
+                    ignore_changes=["properties.registrationDefinitionName", "properties.description"],
+                ),
+            )
+            assignment_opts = pulumi.ResourceOptions.merge(
+                assignment_opts,
+                pulumi.ResourceOptions(import_=f"{prefix}/registrationAssignments/{adopt.assignment_id}"),
+            )
         definition = managedservices.RegistrationDefinition(
             f"{name}-definition",
             scope=scope,
-            registration_definition_id=scope.apply(
-                lambda s: deterministic_guid("lighthouse-definition", s, args.managed_by_tenant_id)
-            ),
+            registration_definition_id=adopt.definition_id
+            if adopt is not None
+            else scope.apply(lambda s: deterministic_guid("lighthouse-definition", s, args.managed_by_tenant_id)),
             properties=managedservices.RegistrationDefinitionPropertiesArgs(
                 registration_definition_name=args.offer_name,
                 description=f"{args.offer_name} (declared by csp-delegation)",
@@ -60,18 +93,18 @@ class LighthouseDelegation(pulumi.ComponentResource):
                     for guid in args.role_guids
                 ],
             ),
-            opts=child,
+            opts=definition_opts,
         )
         self.assignment = managedservices.RegistrationAssignment(
             f"{name}-assignment",
             scope=scope,
-            registration_assignment_id=scope.apply(
-                lambda s: deterministic_guid("lighthouse-assignment", s, args.managed_by_tenant_id)
-            ),
+            registration_assignment_id=adopt.assignment_id
+            if adopt is not None
+            else scope.apply(lambda s: deterministic_guid("lighthouse-assignment", s, args.managed_by_tenant_id)),
             properties=managedservices.RegistrationAssignmentPropertiesArgs(
                 registration_definition_id=definition.id,
             ),
-            opts=pulumi.ResourceOptions(parent=self, provider=args.provider, delete_before_replace=True),
+            opts=assignment_opts,
         )
         self.definition_id = definition.id
         self.register_outputs({"registrationDefinitionId": definition.id})

@@ -23,15 +23,20 @@ def partner_role_assignment(
     principal_id: pulumi.Input[str],
     parent: pulumi.Resource,
     group_key: str,
+    adopt_name: str | None = None,
 ) -> PartnerRoleAssignment:
     """Role assignment for a partner group at ``scope`` in the customer's tenant ``tenant_id``.
 
     ForeignGroup; named uuid5(scope, role, principal), so a re-run converges on the same assignment;
     an assignment Microsoft already made (AdminAgents' Owner on a new CSP subscription) is adopted rather
     than fought with (see components/arm_resources.py); a replacement deletes the old one first, since
-    Azure allows a single assignment per principal + role + scope.
+    Azure allows a single assignment per principal + role + scope. An ``adopt_name`` (an existing assignment
+    named by ``dapctl import``) is taken over under its own name, read and never written.
     """
-    name = pulumi.Output.all(scope, principal_id).apply(lambda args: deterministic_guid(args[0], role_guid, args[1]))
+    if adopt_name is not None:
+        name: pulumi.Input[str] = adopt_name
+    else:
+        name = pulumi.Output.all(scope, principal_id).apply(lambda a: deterministic_guid(a[0], role_guid, a[1]))
     return PartnerRoleAssignment(
         resource_name,
         tenant_id=tenant_id,
@@ -40,6 +45,7 @@ def partner_role_assignment(
         principal_id=principal_id,
         principal_type=FOREIGN_GROUP,
         assignment_name=name,
+        adopt=adopt_name is not None,
         # Shown in the portal beside the assignment: who declared it and why, for the customer's auditors.
         description=f"{catalog.azure_role_name(role_guid)} for the CSP partner's {group_key} group (csp-delegation)",
         opts=pulumi.ResourceOptions(parent=parent, delete_before_replace=True),

@@ -152,6 +152,13 @@ def build_report(run: OfflineRun, violations: list | None = None) -> dict[str, A
                 "protect": r.protect,
                 "deleteBeforeReplace": r.delete_before_replace,
                 "unknownInputs": _has_unknown(r.inputs),
+                # What the first `pulumi up` does with it: take over an existing object (named by dapctl import,
+                # Pulumi's import option or the provider's own adoption) or create a new one.
+                "action": None
+                if not r.custom or r.type.startswith("pulumi:providers:")
+                else ("adopt" if r.adopts else "create"),
+                "adopts": r.adopts,
+                "aliases": r.aliases,
             }
         )
     custom = [r for r in resources if not r["component"]]
@@ -161,6 +168,8 @@ def build_report(run: OfflineRun, violations: list | None = None) -> dict[str, A
         "byType": dict(sorted(Counter(r["type"] for r in custom).items())),
         "withUnknownInputs": sum(1 for r in custom if r["unknownInputs"]),
         "protected": sum(1 for r in custom if r["protect"]),
+        "adopt": sum(1 for r in custom if r["action"] == "adopt"),
+        "create": sum(1 for r in custom if r["action"] == "create"),
         "lookups": len(run.lookups),
         "policyMandatory": sum(1 for v in violations if v.mandatory),
         "policyAdvisory": sum(1 for v in violations if not v.mandatory),

@@ -30,7 +30,10 @@ def _label(resource: dict[str, Any]) -> str:
         flags.append("delete-before-replace")
     provider = resource["provider"]
     where = f" [magenta]tenant {provider['tenantId']} via {escape(provider['name'])}[/]" if provider else ""
-    head = f"[green]+[/] [bold]{escape(resource['name'])}[/] [dim]{escape(kind)}[/]{where}"
+    sign = "[green]+[/]" if resource.get("action") != "adopt" else "[cyan]=[/]"
+    head = f"{sign} [bold]{escape(resource['name'])}[/] [dim]{escape(kind)}[/]{where}"
+    if resource.get("adopts"):
+        flags.append(f"adopts {escape(str(resource['adopts']))}")
     if flags:
         head += f" [blue]({', '.join(flags)})[/]"
     details = [f"{escape(k)}: {_fmt(v)}" for k, v in resource["keyInputs"].items() if v is not None]
@@ -74,7 +77,8 @@ def render(report: dict[str, Any], console: Console) -> None:
         )
     summary = report["summary"]
     console.print(
-        f"[bold]Summary:[/] {summary['resources']} resources in {summary['components']} components, "
+        f"[bold]Summary:[/] {summary['resources']} resources in {summary['components']} components "
+        f"({summary['create']} to create, {summary['adopt']} to adopt), "
         f"{summary['protected']} protected, {summary['withUnknownInputs']} with values known only after apply, "
         f"{summary['lookups']} look-ups; policy: {summary['policyMandatory']} mandatory, "
         f"{summary['policyAdvisory']} advisory violation(s)."

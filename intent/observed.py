@@ -12,8 +12,13 @@ from azure_http.models import Relationship
 from catalog import gdap_naming
 
 
-def pick(relationships: Iterable[Relationship], display_name: str, tenant_id: str) -> Relationship | None:
-    """The customer's open relationship of that base name (the most advanced one if several)."""
+def pick(
+    relationships: Iterable[Relationship], display_name: str, tenant_id: str, adopt_id: str | None = None
+) -> Relationship | None:
+    """The customer's open relationship: the one named for adoption, else the most advanced of that base name."""
+    if adopt_id is not None:
+        named = [r for r in relationships if r.id.lower() == adopt_id.lower() and not r.ended]
+        return named[0] if named else None
     matching = [
         r
         for r in relationships

@@ -74,6 +74,20 @@ class Declared:
     additional_secret_outputs: list[str]
     aliases: list[str] = field(default_factory=list)
     """The URNs this resource answers to besides its own (a state made under an old type or name moves here)."""
+    import_id: str = ""
+    """The existing cloud object this resource adopts (Pulumi's ``import_`` option), empty when it creates one."""
+
+    @property
+    def adopts(self) -> str | None:
+        """The existing object this resource takes over instead of creating: by import, or by its provider."""
+        if self.import_id:
+            return self.import_id
+        adopt = self.inputs.get("adoptId")
+        if isinstance(adopt, str) and adopt:
+            return adopt
+        if self.inputs.get("adopt") is True:
+            return str(self.inputs.get("name"))
+        return None
 
 
 def alias_urns(urn: str, aliases) -> list[str]:
@@ -228,6 +242,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                     ignore_changes=list(request.ignoreChanges),
                     additional_secret_outputs=list(request.additionalSecretOutputs),
                     aliases=alias_urns(response.urn, request.aliases),
+                    import_id=request.importId,
                 )
             )
         return response

@@ -50,7 +50,7 @@ def observe_gdap(intent: StackIntent) -> Observation:
     observation = Observation(source=target)
     for customer in wanted:
         assert customer.gdap is not None
-        found = pick(relationships, customer.gdap.display_name, customer.tenant_id)
+        found = pick(relationships, customer.gdap.display_name, customer.tenant_id, customer.gdap.adopt_id)
         if found is not None:
             observation.relationships[customer.name] = found
     return observation

@@ -16,7 +16,7 @@ from components.autopilot import AutopilotProfiles, AutopilotProfilesArgs, Profi
 from components.csp_subscription import CspSubscriptionArgs, NewSubscriptionSpec
 from components.customer import CustomerTenant, CustomerTenantArgs
 from components.delegation import AccessAssignmentArgs, CustomerDelegationArgs, GdapRelationshipArgs
-from components.lighthouse import LighthouseDelegationArgs
+from components.lighthouse import LighthouseAdoption, LighthouseDelegationArgs
 from components.partner_groups_ref import GROUP_IDS_OUTPUT, PartnerGroupIds
 from components.providers import entra_provider
 from components.revocation_runbook import RevocationRunbookArgs
@@ -86,11 +86,17 @@ def delegation_args(
         duration=gdap.duration,
         auto_extend_duration=gdap.auto_extend_duration,
         protect=gdap.protect,
+        adopt_id=gdap.adopt_id,
     )
     if observed is not None and observed.usable:
         args.active_relationship_id = observed.id
         args.access = {
-            a.group: AccessAssignmentArgs(group_id=group_ids.get(a.group), role_ids=list(a.role_ids))
+            a.group: AccessAssignmentArgs(
+                group_id=group_ids.get(a.group),
+                role_ids=list(a.role_ids),
+                # an assignment belongs to its relationship: adopted only on the relationship it was read from
+                adopt_id=a.adopt_id if gdap.adopt_id == observed.id else None,
+            )
             for a in gdap.access
         }
     return args
@@ -126,6 +132,7 @@ def customer_args(
             group_key=existing.grant.group,
             customer_tenant_id=customer.tenant_id,
             subscription_id=existing.subscription_id,
+            adopt_grant=existing.adopt_grant,
         )
     lighthouse = None
     if customer.lighthouse is not None:
@@ -153,6 +160,11 @@ def customer_args(
         lighthouse=lighthouse,
         revocation_runbook=runbook,
         revocation_host=customer.runbook.host if customer.runbook is not None else None,
+        lighthouse_adoptions={
+            s.subscription_id: LighthouseAdoption(s.scope, *s.adopt_lighthouse)
+            for s in customer.existing_subscriptions
+            if s.adopt_lighthouse is not None
+        },
     )
 
 

@@ -758,6 +758,7 @@ def _add_subcommands() -> None:
     from .autopilot_commands import app as autopilot_app
     from .converge_commands import converge
     from .fleet_commands import app as fleet_app
+    from .offboard_commands import offboard  # noqa: F401  (registers `dapctl offboard`)
 
     app.add_typer(access_app, name="access")
     app.command("converge", epilog=exit_codes.EPILOG)(converge)

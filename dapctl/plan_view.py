@@ -77,11 +77,14 @@ def render(report: dict[str, Any], console: Console) -> None:
         )
     summary = report["summary"]
     console.print(
-        f"[bold]Summary:[/] {summary['resources']} resources in {summary['components']} components "
-        f"({summary['create']} to create, {summary['adopt']} to adopt), "
+        f"[bold]Summary:[/] {summary['resources']} resources in {summary['components']} components, "
         f"{summary['protected']} protected, {summary['withUnknownInputs']} with values known only after apply, "
         f"{summary['lookups']} look-ups; policy: {summary['policyMandatory']} mandatory, "
         f"{summary['policyAdvisory']} advisory violation(s)."
+    )
+    console.print(
+        f"[bold]First `pulumi up` of a new stack:[/] {summary['create']} to create, {summary['adopt']} to adopt "
+        "(existing objects named in the config, taken over as they are)."
     )
     for kind, count in summary["byType"].items():
         console.print(f"  {count:>4}  {escape(kind)}")

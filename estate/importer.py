@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from config.errors import ConfigError
+from config.stack_edit import replace_file
 
 from .model import Estate
 from .reader import Contract
@@ -22,7 +23,6 @@ from .writer import (
     append_customers,
     customer_stack,
     dump,
-    replace_file,
     write_new,
 )
 

@@ -148,18 +148,6 @@ def write_new(path: Path, text: str) -> bool:
         os.unlink(temp)
 
 
-def replace_file(path: Path, text: str) -> None:
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(temp, path)
-    except BaseException:
-        if os.path.exists(temp):
-            os.unlink(temp)
-        raise
-
-
 # -- appending to an existing stack (--into) -----------------------------------------------------------------------
 def _last_end(node: yaml.Node) -> int:
     """Where the text of ``node`` ends (block collections end at their last value, not at the next token)."""

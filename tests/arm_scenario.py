@@ -140,7 +140,7 @@ RA_AA_FAB = f"{FAB}/{ROLE_ASSIGNMENTS}/0a000000-0000-4000-8000-000000000006"
 def scenario(**settings: Any) -> dict[str, Any]:
     """This world for tests of ARM's API shapes, paging, throttling and tenant checks: callers are arbitrary
     principals, so it opts in to the permissive authorization (``arm_authorization="strict"`` to override).
-    Azure's permission model itself is tested in tests/test_arm_permissions.py."""
+    Azure's permission model itself is tested in tests/emulator/test_arm_permissions.py."""
     data = copy.deepcopy(SCENARIO)
     data["settings"] = {"arm_authorization": "permissive", **settings}
     return data

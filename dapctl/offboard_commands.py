@@ -1,0 +1,139 @@
+"""`dapctl offboard`: revoke, then the config, then the state, in that order (see dapctl/offboard.py)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import typer
+from rich.markup import escape
+
+from config.errors import ConfigError
+
+from . import exit_codes
+from .cli import (
+    DeadlineOption,
+    EndpointOption,
+    ProjectDirOption,
+    StackOption,
+    _load,
+    app,
+    console,
+    errors,
+    fail_config,
+    revoke,
+)
+from .options import YesOption, check_confirmable, check_endpoint
+
+JournalOption = typer.Option(None, "--journal", help="Journal folder (default .dapctl/<customer>).")
+JsonOption = typer.Option(False, "--json", help="Print the config edit and the state steps as JSON.")
+
+
+@app.command(epilog=exit_codes.EPILOG)
+def offboard(
+    customer: str = typer.Argument(..., help="Customer name from the stack config."),
+    stack: str = StackOption,
+    project_dir: Path = ProjectDirOption,
+    endpoint: str | None = EndpointOption,
+    deadline_seconds: float = DeadlineOption,
+    apply: bool = typer.Option(False, "--apply", help="Do it (default: show the steps, change nothing)."),
+    yes: bool = YesOption,
+    journal_dir: Path | None = JournalOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Take a customer out: revoke everything the partner holds (verified), set `lifecycle: offboarded` in
+    the stack file (one line, ready for a pull request), and list the Pulumi state steps.
+
+    Resumable: run it again after an interruption and the revocation continues from its journal; the
+    config edit is made only once the revocation is verified complete. After it, drift reports any partner
+    access that reappears and never advises restoring it.
+
+    Exit codes: 0 offboarded (or, without --apply, the steps shown), 1 the revocation failed, 5 it could not
+    be verified (the stack file is then left as it is), 2 bad input.
+
+    Example: dapctl offboard contoso                (what would happen)
+             dapctl offboard contoso --apply --yes  (in automation)
+    """
+    from runbooks.journal import Journal, JournalError
+
+    from .offboard import config_edit, state_steps
+
+    check_endpoint(endpoint)
+    check_confirmable(apply, yes)
+    cfg = _load(stack, project_dir)
+    try:
+        target = cfg.customer(customer)
+    except ConfigError as err:
+        fail_config(err)
+    try:
+        edit = config_edit(stack, project_dir, customer)
+    except ValueError as err:
+        errors.print(f"[bold red]The stack file cannot be edited safely:[/] {escape(str(err))}", highlight=False)
+        raise typer.Exit(exit_codes.USAGE) from None
+    journal = Journal(journal_dir or Path(".dapctl") / customer)
+    resume = False
+    if apply and journal.exists():
+        try:
+            resume = bool(journal.load().pending())
+        except JournalError:
+            resume = False  # an unreadable journal: a fresh audit decides what is left
+
+    console.print(f"[bold]Step 1 of 3: revoke[/] the partner's access to {escape(target.display_name)}")
+    code = exit_codes.OK
+    try:
+        revoke(
+            customer=customer,
+            tenant=None,
+            stack=stack,
+            project_dir=project_dir,
+            endpoint=endpoint,
+            deadline_seconds=deadline_seconds,
+            apply=apply and not resume,
+            resume=resume,
+            journal_dir=journal_dir,
+            fmt="table",
+            output=None,
+            principals=[],
+            yes=yes,
+            only=[],
+            keep=[],
+            accept_azure_loss=False,
+        )
+    except typer.Exit as stop:
+        code = stop.exit_code
+    if code != exit_codes.OK:
+        errors.print(
+            f"[bold red]Offboarding stopped:[/] the revocation is not verified complete (exit {code}); the stack "
+            f"file is unchanged. Fix what the report names, then run `dapctl offboard {escape(customer)} --apply` "
+            "again: it resumes.",
+            highlight=False,
+        )
+        raise typer.Exit(code)
+
+    console.print(f"\n[bold]Step 2 of 3: the stack file[/] {escape(edit.path.name)}")
+    if not edit.changed:
+        console.print("already `lifecycle: offboarded`: nothing to change")
+    else:
+        console.print(escape(edit.diff()), soft_wrap=True, highlight=False)
+        if apply:
+            from config.stack_edit import replace_file
+
+            replace_file(edit.path, edit.after)
+            console.print(f"written: commit {escape(edit.path.name)} and open a pull request")
+        else:
+            console.print("(written with --apply, once the revocation is verified)")
+
+    steps = state_steps(stack, project_dir, customer) if edit.changed or not apply else []
+    console.print("\n[bold]Step 3 of 3: Pulumi state[/] (after the pull request merges, before its `pulumi up`)")
+    for step in steps:
+        console.print(f"  {escape(step.command)}\n    [dim]{escape(step.why)}[/]", soft_wrap=True)
+    console.print("  then `pulumi up`: the customer's other resources leave the state (already gone in Azure)")
+    if as_json:
+        document = {
+            "customer": customer,
+            "applied": apply,
+            "configDiff": edit.diff(),
+            "stateSteps": [{"urn": s.urn, "command": s.command, "why": s.why} for s in steps],
+        }
+        sys.stdout.write(json.dumps(document, indent=2) + "\n")

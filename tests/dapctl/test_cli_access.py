@@ -1,0 +1,181 @@
+"""dapctl audit, revoke, drift and demo: the real commands against the emulator over HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import yaml
+from rich.console import Console
+
+from dapctl.demo import Demo, demo_scenario
+from intent import load_intent
+from tests.helpers import REPO
+
+ROOT = REPO
+CONTOSO = "3a8b9c0d-1e2f-4a3b-8c4d-5e6f7a8b9c0d"
+HELPDESK_AGENTS = "1c7d5f2b-3e4a-4b6c-8d7e-8f9a0b1c2d3e"
+
+
+def dapctl(url: str, *args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "CSP_DELEGATION_ENDPOINT": url}
+    return subprocess.run(
+        [sys.executable, "-m", "dapctl", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=180
+    )
+
+
+@pytest.fixture
+def project(tmp_path):
+    """The dev stack with Contoso's Lighthouse off and no auto-extend (so expiry is a warning)."""
+    document = yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text())
+    contoso = document["config"]["csp-delegation:customers"][0]
+    contoso["lighthouse"] = {"enabled": False}
+    contoso["gdap"]["autoExtend"] = False
+    (tmp_path / "Pulumi.dev.yaml").write_text(yaml.safe_dump(document))
+    return tmp_path
+
+
+@pytest.fixture
+def onboarded(emulator, monkeypatch, project, tmp_path):
+    """Contoso onboarded as `pulumi up` twice would leave it: relationship active, groups mapped, Owner grants."""
+    monkeypatch.setenv("CSP_DELEGATION_ENDPOINT", emulator.url)
+    cfg = load_intent("dev", project)
+    emulator.control.load_scenario(demo_scenario(cfg, cfg.customer("contoso")))
+    demo = Demo(cfg, Console(file=open(os.devnull, "w")), emulator.control, str(tmp_path / "journal"))  # noqa: SIM115
+
+    async def setup():
+        relationship_id, subscriptions = await demo.onboard()
+        emulator.control.approve(relationship_id)
+        emulator.control.advance(5)
+        await demo.map_groups(relationship_id)
+        emulator.control.advance(1)  # the access assignments become active
+        await demo.adopt_owner_grants(subscriptions)
+        return relationship_id, subscriptions
+
+    relationship_id, subscriptions = asyncio.run(setup())
+    return emulator, project, relationship_id, subscriptions
+
+
+def test_drift_is_clean_then_catches_hand_grants_removals_and_expiry(onboarded):
+    emulator, project, relationship_id, subscriptions = onboarded
+    args = ("drift", "--stack", "dev", "--customer", "contoso", "--format", "json", "--project-dir", str(project))
+    clean = dapctl(emulator.url, *args)
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    assert json.loads(clean.stdout)["drift"] == []
+
+    scope = f"/subscriptions/{subscriptions[0]}"
+    emulator.control.arm_add_role_assignment(scope, HELPDESK_AGENTS, "Contributor", principal_type="ForeignGroup")
+    owner = [
+        a
+        for a in emulator.control.arm_role_assignments(f"/subscriptions/{subscriptions[1]}")
+        if a["properties"]["roleDefinitionId"].endswith("8e3af657-a8ff-443c-a75c-2fe8c4bcb635")
+    ]
+    emulator.control.arm_remove_role_assignment(owner[0]["id"])
+    soon = (datetime.now(UTC) + timedelta(days=10, hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    emulator.control.set_relationship(relationship_id, endDateTime=soon)
+
+    drifted = dapctl(emulator.url, *args)
+    assert drifted.returncode == 3
+    items = json.loads(drifted.stdout)["drift"]
+    kinds = {(i["kind"], i["what"].split(" at ")[0]) for i in items}
+    assert ("unexpected", "Contributor") in kinds
+    assert any(i["kind"] == "missing" and subscriptions[1] in i["what"] for i in items)
+    assert any(i["kind"] == "gdap" and "expires in 10 days" in i["what"] for i in items)
+
+    markdown = dapctl(emulator.url, "drift", "--stack", "dev", "--format", "markdown", "--project-dir", str(project))
+    assert markdown.returncode == 3 and markdown.stdout.startswith("# Drift in stack `dev`")
+
+
+def test_audit_marks_declared_and_out_of_band_and_writes_reports(onboarded, tmp_path):
+    emulator, project, _, subscriptions = onboarded
+    emulator.control.arm_add_role_assignment(
+        f"/subscriptions/{subscriptions[0]}", HELPDESK_AGENTS, "Reader", principal_type="ForeignGroup"
+    )
+    result = dapctl(emulator.url, "audit", "contoso", "--format", "json", "--project-dir", str(project))
+    assert result.returncode == 0, result.stderr
+    grants = json.loads(result.stdout)["grants"]
+    origins = {(g["kind"], g["role"], g["origin"]) for g in grants if g["kind"] == "rbac"}
+    assert origins == {("rbac", "Owner", "declared"), ("rbac", "Reader", "out-of-band")}
+    assert {g["kind"] for g in grants} >= {"gdap-relationship", "gdap-access-assignment", "rbac"}
+    html_file = tmp_path / "audit.html"
+    html = dapctl(emulator.url, "audit", "contoso", "-f", "html", "-o", str(html_file), "--project-dir", str(project))
+    assert html.returncode == 0
+    page = html_file.read_text()
+    assert page.startswith("<!doctype html>") and "Azure RBAC role assignments" in page and "<table>" in page
+
+
+def test_revoke_dry_run_changes_nothing_then_apply_and_resume(onboarded, tmp_path):
+    emulator, project, _, _ = onboarded
+    before = emulator.control.arm_role_assignments()
+    dry = dapctl(emulator.url, "revoke", "contoso", "--project-dir", str(project))
+    assert dry.returncode == 0 and "Dry run" in dry.stdout
+    assert emulator.control.arm_role_assignments() == before
+
+    journal = tmp_path / "journal"
+    applied = dapctl(
+        emulator.url,
+        "revoke",
+        "contoso",
+        "--apply",
+        "--yes",
+        "--journal",
+        str(journal),
+        "-f",
+        "json",
+        "--project-dir",
+        str(project),
+    )
+    # Everything is removed, but the partner cannot read the tenant root (no elevated access in the
+    # customer's tenant): incomplete, exit 5, and the report says exactly what was not verified.
+    assert applied.returncode == 5, applied.stdout + applied.stderr
+    report = json.loads(applied.stdout)
+    assert report["status"] == "incomplete" and not report["complete"]
+    assert {o["outcome"] for o in report["outcomes"]} == {"removed"}
+    assert report["verification"]["remaining"] == []
+    assert report["unverified"] == [
+        "partner group 'tier2Support' has no objectId in the stack config: its grants are not attributed to the "
+        "partner (add objectId, or pass --principal)",
+        "grants at the tenant root and management groups: this identity cannot list role assignments at / "
+        "(needs a role at the tenant root: a Global Administrator's elevated access)",
+    ]
+    assert not [
+        a for a in emulator.control.arm_role_assignments() if a["properties"]["principalType"] == "ForeignGroup"
+    ]
+    assert (journal / "plan.json").is_file()
+
+    resumed = dapctl(
+        emulator.url,
+        "revoke",
+        "contoso",
+        "--resume",
+        "--yes",
+        "--journal",
+        str(journal),
+        "-f",
+        "json",
+        "--project-dir",
+        str(project),
+    )
+    assert resumed.returncode == 5
+    assert all("earlier run" in o["message"] for o in json.loads(resumed.stdout)["outcomes"])
+
+
+def test_demo_runs_end_to_end():
+    result = subprocess.run(
+        [sys.executable, "-m", "dapctl", "demo"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    out = result.stdout
+    assert "Step 9: Audit after revocation" in out
+    assert "1 out-of-band" in out and "The partner is gone." in out

@@ -67,11 +67,15 @@ def status_rows(
         mine = generations(relationships, base, customer.tenant_id)
         for rel in mine:
             row = _row(customer.name, customer.tenant_id, rel, now, expiring_days, stuck_days)
-            if not customer.expects_access and rel.open:
-                row.warnings = [
-                    f"{rel.status} although the customer is offboarded: the partner still has access through it "
-                    "(dapctl revoke)"
-                ]
+            if not customer.expects_access:
+                # Offboarded: an ended relationship is what was intended; an open one still grants access.
+                row.notes += row.warnings
+                row.warnings = []
+                if rel.open:
+                    row.warnings = [
+                        f"{rel.status} although the customer is offboarded: the partner still has access through it "
+                        f"(dapctl revoke {customer.name} --apply)"
+                    ]
             rows.append(row)
         if customer.expects_access and not any(r.open for r in mine):
             rows.append(

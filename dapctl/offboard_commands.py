@@ -49,8 +49,9 @@ def offboard(
     config edit is made only once the revocation is verified complete. After it, drift reports any partner
     access that reappears and never advises restoring it.
 
-    Exit codes: 0 offboarded (or, without --apply, the steps shown), 1 the revocation failed, 5 it could not
-    be verified (the stack file is then left as it is), 2 bad input.
+    Exit codes: 0 offboarded (or, without --apply, the steps shown); 5 offboarded, but the report lists what
+    the partner cannot verify from its side (the tenant root, say); 1 the revocation failed (the stack file is
+    left as it is: run again to resume); 2 bad input.
 
     Example: dapctl offboard contoso                (what would happen)
              dapctl offboard contoso --apply --yes  (in automation)
@@ -102,14 +103,20 @@ def offboard(
         )
     except typer.Exit as stop:
         code = stop.exit_code
-    if code != exit_codes.OK:
+    if code not in (exit_codes.OK, exit_codes.INCOMPLETE):
         errors.print(
-            f"[bold red]Offboarding stopped:[/] the revocation is not verified complete (exit {code}); the stack "
-            f"file is unchanged. Fix what the report names, then run `dapctl offboard {escape(customer)} --apply` "
-            "again: it resumes.",
+            f"[bold red]Offboarding stopped:[/] the revocation failed (exit {code}): something planned may remain, "
+            f"so the stack file is unchanged. Fix what the report names, then run `dapctl offboard "
+            f"{escape(customer)} --apply` again: it resumes.",
             highlight=False,
         )
         raise typer.Exit(code)
+    if code == exit_codes.INCOMPLETE:
+        errors.print(
+            "[yellow]note:[/] nothing planned is known to remain, but the report lists what the partner cannot "
+            "verify from its side (the customer's own audit or runbook can); offboarding continues and exits 5.",
+            highlight=False,
+        )
 
     console.print(f"\n[bold]Step 2 of 3: the stack file[/] {escape(edit.path.name)}")
     if not edit.changed:
@@ -137,3 +144,5 @@ def offboard(
             "stateSteps": [{"urn": s.urn, "command": s.command, "why": s.why} for s in steps],
         }
         sys.stdout.write(json.dumps(document, indent=2) + "\n")
+    if code:
+        raise typer.Exit(code)

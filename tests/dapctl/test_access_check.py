@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from azure_http import ConsentMissing, EmulatorTokens
-from tests.dapctl.test_cli_access import CONTOSO, dapctl, onboarded, project  # noqa: F401 - fixtures
+from tests.dapctl.test_cli_access import CONTOSO, dapctl  # the fixtures come from tests/dapctl/conftest.py
 
 FABRIKAM = "4b9c0d1e-2f3a-4b4c-9d5e-6f7a8b9c0d1e"
 ADATUM = "5c0d1e2f-3a4b-4c5d-8e6f-7a8b9c0d1e2f"
@@ -52,7 +52,7 @@ async def test_the_token_endpoint_refuses_a_tenant_without_consent_as_entra_does
     assert await EmulatorTokens(login_url=f"{emulator.url}/login").get_token(ARM_SCOPE, FABRIKAM)
 
 
-def test_access_check_reports_paths_and_loses_nothing_quietly(onboarded):  # noqa: F811 - the fixture
+def test_access_check_reports_paths_and_loses_nothing_quietly(onboarded):
     emulator, project_dir, relationship_id, subscriptions = onboarded
     ok = dapctl(emulator.url, "access", "check", "contoso", "--json", "--project-dir", str(project_dir))
     assert ok.returncode == 0, ok.stdout + ok.stderr

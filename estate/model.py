@@ -8,36 +8,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-LIVE_STATUSES = frozenset({"active", "expiring"})
-"""A relationship in these states grants access (and has access assignments)."""
-PENDING_STATUSES = frozenset({"created", "approvalPending", "approved", "activating"})
+from azure_http import gdap
+from azure_http.models import AccessAssignment
+from azure_http.models import Relationship as GraphRelationship
+
+PENDING_STATUSES = gdap.OPEN_STATUSES - gdap.USABLE_STATUSES
 """On the way to active: adoptable, nothing to map yet."""
-ENDED_STATUSES = frozenset({"expired", "terminationRequested", "terminating", "terminated"})
-"""Nobody should adopt these: they grant nothing and never will again."""
 
 
 @dataclass(frozen=True)
-class AccessAssignment:
-    """One GDAP access assignment: a partner security group and some of the relationship's roles."""
+class Relationship(GraphRelationship):
+    """One GDAP relationship of the partner (Graph's, typed once in azure_http) with the access assignments the
+    import read for it."""
 
-    id: str
-    group_id: str
-    role_ids: tuple[str, ...]
-    status: str
-
-
-@dataclass(frozen=True)
-class Relationship:
-    """One GDAP relationship of the partner (Graph ``delegatedAdminRelationship``)."""
-
-    id: str
-    display_name: str
-    customer_tenant_id: str
-    status: str
-    role_ids: tuple[str, ...]
-    duration: str | None = None
-    auto_extend_duration: str | None = None
-    end: str | None = None
     access: tuple[AccessAssignment, ...] = ()
 
     @property
@@ -47,11 +30,12 @@ class Relationship:
 
     @property
     def live(self) -> bool:
-        return self.status in LIVE_STATUSES
+        """It grants access (and has access assignments)."""
+        return self.usable
 
     @property
-    def ended(self) -> bool:
-        return self.status in ENDED_STATUSES
+    def end(self) -> str | None:
+        return self.end_date_time
 
 
 @dataclass(frozen=True)

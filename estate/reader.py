@@ -18,6 +18,7 @@ request at a time: the bench's baseline.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -26,12 +27,11 @@ from azure_http import AzureHttpError, GraphClient
 from azure_http.arm import ArmClient, role_guid_of
 from azure_http.auth import TokenProvider
 from azure_http.endpoints import Endpoints
-from azure_http.gdap import role_ids_of
 from azure_http.partner_center import PartnerCenterClient
 from runbooks.audit import Limits, Target, sweep_azure
 from runbooks.grants import Grant, Kind
 
-from .model import AccessAssignment, AzureSide, CustomerEstate, Estate, LighthouseDelegation, RbacGrant, Relationship
+from .model import AzureSide, CustomerEstate, Estate, LighthouseDelegation, RbacGrant, Relationship
 
 Progress = Callable[[int, int], None]
 """progress(customers done, customers in all)."""
@@ -60,28 +60,6 @@ class Contract:
     display_name: str
     default_domain: str
     contract_type: str
-
-
-def _relationship(raw: dict) -> Relationship:
-    return Relationship(
-        id=str(raw.get("id") or ""),
-        display_name=str(raw.get("displayName") or ""),
-        customer_tenant_id=str((raw.get("customer") or {}).get("tenantId") or "").lower(),
-        status=str(raw.get("status") or ""),
-        role_ids=tuple(r.lower() for r in role_ids_of(raw)),
-        duration=raw.get("duration"),
-        auto_extend_duration=raw.get("autoExtendDuration"),
-        end=raw.get("endDateTime"),
-    )
-
-
-def _assignment(raw: dict) -> AccessAssignment:
-    return AccessAssignment(
-        id=str(raw.get("id") or ""),
-        group_id=str((raw.get("accessContainer") or {}).get("accessContainerId") or "").lower(),
-        role_ids=tuple(r.lower() for r in role_ids_of(raw)),
-        status=str(raw.get("status") or ""),
-    )
 
 
 def _azure_side(grants: Iterable[Grant], report) -> AzureSide:
@@ -143,7 +121,7 @@ async def read_contracts(graph: GraphClient) -> list[Contract]:
 
 async def list_relationships(graph: GraphClient) -> list[Relationship]:
     """Every relationship of the partner (one paged read), without access assignments."""
-    return [_relationship(raw) async for raw in graph.list_relationships()]
+    return [Relationship.from_graph(raw) async for raw in graph.list_relationships()]
 
 
 async def with_access(graph: GraphClient, rel: Relationship, graph_slots: asyncio.Semaphore) -> Relationship:
@@ -152,8 +130,8 @@ async def with_access(graph: GraphClient, rel: Relationship, graph_slots: asynci
     if not rel.live:
         return rel
     async with graph_slots:
-        access = [_assignment(raw) async for raw in graph.list_access_assignments(rel.id)]
-    return Relationship(**{**rel.__dict__, "access": tuple(access)})
+        access = [a async for a in graph.access_assignments(rel.id)]
+    return dataclasses.replace(rel, access=tuple(access))
 
 
 async def _same(rel: Relationship) -> Relationship:

@@ -212,7 +212,14 @@ def lighthouse_customer(principals: list[str]) -> CustomerEstate:
         managed_by_tenant_id=PARTNER_TENANT,
         authorizations=tuple((p, CONTRIBUTOR) for p in principals),
     )
-    rel = Relationship("r-1", "contoso-gdap", "dddddddd-0000-4000-8000-000000000004", "active", ("x",))
+    rel = Relationship(
+        id="r-1",
+        display_name="contoso-gdap",
+        status="active",
+        customer_tenant_id="dddddddd-0000-4000-8000-000000000004",
+        customer_display_name=None,
+        role_ids=("x",),
+    )
     return CustomerEstate(
         "dddddddd-0000-4000-8000-000000000004",
         "Contoso <b>|Ltd|</b>",

@@ -1,7 +1,8 @@
 """Everything the partner holds in one customer's tenant, under one component.
 
-The customer's own azure-native provider (its tenant) is created here, so every child names the
-customer's tenant explicitly; the partner-side provider comes in from the stack program. The program
+The customer's own azure-native provider (its tenant) is created here when something azure-native is declared
+in that tenant (Lighthouse), so every child names the customer's tenant explicitly and no provider is declared
+with nothing under it; the partner-side provider comes in from the stack program. The program
 decides what exists (from the intent); this component only lays it out under the customer.
 """
 
@@ -49,10 +50,12 @@ class CustomerTenant(pulumi.ComponentResource):
         self.delegation = CustomerDelegation(f"{name}-delegation", args.delegation, pulumi.ResourceOptions(parent=self))
         subscriptions: dict[str, CspSubscription] = {}
         if args.subscriptions:
-            self.arm = arm_provider(f"{name}-arm", args.tenant_id, parent=self)
             for key, sub_args in args.subscriptions.items():
                 subscriptions[key] = CspSubscription(f"{name}-{key}", sub_args, pulumi.ResourceOptions(parent=self))
             if args.lighthouse is not None:
+                # The customer tenant's provider, for what azure-native declares there; the grants are dynamic
+                # resources (they name their tenant) and the runbook has a provider pinned to its subscription.
+                self.arm = arm_provider(f"{name}-arm", args.tenant_id, parent=self)
                 for key, sub in subscriptions.items():
                     LighthouseDelegation(
                         f"{name}-{key}-lighthouse",

@@ -243,3 +243,11 @@ def test_exports_summarise_each_customer(applied):
     )
     assert dap["invitationLink"] in dap["emailDraft"] and "2023-10-09" in dap["emailDraft"]
     assert len(customers["contoso"]["subscriptionIds"]) == 2
+
+
+def test_every_explicit_provider_has_something_under_it(applied):
+    """A provider with nothing under it is a process Pulumi starts for nothing (and a question for the reader)."""
+    used = {r.provider.rsplit("::", 1)[0] for r in applied.resources if r.provider}
+    used |= {lk.provider.rsplit("::", 1)[0] for lk in applied.lookups if lk.provider}
+    providers = [r for r in applied.resources if r.type.startswith("pulumi:providers:")]
+    assert providers and [p.name for p in providers if p.urn not in used] == []

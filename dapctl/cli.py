@@ -582,7 +582,7 @@ def revoke(
     from azure_http.connect import OfflineMode
     from runbooks.journal import Journal
     from runbooks.revoke import revoke as run_revoke
-    from runbooks.selection import SelectionError, parse_selection
+    from runbooks.selection import ALL, SelectionError, parse_selection
 
     from .access_commands import Format, progress_bar, render_revoke, report_names
     from .outside import check_target
@@ -672,6 +672,13 @@ def revoke(
             f"[yellow]note:[/] {len(left_in_place)} Windows Autopilot device(s) ({ours} added by this partner) stay "
             "registered: they are not access to the tenant. Remove the partner's own with `dapctl autopilot remove "
             f"{escape(target_customer.name)} --all --apply` if the customer wants them gone.",
+            highlight=False,
+        )
+    if (apply or resume) and target_customer.expects_access and selection.areas == ALL.areas:
+        errors.print(
+            f"[yellow]note:[/] the stack still declares access for {escape(target_customer.name)}: its next "
+            "`pulumi up` (and the daily drift run) would restore it. If the customer is leaving, record it: "
+            f"`dapctl offboard {escape(target_customer.name)} --apply` (sets lifecycle: offboarded).",
             highlight=False,
         )
     if report.exit_code:

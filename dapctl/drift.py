@@ -31,6 +31,11 @@ class DriftItem:
         return asdict(self)
 
 
+def _or_offboard(name: str) -> str:
+    """Access that disappeared may have been removed on purpose: say how to record that instead of restoring it."""
+    return f"; if the customer's access was removed on purpose, record it: `dapctl offboard {name} --apply`"
+
+
 def offboarded_drift(customer: CustomerIntent, report: AuditReport) -> list[DriftItem]:
     """An offboarded customer should hold nothing of the partner's: everything found came back, or stayed."""
     return [
@@ -81,12 +86,19 @@ def customer_drift(
                     name,
                     "missing",
                     f"role {role} for {principal} at {scope}",
-                    "run `pulumi up` for this stack (it re-creates the declared grant)",
+                    f"run `pulumi up` for this stack (it re-creates the declared grant){_or_offboard(name)}",
                 )
             )
     present_lighthouse = {(g.scope or "").lower() for g in report.by_kind(Kind.LIGHTHOUSE)}
     for scope in sorted(declared.lighthouse_scopes - present_lighthouse):
-        items.append(DriftItem(name, "missing", f"Lighthouse delegation at {scope}", "run `pulumi up` for this stack"))
+        items.append(
+            DriftItem(
+                name,
+                "missing",
+                f"Lighthouse delegation at {scope}",
+                f"run `pulumi up` for this stack{_or_offboard(name)}",
+            )
+        )
 
     gdap_active = False
     if customer.delegation == "gdap":

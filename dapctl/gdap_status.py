@@ -89,7 +89,10 @@ def status_rows(
                     None,
                     None,
                     False,
-                    ["no live GDAP relationship: run `pulumi up` to create one, then send the approval link"],
+                    [
+                        "no live GDAP relationship: run `pulumi up` to create one, then send the approval link (if "
+                        f"the customer ended it on purpose, record that: `dapctl offboard {customer.name} --apply`)"
+                    ],
                 )
             )
     return rows

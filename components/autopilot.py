@@ -180,27 +180,27 @@ class AutopilotProfile(pulumi.dynamic.Resource, module="autopilot", name="Autopi
 class ProfileArgs:
     """One profile to declare."""
 
-    #: The profile's name in Partner Center (what an existing profile is adopted by).
     name: str
-    #: Partner Center policy settings: remove_oem_preinstalls, oobe_user_not_local_admin, skip_express_settings,
-    #: skip_oem_registration, skip_eula.
+    """The profile's name in Partner Center (what an existing profile is adopted by)."""
     settings: list[str]
-    #: Free text shown in Partner Center.
+    """Partner Center policy settings: remove_oem_preinstalls, oobe_user_not_local_admin, skip_express_settings,
+    skip_oem_registration, skip_eula."""
     description: str | None = None
+    """Free text shown in Partner Center."""
 
 
 @dataclass
 class AutopilotProfilesArgs:
     """What the component declares for one customer."""
 
-    #: The partner's tenant (Partner Center answers only its tokens).
     partner_tenant_id: str
-    #: The customer's tenant id (Partner Center's customer id).
+    """The partner's tenant (Partner Center answers only its tokens)."""
     customer_tenant_id: str
-    #: The profiles to keep in Partner Center for this customer.
+    """The customer's tenant id (Partner Center's customer id)."""
     profiles: list[ProfileArgs] = field(default_factory=list)
-    #: The rules switch require_delegated_admin_for_profiles (off by default: the reseller relationship suffices).
+    """The profiles to keep in Partner Center for this customer."""
     require_delegated_admin: bool = False
+    """The rules switch require_delegated_admin_for_profiles (off by default: the reseller relationship suffices)."""
 
 
 def profile_slug(name: str) -> str:

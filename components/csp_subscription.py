@@ -44,6 +44,7 @@ class CspSubscriptionArgs:
     group_key: str = "adminAgents"
     """The partner group's key (shown in the assignment's description)."""
     new: NewSubscriptionSpec | None = None
+    """A subscription to create (alias on the MPA billing scope); exclusive with ``subscription_id``."""
     partner_provider: pulumi.ProviderResource | None = None
     """azure-native provider for the partner's tenant (creates the alias); required with ``new``."""
     subscription_id: str | None = None

@@ -17,6 +17,9 @@ GDAP or DAP does. So:
 5. verification (``runbooks.verify``): Azure swept again with bounded retries; the outcome is
    ``complete`` only when nothing remains and nothing went unchecked.
 
+Steps 2 and 5 read Azure back by the partner's principals where the caller can list at the tenant root
+(``runbooks.principal_sweep``: a few pages instead of one listing per subscription), else per subscription.
+
 Every subscription a grant sits in is confirmed to belong to the customer's tenant before anything
 there is touched (a customer can manage another tenant's subscription through Lighthouse, and its
 token then reaches it). Safety rules:
@@ -40,9 +43,10 @@ import catalog
 from azure_http import AzureHttpError, BadRequest, Forbidden, NotFound
 from azure_http.arm import role_guid_of, subscription_id_of
 
-from .audit import DEFAULT_LIMITS, AuditReport, Clients, Limits, Target, sweep_azure
+from .audit import DEFAULT_LIMITS, AuditReport, Clients, Limits, Target
 from .grants import Grant, Kind
 from .journal import DONE, Journal, JournalState
+from .principal_sweep import read_back
 from .verify import DEFAULT_VERIFY, Sleep, Verification, VerifyPolicy, verify_azure
 
 #: Exit codes of `dapctl revoke --apply` and of the customer's runbook.
@@ -472,7 +476,7 @@ async def revoke(
         seen_before, access_removed = set(audited.subscription_ids if audited else []), set()
         handled = {g.id.lower() for g in pending}
         for _ in range(MOP_UP_ROUNDS if audited is not None else 1):
-            sweep = await sweep_azure(target, clients.arm, limits)
+            sweep = await read_back(target, clients.arm, limits)
             seen_before |= set(sweep.subscription_ids)
             if sweep.errors:
                 break  # a partial view: the verification sweep reports what could not be read

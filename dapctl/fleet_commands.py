@@ -157,7 +157,7 @@ def drift(
     exclude: list[str] = ExcludeOption,
     endpoint: str | None = EndpointOption,
     deadline_seconds: float = DeadlineOption,
-    concurrency: int = typer.Option(8, "--concurrency", min=1, max=64, help="Customers audited at once."),
+    concurrency: int = typer.Option(32, "--concurrency", min=1, max=64, help="Customers audited at once."),
     as_json: bool = typer.Option(False, "--json", help="One JSON document (schemaVersion 1)."),
 ) -> None:
     """Drift of every customer of every stack (what `pulumi preview --refresh` cannot see), in one process.

@@ -43,6 +43,7 @@ from typing import Any
 
 from emulator.arm_world import ArmWorld, generate_world
 from emulator.client import EmulatorControl
+from runbooks.audit import DEFAULT_LIMITS
 
 LATENCY = 0.02
 WIDE_SUBSCRIPTIONS = 1000
@@ -515,8 +516,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.sweep", description=__doc__.split("\n")[0])
     parser.add_argument("--subscriptions", type=int, default=WIDE_SUBSCRIPTIONS)
     parser.add_argument("--baseline-subscriptions", type=int, default=BASELINE_SUBSCRIPTIONS)
-    parser.add_argument("--overall", type=int, default=32, help="Limits.overall of the fast runs (runbook default)")
-    parser.add_argument("--per-subscription", type=int, default=4, help="Limits.per_subscription (runbook default)")
+    parser.add_argument(
+        "--overall", type=int, default=DEFAULT_LIMITS.overall, help="Limits.overall of the fast runs (runbook default)"
+    )
+    parser.add_argument(
+        "--per-subscription",
+        type=int,
+        default=DEFAULT_LIMITS.per_subscription,
+        help="Limits.per_subscription (runbook default)",
+    )
     parser.add_argument("--repeat", type=int, default=2, help="wide fast runs (best of N, each on a fresh load)")
     parser.add_argument("--only", choices=("wide", "deep"), help="run one scenario")
     args = parser.parse_args(argv)

@@ -489,7 +489,9 @@ async def revoke(
             rights += [g for g in sweep.grants if gives_rights(g) and g.id.lower() not in handled]
             handled |= {g.id.lower() for g in sweep.grants}
             rights_ids = {g.id.lower() for g in rights}
-            for subscription, seen in sweep.seen_at.items():
+            # The audit listed per subscription (inherited grants included); a read back by principal
+            # attributes only what sits in each subscription: both say where the caller's rights go.
+            for subscription, seen in [*audited.seen_at.items(), *sweep.seen_at.items()]:
                 if seen & rights_ids:
                     access_removed.add(subscription)
             if not extra:

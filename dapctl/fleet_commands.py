@@ -33,6 +33,18 @@ def _config_problems(problems: dict[str, list[str]]) -> None:
         errors.print(f"[bold red]config error[/] in stack {escape(stack)}: {escape('; '.join(lines))}")
 
 
+def _progress(bar, label: str):
+    """One progress bar for the fleet on a terminal; in a log, a line every 100 customers and at the end."""
+
+    def progress(done: int, total: int) -> None:
+        if bar is not None:
+            bar(label, done, total)
+        elif done % 100 == 0 or done == total:
+            errors.print(f"{label}: {done}/{total} customers")
+
+    return progress
+
+
 def _select(project_dir: Path, patterns: list[str], exclude: list[str]) -> list[str]:
     from .fleet import stack_names
 
@@ -171,18 +183,22 @@ def drift(
     from azure_http.connect import OfflineMode
     from azure_http.deadline import deadline
 
+    from .access_commands import progress_bar
     from .fleet import drift_of_fleet
     from .graph_access import use_endpoint
 
     check_endpoint(endpoint)
     stacks = _select(project_dir, patterns, exclude)
     use_endpoint(endpoint)
-    try:
-        with deadline(deadline_seconds):
-            by_stack, problems = run_sync(drift_of_fleet(project_dir, stacks, concurrency))
-    except (AzureHttpError, OfflineMode) as err:
-        errors.print(f"[bold red]Could not read the tenants:[/] {escape(str(err))}")
-        raise typer.Exit(1) from None
+    with progress_bar(errors, "checking drift") as bar:
+        try:
+            with deadline(deadline_seconds):
+                by_stack, problems = run_sync(
+                    drift_of_fleet(project_dir, stacks, concurrency, progress=_progress(bar, "checking drift"))
+                )
+        except (AzureHttpError, OfflineMode) as err:
+            errors.print(f"[bold red]Could not read the tenants:[/] {escape(str(err))}")
+            raise typer.Exit(1) from None
     drifted = {stack: items for stack, items in by_stack.items() if items}
     if as_json:
         document = {
@@ -280,13 +296,7 @@ def audit(
 
     use_endpoint(endpoint)
     with progress_bar(errors, "auditing customers") as bar:
-
-        def progress(done: int, total: int) -> None:
-            if bar is not None:
-                bar("auditing customers", done, total)
-            elif done % 100 == 0 or done == total:
-                errors.print(f"audited {done}/{total} customers")
-
+        progress = _progress(bar, "auditing customers")
         try:
             if log is not None:
                 log.open(resume)

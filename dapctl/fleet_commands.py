@@ -2,7 +2,7 @@
 
 Exit codes: 0 all clean; 1 Graph or ARM could not be read; 2 a stack's config is broken (the others still run);
 3 drift (``drift``) or a relationship needing attention (``status --fail-on-warning``); 4 a mandatory policy
-violation (``plan``).
+violation (``plan``); 5 some customer could not be fully read (``audit``).
 """
 
 from __future__ import annotations

@@ -56,14 +56,15 @@ browser:
 		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq --no-install-recommends chromium > /dev/null; }
 
 ## bench: audit + revoke at scale against the emulator (wide sweep vs a sequential baseline, deep deletion vs
-## the bucket optimum), the fleet (1,000 stacks planned and checked in one process vs one process per stack), the
-## import of a 1,000-customer brownfield estate (vs reading it one request at a time), and dapctl's start-up; prints
-## each figure against its baseline, fails if a target is missed
+## the bucket optimum), the fleet (1,000 stacks planned and checked in one process vs one process per stack), one
+## stack of 1,000 customers, the import of a 1,000-customer brownfield estate (vs reading it one request at a time),
+## and dapctl's start-up; prints each figure against its baseline, fails if a target is missed
 bench: $(BIN)/.dev
 	status=0; \
 	$(BIN)/python -m bench.sweep || status=1; \
 	$(BIN)/python -m bench.fleet || status=1; \
 	$(BIN)/python -m bench.import_estate || status=1; \
+	$(BIN)/python -m bench.big_stack || status=1; \
 	$(BIN)/python -m bench.startup || status=1; \
 	exit $$status
 

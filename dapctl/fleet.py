@@ -114,16 +114,29 @@ def status_of_fleet(project_dir: Path, stacks: list[str], read_relationships: Ca
     return rows, dap, problems
 
 
-async def drift_of_fleet(conn: Connection, project_dir: Path, stacks: list[str], concurrency: int = 8, progress=None):
-    """Drift of every customer of every stack: relationships read once per partner tenant, customers audited a
-    few at a time. Returns (stack, drift items) pairs and the stacks whose config is broken."""
-    import asyncio
-
-    from intent import load_intent
-
+async def drift_of_fleet(conn: Connection, project_dir: Path, stacks: list[str], concurrency: int = 32, progress=None):
+    """Drift of every customer of every stack: relationships read once per partner tenant, shared connections,
+    customers audited ``concurrency`` at a time (``dapctl.fleet_audit``); only the drift items are kept.
+    Returns (stack, drift items) pairs and the stacks whose config is broken."""
     from .drift import customer_drift
-    from .graph_access import read_relationships
-    from .tenant_access import audit_customer, partner_view
+    from .fleet_audit import audit_fleet
+
+    configs, problems = load_configs(project_dir, stacks)
+    by_stack: dict[str, list] = {stack: [] for stack in configs}
+
+    def on_report(stack, cfg, customer, report, declared, relationships) -> None:
+        items = customer_drift(cfg, customer, report, declared, relationships)
+        items += [_unchecked(customer.name, error) for error in report.errors]
+        by_stack[stack].extend(items)
+
+    jobs = [(stack, cfg, customer) for stack, cfg in configs.items() for customer in cfg.customers]
+    await audit_fleet(conn, jobs, on_report, concurrency=concurrency, progress=progress)
+    return by_stack, problems
+
+
+def load_configs(project_dir: Path, stacks: list[str]) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """Each stack's intent, and the problems of those that do not load (the others still run)."""
+    from intent import load_intent
 
     configs, problems = {}, {}
     for stack in stacks:
@@ -131,32 +144,7 @@ async def drift_of_fleet(conn: Connection, project_dir: Path, stacks: list[str],
             configs[stack] = load_intent(stack, project_dir)
         except ConfigError as err:
             problems[stack] = [f"{p.path}: {p.message}" for p in err.problems]
-    relationships: dict[str, list[Relationship]] = {}
-    for cfg in configs.values():
-        if cfg.partner.tenant_id not in relationships:
-            relationships[cfg.partner.tenant_id] = await read_relationships(conn, cfg.partner.tenant_id)
-    slots = asyncio.Semaphore(max(1, concurrency))
-    jobs = [(stack, cfg, customer) for stack, cfg in configs.items() for customer in cfg.customers]
-    done = 0
-
-    async def one(stack, cfg, customer):
-        nonlocal done
-        async with slots:
-            view = partner_view(conn, cfg, customer, [], all_partners=False)
-            report, declared = await audit_customer(cfg, customer, view, autopilot=False)
-            items = customer_drift(cfg, customer, report, declared, relationships[cfg.partner.tenant_id])
-            for error in report.errors:
-                items.append(_unchecked(customer.name, error))
-        done += 1
-        if progress:
-            progress(done, len(jobs))
-        return stack, items
-
-    results = await asyncio.gather(*(one(*job) for job in jobs))
-    by_stack: dict[str, list] = {}
-    for stack, items in results:
-        by_stack.setdefault(stack, []).extend(items)
-    return by_stack, problems
+    return configs, problems
 
 
 def _unchecked(customer: str, error: str):

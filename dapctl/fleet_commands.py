@@ -2,7 +2,7 @@
 
 Exit codes: 0 all clean; 1 Graph or ARM could not be read; 2 a stack's config is broken (the others still run);
 3 drift (``drift``) or a relationship needing attention (``status --fail-on-warning``); 4 a mandatory policy
-violation (``plan``).
+violation (``plan``); 5 some customer could not be fully read (``audit``).
 """
 
 from __future__ import annotations
@@ -19,7 +19,10 @@ from . import exit_codes
 from .cli import DeadlineOption, EndpointOption, ProjectDirOption, console, errors
 from .options import check_endpoint
 
-app = typer.Typer(help="Every stack at once: offline plans, GDAP status, drift, the dashboard.", no_args_is_help=True)
+app = typer.Typer(
+    help="Every stack at once: offline plans, GDAP status, drift, the partner's access audit, the dashboard.",
+    no_args_is_help=True,
+)
 StacksOption = typer.Option([], "--stacks", help="Only stacks whose names match this glob (repeatable).")
 ExcludeOption = typer.Option([], "--exclude", help="Leave out stacks matching this glob (repeatable).")
 
@@ -28,6 +31,18 @@ def _config_problems(problems: dict[str, list[str]]) -> None:
     """Stacks whose config is broken: each named with its problems (the others ran); exit 2 after the report."""
     for stack, lines in problems.items():
         errors.print(f"[bold red]config error[/] in stack {escape(stack)}: {escape('; '.join(lines))}")
+
+
+def _progress(bar, label: str):
+    """One progress bar for the fleet on a terminal; in a log, a line every 100 customers and at the end."""
+
+    def progress(done: int, total: int) -> None:
+        if bar is not None:
+            bar(label, done, total)
+        elif done % 100 == 0 or done == total:
+            errors.print(f"{label}: {done}/{total} customers")
+
+    return progress
 
 
 def _select(project_dir: Path, patterns: list[str], exclude: list[str]) -> list[str]:
@@ -158,7 +173,7 @@ def drift(
     exclude: list[str] = ExcludeOption,
     endpoint: str | None = EndpointOption,
     deadline_seconds: float = DeadlineOption,
-    concurrency: int = typer.Option(8, "--concurrency", min=1, max=64, help="Customers audited at once."),
+    concurrency: int = typer.Option(32, "--concurrency", min=1, max=64, help="Customers audited at once."),
     as_json: bool = typer.Option(False, "--json", help="One JSON document (schemaVersion 1)."),
 ) -> None:
     """Drift of every customer of every stack (what `pulumi preview --refresh` cannot see), in one process.
@@ -169,18 +184,22 @@ def drift(
     from azure_http.connect import OfflineMode
     from azure_http.deadline import deadline
 
+    from .access_commands import progress_bar
     from .cli import _connection
     from .fleet import drift_of_fleet
 
     check_endpoint(endpoint)
     stacks = _select(project_dir, patterns, exclude)
     conn = _connection(endpoint)
-    try:
-        with deadline(deadline_seconds):
-            by_stack, problems = run_sync(drift_of_fleet(conn, project_dir, stacks, concurrency))
-    except (AzureHttpError, OfflineMode) as err:
-        errors.print(f"[bold red]Could not read the tenants:[/] {escape(str(err))}")
-        raise typer.Exit(1) from None
+    with progress_bar(errors, "checking drift") as bar:
+        try:
+            with deadline(deadline_seconds):
+                by_stack, problems = run_sync(
+                    drift_of_fleet(conn, project_dir, stacks, concurrency, progress=_progress(bar, "checking drift"))
+                )
+        except (AzureHttpError, OfflineMode) as err:
+            errors.print(f"[bold red]Could not read the tenants:[/] {escape(str(err))}")
+            raise typer.Exit(1) from None
     drifted = {stack: items for stack, items in by_stack.items() if items}
     if as_json:
         document = {
@@ -202,3 +221,141 @@ def drift(
         raise typer.Exit(2)
     if drifted:
         raise typer.Exit(3)
+
+
+@app.command(epilog=exit_codes.EPILOG)
+def audit(
+    project_dir: Path = ProjectDirOption,
+    patterns: list[str] = StacksOption,
+    exclude: list[str] = ExcludeOption,
+    endpoint: str | None = EndpointOption,
+    deadline_seconds: float = DeadlineOption,
+    concurrency: int = typer.Option(32, "--concurrency", min=1, max=64, help="Customers audited at once."),
+    fmt: str = typer.Option("table", "--format", "-f", help="table, json or markdown (on standard output)."),
+    out: Path | None = typer.Option(
+        None, "--out", help="Also write one JSON line per customer here as each finishes (what --resume reads)."
+    ),
+    resume: bool = typer.Option(
+        False, "--resume", help="Finish the run whose --out file is given: skip its customers."
+    ),
+) -> None:
+    """Every access path the partner holds in every customer of every stack (GDAP, DAP, Azure RBAC, Lighthouse),
+    with the relationships read once for the fleet; exit 5 when some customer could not be fully read.
+
+    Example: dapctl fleet audit --out audit.jsonl -f markdown > audit.md   (then --resume after an interruption)
+    """
+    from azure_http import AzureHttpError, run_sync
+    from azure_http.connect import OfflineMode
+    from azure_http.deadline import deadline
+
+    from .access_commands import progress_bar
+    from .cli import _connection
+    from .fleet import load_configs
+    from .fleet_audit import audit_fleet
+    from .fleet_audit_report import AuditLog, audit_row, document, markdown
+
+    check_endpoint(endpoint)
+    if fmt not in ("table", "json", "markdown"):
+        errors.print(f"[bold red]--format:[/] {escape(fmt)} is not one of table, json, markdown")
+        raise typer.Exit(2)
+    log = None
+    if resume and out is None:
+        errors.print("[bold red]--resume[/] needs --out: the file of the run to finish")
+        raise typer.Exit(2)
+    if out is not None:
+        log = AuditLog(out)
+        if resume:
+            if not out.is_file():
+                errors.print(f"[bold red]--resume:[/] {escape(str(out))} does not exist: nothing to finish")
+                raise typer.Exit(2)
+            try:
+                log.load()
+            except (OSError, ValueError) as err:
+                errors.print(f"[bold red]--resume:[/] {escape(str(err))}")
+                raise typer.Exit(2) from None
+        elif out.exists():
+            errors.print(
+                f"[bold red]--out:[/] {escape(str(out))} exists: pass --resume to finish that run, or remove it"
+            )
+            raise typer.Exit(2)
+        elif not out.parent.is_dir():
+            errors.print(f"[bold red]--out:[/] folder {escape(str(out.parent))} does not exist")
+            raise typer.Exit(2)
+    stacks = _select(project_dir, patterns, exclude)
+    configs, problems = load_configs(project_dir, stacks)
+    jobs = [(stack, cfg, customer) for stack, cfg in configs.items() for customer in cfg.customers]
+    rows: dict[tuple[str, str], dict] = {}
+    if log is not None:
+        wanted = {(stack, customer.name) for stack, _, customer in jobs}
+        rows.update({k: row for k, row in log.done.items() if k in wanted})
+
+    def on_report(stack, cfg, customer, report, declared, relationships) -> None:
+        row = audit_row(stack, customer, report)
+        rows[(stack, customer.name)] = row
+        if log is not None:
+            log.append(row)
+
+    conn = _connection(endpoint)
+    with progress_bar(errors, "auditing customers") as bar:
+        progress = _progress(bar, "auditing customers")
+        try:
+            if log is not None:
+                log.open(resume)
+            with deadline(deadline_seconds):
+                run_sync(
+                    audit_fleet(
+                        conn,
+                        jobs,
+                        on_report,
+                        concurrency=concurrency,
+                        progress=progress,
+                        skip=lambda s, c: (s, c.name) in rows,
+                    )
+                )
+        except (AzureHttpError, OfflineMode) as err:
+            errors.print(f"[bold red]Could not read the partner's relationships:[/] {escape(str(err))}")
+            raise typer.Exit(1) from None
+        except OSError as err:
+            errors.print(f"[bold red]--out:[/] could not write {escape(str(out))}: {escape(str(err))}")
+            raise typer.Exit(1) from None
+        finally:
+            if log is not None:
+                log.close()
+    ordered = [rows[(stack, customer.name)] for stack, _, customer in jobs if (stack, customer.name) in rows]
+    if fmt == "json":
+        sys.stdout.write(json.dumps(document(ordered, problems), indent=2) + "\n")
+    elif fmt == "markdown":
+        sys.stdout.write(markdown(ordered, problems))
+    else:
+        table = Table(title=f"Partner access in {len(ordered)} customer(s)", title_justify="left")
+        for column in (
+            "stack",
+            "customer",
+            "tenant id",
+            "GDAP",
+            "DAP",
+            "Azure RBAC",
+            "Lighthouse",
+            "out-of-band",
+            "errors",
+        ):
+            table.add_column(column, no_wrap=column == "tenant id", overflow="fold")
+        for r in ordered:
+            counts = r["counts"]
+            table.add_row(
+                escape(r["stack"]),
+                escape(r["displayName"] or r["customer"]),
+                r["tenantId"],
+                str(counts["gdap-relationship"]),
+                str(counts["dap"]),
+                str(counts["rbac"]),
+                str(counts["lighthouse"]),
+                f"[bold red]{r['outOfBand']}[/]" if r["outOfBand"] else "0",
+                escape("; ".join(r["errors"])),
+            )
+        console.print(table)
+        _config_problems(problems)
+    if problems:
+        raise typer.Exit(2)
+    if any(r["errors"] for r in ordered):
+        raise typer.Exit(exit_codes.INCOMPLETE)

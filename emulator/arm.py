@@ -363,9 +363,9 @@ class ArmService:
             who.require(scope, tenant, authz.RA_READ)
             lag = state.settings.arm_list_delay
             deleted_after = now - timedelta(seconds=lag) if lag > 0 else None
-            items = store.assignments_for(scope, tenant, above=True, below=not at_scope, deleted_after=deleted_after)
-            if principal:
-                items = [ra for ra in items if ra.principal_id == principal]
+            items = store.assignments_for(
+                scope, tenant, above=True, below=not at_scope, deleted_after=deleted_after, principal=principal
+            )
             page = keyset_page(
                 request, items, state.settings.arm_page_size, lambda ra: ra.seq, m.RoleAssignment.to_json
             )

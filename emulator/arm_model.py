@@ -13,6 +13,7 @@ subscriptions below), never every assignment of the world.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from collections.abc import Iterator
@@ -95,6 +96,7 @@ class Scope:
         return ("root", tenant_id)
 
 
+@functools.lru_cache(maxsize=1 << 16)  # a Scope is immutable; permission checks parse the same few thousand
 def parse_scope(text: str) -> Scope:
     """A scope from a path: ``/``, a management group, a subscription, a resource group or a resource."""
     raw = "/" + text.strip("/") if text.strip("/") else "/"
@@ -503,10 +505,13 @@ class ArmStore:
         above: bool = True,
         below: bool = True,
         deleted_after: datetime | None = None,
+        principal: str | None = None,
     ) -> list[RoleAssignment]:
         """Assignments at ``scope``, and above and/or below it, oldest first.
 
         ``deleted_after``: also those deleted after that moment (a listing that has not caught up yet).
+        ``principal``: only that principal's (filtered before sorting: a tenant-wide listing by principal
+        sorts its few, not the tenant's every assignment, for each page).
         """
         roots_above: list[Root] = []
         roots_below: list[Root] = []
@@ -532,7 +537,12 @@ class ArmStore:
                 or (below and ra.scope.key.startswith(prefix))
             )
 
-        out = [ra for ra in self.by_root.get(own, {}).values() if in_own_root(ra)]
+        if below and own[0] == "sub" and scope.key == f"/subscriptions/{own[1]}":
+            # The whole subscription: everything its root holds is at or below it (no per-item test; the
+            # permission checks ask this for every subscription a listing shows).
+            out = list(self.by_root.get(own, {}).values())
+        else:
+            out = [ra for ra in self.by_root.get(own, {}).values() if in_own_root(ra)]
         other_roots = (roots_above if above else []) + (roots_below if below else [])
         for root in other_roots:
             out.extend(self.by_root.get(root, {}).values())
@@ -543,6 +553,8 @@ class ArmStore:
                 for ra, when in self.tombstones.values()
                 if when > deleted_after and ((ra.root == own and in_own_root(ra)) or ra.root in wanted)
             )
+        if principal is not None:
+            out = [ra for ra in out if ra.principal_id == principal]
         out.sort(key=lambda ra: ra.seq)
         return out
 

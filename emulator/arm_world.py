@@ -80,10 +80,13 @@ def generate_world(
     management_group_assignments: bool = True,
     lighthouse_every: int = 0,
     dap_every: int = 2,
+    agent_group_ids: tuple[str, str] | None = None,
+    customer_tenant_ids: list[str] | None = None,
 ) -> ArmWorld:
     """A deterministic world (see the module doc). ``lighthouse_every=n``: every n-th subscription is
     delegated to the partner through Lighthouse (0: none); ``dap_every=n``: every n-th customer still
-    has DAP (0: none)."""
+    has DAP (0: none). ``agent_group_ids`` (AdminAgents, HelpdeskAgents) and ``customer_tenant_ids`` (one per
+    customer, in order): use these ids instead of generated ones (a fleet's stacks name them)."""
     if not 0 <= partner_per_subscription <= assignments_per_subscription:
         raise ValueError("partner_per_subscription must be between 0 and assignments_per_subscription")
     if subscriptions < 0 or subscriptions_per_customer < 1 or customer_principals < 1:
@@ -91,8 +94,14 @@ def generate_world(
     rng = random.Random(seed)
     partner = partner_tenant_id.lower()
     admin_agents, helpdesk_agents, partner_sp = _guid(rng), _guid(rng), _guid(rng)
+    if agent_group_ids is not None:
+        admin_agents, helpdesk_agents = (g.lower() for g in agent_group_ids)
     customer_count = (subscriptions + subscriptions_per_customer - 1) // subscriptions_per_customer
     customers = [_guid(rng) for _ in range(customer_count)]
+    if customer_tenant_ids is not None:
+        if len(customer_tenant_ids) != customer_count:
+            raise ValueError(f"customer_tenant_ids: {customer_count} needed, {len(customer_tenant_ids)} given")
+        customers = [t.lower() for t in customer_tenant_ids]
 
     tenants, groups, subs, principals = [], [], [], []
     assignments: list[dict[str, Any]] = []

@@ -1,6 +1,13 @@
 """A generated fleet: N one-customer stacks (``Pulumi.<customer>.yaml``) and the emulator scenario that matches
 them (each customer's GDAP relationship in a chosen mix of states), for the fleet tests and benchmarks.
 
+With ``subscriptions=n`` each customer also has n Azure subscriptions in its tenant (declared in its stack as
+existing subscriptions where AdminAgents is Owner), each with ``assignments`` role assignments: AdminAgents'
+Owner (the CSP grant the stack declares) and the customer's own (``emulator.arm_world``). Each live
+relationship then carries the access assignment its stack declares (AdminAgents), which is what lets the
+partner's operator reach the tenant in Azure's permission model; a customer whose relationship is pending or
+missing cannot be read there (403), as in Azure.
+
 Deterministic for a seed. The partner is the dev stack's partner, reading its groups from config
 (``groupsFrom.objectIds``), as a per-customer stack at scale does.
 """
@@ -32,6 +39,8 @@ class FleetWorld:
     customers: list[dict[str, Any]] = field(default_factory=list)
     states: dict[str, str] = field(default_factory=dict)
     scenario: dict[str, Any] = field(default_factory=dict)
+    arm_assignments: int = 0
+    """Role assignments in the customers' subscriptions (0 without subscriptions)."""
 
     def write_stacks(self, project_dir: Path, pulumi_yaml: Path) -> list[str]:
         """Write Pulumi.yaml and one Pulumi.<customer>.yaml per customer; return the stack names."""
@@ -53,7 +62,9 @@ class FleetWorld:
         return [c["name"] for c in self.customers]
 
 
-def generate_fleet(count: int, seed: int = 1, now: datetime | None = None) -> FleetWorld:
+def generate_fleet(
+    count: int, seed: int = 1, now: datetime | None = None, *, subscriptions: int = 0, assignments: int = 20
+) -> FleetWorld:
     rng = random.Random(seed)
     now = now or datetime.now(UTC)
     world = FleetWorld()
@@ -89,4 +100,34 @@ def generate_fleet(count: int, seed: int = 1, now: datetime | None = None) -> Fl
             entry["endDateTime"] = ends.strftime("%Y-%m-%dT%H:%M:%SZ")
         relationships.append(entry)
     world.scenario = {"partner_tenant_id": PARTNER_TENANT, "gdap": {"relationships": relationships}}
+    if subscriptions:
+        _add_subscriptions(world, relationships, subscriptions, assignments, seed)
     return world
+
+
+def _add_subscriptions(
+    world: FleetWorld, relationships: list[dict[str, Any]], per_customer: int, assignments: int, seed: int
+) -> None:
+    from emulator.arm_world import generate_world
+
+    arm = generate_world(
+        len(world.customers) * per_customer,
+        assignments,
+        1,  # AdminAgents' Owner at the subscription, as on a CSP subscription
+        seed=seed,
+        subscriptions_per_customer=per_customer,
+        partner_tenant_id=PARTNER_TENANT,
+        management_group_assignments=False,
+        dap_every=0,
+        agent_group_ids=(ADMIN_AGENTS, HELPDESK_AGENTS),
+        customer_tenant_ids=[c["tenantId"] for c in world.customers],
+    )
+    for n, customer in enumerate(world.customers):
+        mine = arm.scenario["arm"]["subscriptions"][n * per_customer : (n + 1) * per_customer]
+        customer["existingSubscriptions"] = [{"subscriptionId": s["id"], "displayName": s["displayName"]} for s in mine]
+    for entry in relationships:
+        if entry["status"] == "active":
+            entry["accessAssignments"] = [{"groupId": ADMIN_AGENTS, "roles": [DIRECTORY_READERS, HELPDESK_ADMIN]}]
+    world.scenario["partner_center"] = arm.scenario["partner_center"]
+    world.scenario["arm"] = arm.scenario["arm"]
+    world.arm_assignments = arm.total_assignments

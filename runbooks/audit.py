@@ -62,9 +62,14 @@ class Target:
 
 @dataclass(frozen=True)
 class Limits:
-    """Concurrency bounds: overall, and per subscription (ARM's buckets are per subscription)."""
+    """Concurrency bounds: overall, and per subscription (ARM's buckets are per subscription).
 
-    overall: int = 32
+    ``overall`` is what the HTTP client keeps on the wire at once (``azure_http.base.MAX_CONCURRENCY``): ARM
+    limits a principal by token buckets per subscription and tenant (which the client's rate limiter paces),
+    not by requests in flight, and at 32 a 2,000-grant revocation waited on round trips, not on ARM.
+    """
+
+    overall: int = 64
     per_subscription: int = 4
 
 

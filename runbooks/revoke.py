@@ -17,6 +17,9 @@ GDAP or DAP does. So:
 5. verification (``runbooks.verify``): Azure swept again with bounded retries; the outcome is
    ``complete`` only when nothing remains and nothing went unchecked.
 
+Steps 2 and 5 read Azure back by the partner's principals where the caller can list at the tenant root
+(``runbooks.principal_sweep``: a few pages instead of one listing per subscription), else per subscription.
+
 Every subscription a grant sits in is confirmed to belong to the customer's tenant before anything
 there is touched (a customer can manage another tenant's subscription through Lighthouse, and its
 token then reaches it). Safety rules:
@@ -40,9 +43,10 @@ import catalog
 from azure_http import AzureHttpError, BadRequest, Forbidden, NotFound
 from azure_http.arm import role_guid_of, subscription_id_of
 
-from .audit import DEFAULT_LIMITS, AuditReport, Clients, Limits, Target, sweep_azure
+from .audit import DEFAULT_LIMITS, AuditReport, Clients, Limits, Target
 from .grants import Grant, Kind
 from .journal import DONE, Journal, JournalState
+from .principal_sweep import read_back
 from .selection import ALL, Selection
 from .verify import DEFAULT_VERIFY, Sleep, Verification, VerifyPolicy, verify_azure
 
@@ -494,7 +498,7 @@ async def revoke(
         handled = {g.id.lower() for g in pending}
         rounds = (MOP_UP_ROUNDS if audited is not None else 1) if selection.azure else 0  # no Azure area: no sweep
         for _ in range(rounds):
-            sweep = await sweep_azure(target, clients.arm, limits)
+            sweep = await read_back(target, clients.arm, limits)
             seen_before |= set(sweep.subscription_ids)
             if sweep.errors:
                 break  # a partial view: the verification sweep reports what could not be read
@@ -508,7 +512,9 @@ async def revoke(
             rights += [g for g in selected if gives_rights(g) and g.id.lower() not in handled]
             handled |= {g.id.lower() for g in selected}
             rights_ids = {g.id.lower() for g in rights}
-            for subscription, seen in sweep.seen_at.items():
+            # The audit listed per subscription (inherited grants included); a read back by principal
+            # attributes only what sits in each subscription: both say where the caller's rights go.
+            for subscription, seen in [*audited.seen_at.items(), *sweep.seen_at.items()]:
                 if seen & rights_ids:
                     access_removed.add(subscription)
             if not extra:

@@ -2,10 +2,11 @@
 
 A DELETE that answered 200 proves nothing (a proxy, a fault or a race can answer without effect), and
 ARM's listings lag behind deletes (eventual consistency). So the revocation re-sweeps the customer's
-subscriptions, retrying a bounded number of times while partner grants still show, with an injected
-sleep. What it cannot read is never counted as gone: a refused listing, a listing that failed, the
-tenant root without elevated access, or a subscription that vanished from the identity's view for a
-reason other than this run removing the identity's own last grant there.
+subscriptions (by the partner's principals at the tenant root where it may: ``runbooks.principal_sweep``),
+retrying a bounded number of times while partner grants still show, with an injected sleep. What it
+cannot read is never counted as gone: a refused listing, a listing that failed, the tenant root without
+elevated access, or a subscription that vanished from the identity's view for a reason other than this
+run removing the identity's own last grant there.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from dataclasses import dataclass, field
 from azure_http.arm import ArmClient
 from azure_http.base import Sleep
 
-from .audit import DEFAULT_LIMITS, Limits, Target, sweep_azure
+from .audit import DEFAULT_LIMITS, Limits, Target
 from .grants import Grant
+from .principal_sweep import read_back
 from .selection import ALL, Selection
 
 
@@ -90,7 +92,7 @@ async def verify_azure(
     for attempt in range(max(1, policy.attempts)):
         if attempt:
             await sleep(policy.delay * 2 ** (attempt - 1))
-        report = await sweep_azure(target, arm, limits)
+        report = await read_back(target, arm, limits)
         result.sweeps += 1
         result.remaining = [
             g for g in report.grants if selection.includes(g) and (only is None or g.id.lower() in only)

@@ -9,6 +9,8 @@ id, a new subscription's id) stays unknown in a preview, exactly as ``pulumi pre
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import gc
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -283,6 +285,27 @@ async def _resolve(value: Any) -> Any:
     return value
 
 
+#: Allocations between two young-generation collections during a run (CPython's default: 700).
+RUN_GC_THRESHOLD = 100_000
+
+
+@contextlib.contextmanager
+def _fewer_collections():
+    """Collect the young generation every 100,000 allocations instead of 700 while the program runs.
+
+    The mock runtime allocates a Pulumi Output, a task and a coroutine per property of every resource, and
+    all of them stay alive until the program returns (nothing resolves before the event loop runs): each
+    collection scans a graph that only grows, which was 40 % of a 100-customer plan's CPU. Memory is the same
+    (what is collected is the same garbage, a little later); the thresholds are restored after the run.
+    """
+    before = gc.get_threshold()
+    gc.set_threshold(RUN_GC_THRESHOLD, before[1], before[2])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+
+
 def run_offline(
     program: Callable[[], None],
     flat_config: dict[str, str],
@@ -325,7 +348,8 @@ def run_offline(
         result.exports = {k: await _resolve(v) for k, v in outputs.items()}
 
     try:
-        _sync_await(run_pulumi_func(body))
+        with _fewer_collections():
+            _sync_await(run_pulumi_func(body))
     finally:
         asyncio.set_event_loop(previous)
         loop.close()

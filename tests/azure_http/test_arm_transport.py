@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 
+import httpx
 import pytest
 
-from azure_http.base import MAX_CONCURRENCY
+from azure_http.base import MAX_CONCURRENCY, _tls_context
 from azure_http.transport import ShardedTransport
 from tests.arm_scenario import FABRIKAM, SUB_FAB, SUB_PROD, arm, scenario
 
@@ -31,10 +32,11 @@ async def test_requests_in_flight_are_bounded_and_shared_with_for_tenant_clones(
 
 
 async def test_the_transport_spreads_requests_over_small_pools_and_frees_them(world) -> None:
+    """httpx's own pools (what the runbook in Azure Automation uses: it ships httpx, not aiohttp)."""
     world.control.arm_set_latency(0.05)
-    async with arm(world) as client:
-        transport = client._http._transport  # the pooled client's transport
-        assert isinstance(transport, ShardedTransport) and transport.pools == MAX_CONCURRENCY // 16
+    transport = ShardedTransport(MAX_CONCURRENCY, verify=_tls_context())
+    assert transport.pools == MAX_CONCURRENCY // 16
+    async with httpx.AsyncClient(transport=transport) as http, arm(world, http=http) as client:
         await asyncio.gather(*(client.get_subscription(SUB_PROD) for _ in range(40)))
         assert transport._busy == [0] * transport.pools  # every slot given back
         assert sum(1 for pool in transport._pools if pool._pool.connections) == transport.pools  # all used

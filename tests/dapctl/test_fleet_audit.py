@@ -7,9 +7,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from tests.test_fleet import RELS, dapctl
 
 from emulator.fleet_world import HELPDESK_AGENTS, generate_fleet
+from tests.dapctl.test_fleet import RELS, dapctl
 from tests.helpers import REPO
 
 READER = "acdd72a7-3385-48ef-bd42-f606fba81ae7"

@@ -8,9 +8,9 @@ import json
 from collections import Counter
 
 import pytest
-from tests.test_fleet import RELS, dapctl
 
 from emulator.fleet_world import ADMIN_AGENTS, HELPDESK_AGENTS, generate_fleet
+from tests.dapctl.test_fleet import RELS, dapctl
 from tests.helpers import REPO
 
 READER = "acdd72a7-3385-48ef-bd42-f606fba81ae7"

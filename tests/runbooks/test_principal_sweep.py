@@ -4,7 +4,10 @@ everything (no role at the tenant root, or no principals named). Against the emu
 
 from __future__ import annotations
 
-from tests.test_revoke_strict import (
+from runbooks.audit import Clients, Target, audit, sweep_azure
+from runbooks.principal_sweep import read_back, sweep_by_principal
+from runbooks.revoke import revoke
+from tests.runbooks.test_revoke_strict import (
     ADMIN_AGENTS,
     CUSTOMER_A,
     PARTNER,
@@ -12,11 +15,7 @@ from tests.test_revoke_strict import (
     partner_grants,
     runbook_arm,
 )
-from tests.test_runbook_world import QUICK_VERIFY, run
-
-from runbooks.audit import Clients, Target, audit, sweep_azure
-from runbooks.principal_sweep import read_back, sweep_by_principal
-from runbooks.revoke import revoke
+from tests.runbooks.test_runbook_world import QUICK_VERIFY, run
 
 TARGET = Target.for_partner(CUSTOMER_A, PARTNER, [ADMIN_AGENTS])
 

@@ -17,6 +17,9 @@ Every problem is a finding (the command exits 3); what could not be read is said
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
+from contextlib import AsyncExitStack
 from dataclasses import asdict, dataclass, field
 
 import catalog
@@ -152,3 +155,37 @@ async def check_access(conn: Connection, cfg: StackConfig, customers: list[Custo
     ):
         relationships = [r async for r in graph.relationships()]
         return [await check_customer(conn, graph, partner_center, cfg, c, relationships) for c in customers]
+
+
+async def check_fleet_access(
+    conn: Connection,
+    jobs: list[tuple[str, StackConfig, Customer]],
+    *,
+    concurrency: int = 16,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[tuple[str, CustomerAccess]]:
+    """``check_customer`` for every (stack, intent, customer): each partner tenant's relationships read once,
+    its Graph and Partner Center clients shared, ``concurrency`` customers at a time; results in job order."""
+    results: list[tuple[str, CustomerAccess] | None] = [None] * len(jobs)
+    slots = asyncio.Semaphore(max(1, concurrency))
+    done = 0
+    async with AsyncExitStack() as stack:
+        partners: dict[str, tuple[GraphClient, PartnerCenterClient, list[Relationship]]] = {}
+        for _, cfg, _ in jobs:
+            tenant = cfg.partner.tenant_id
+            if tenant not in partners:
+                graph = await stack.enter_async_context(GraphClient(conn.tokens, conn.endpoints, tenant_id=tenant))
+                pc = await stack.enter_async_context(PartnerCenterClient(conn.tokens, conn.endpoints, tenant_id=tenant))
+                partners[tenant] = (graph, pc, [r async for r in graph.relationships()])
+
+        async def one(index: int, stack_name: str, cfg: StackConfig, customer: Customer) -> None:
+            nonlocal done
+            graph, pc, relationships = partners[cfg.partner.tenant_id]
+            async with slots:
+                results[index] = (stack_name, await check_customer(conn, graph, pc, cfg, customer, relationships))
+            done += 1
+            if progress:
+                progress(done, len(jobs))
+
+        await asyncio.gather(*(one(i, *job) for i, job in enumerate(jobs)))
+    return [r for r in results if r is not None]

@@ -359,3 +359,65 @@ def audit(
         raise typer.Exit(2)
     if any(r["errors"] for r in ordered):
         raise typer.Exit(exit_codes.INCOMPLETE)
+
+
+@app.command(epilog=exit_codes.EPILOG)
+def access(
+    project_dir: Path = ProjectDirOption,
+    patterns: list[str] = StacksOption,
+    exclude: list[str] = ExcludeOption,
+    endpoint: str | None = EndpointOption,
+    deadline_seconds: float = DeadlineOption,
+    concurrency: int = typer.Option(16, "--concurrency", min=1, max=64, help="Customers checked at once."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON document (schemaVersion 1)."),
+) -> None:
+    """Whether the partner still reaches every customer of every stack: a token in its tenant (the app's
+    consent), the groups and roles that reach it through which relationship or DAP, its Azure subscriptions.
+    Exit 3 when any access is lost (the scheduled drift run files it), 2 when a stack's config is broken.
+
+    Example: dapctl fleet access --json
+    """
+    from azure_http import AzureHttpError, run_sync
+    from azure_http.connect import OfflineMode
+    from azure_http.deadline import deadline
+
+    from .access_check import check_fleet_access
+    from .access_commands import progress_bar
+    from .cli import _connection
+    from .fleet import load_configs
+
+    check_endpoint(endpoint)
+    stacks = _select(project_dir, patterns, exclude)
+    configs, problems = load_configs(project_dir, stacks)
+    jobs = [(stack, cfg, customer) for stack, cfg in configs.items() for customer in cfg.active_customers]
+    conn = _connection(endpoint)
+    with progress_bar(errors, "checking access") as bar:
+        try:
+            with deadline(deadline_seconds):
+                results = run_sync(
+                    check_fleet_access(conn, jobs, concurrency=concurrency, progress=_progress(bar, "checking access"))
+                )
+        except (AzureHttpError, OfflineMode) as err:
+            errors.print(f"[bold red]Could not read the partner's relationships:[/] {escape(str(err))}")
+            raise typer.Exit(1) from None
+    lost = [(stack, r) for stack, r in results if r.findings]
+    if as_json:
+        document = {
+            "schemaVersion": 1,
+            "customers": [{"stack": stack, **r.to_json()} for stack, r in results],
+            "lost": len(lost),
+            "configProblems": problems,
+        }
+        sys.stdout.write(json.dumps(document, indent=2) + "\n")
+    else:
+        table = Table(title=f"Access lost to {len(lost)} of {len(results)} customer(s)", title_justify="left")
+        for column in ("stack", "customer", "token", "findings"):
+            table.add_column(column, overflow="fold")
+        for stack, r in lost:
+            table.add_row(escape(stack), escape(r.customer), r.token, escape("\n".join(r.findings)))
+        console.print(table)
+        _config_problems(problems)
+    if problems:
+        raise typer.Exit(exit_codes.USAGE)
+    if lost:
+        raise typer.Exit(exit_codes.FINDINGS)

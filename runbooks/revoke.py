@@ -88,6 +88,8 @@ class Outcome:
     outcome: str
     """removed | already-absent | failed | left | planned (dry run)."""
     message: str = ""
+    retriable: bool = False
+    """A failure another run may get past (the service failed or throttled, not a refusal of the caller's rights)."""
 
     def to_json(self) -> dict:
         return {"grant": self.grant.to_json(), "outcome": self.outcome, "message": self.message}
@@ -319,13 +321,13 @@ class _Executor:
         except NotFound:
             return None
 
-    def _finish(self, grant: Grant, outcome: str, message: str = "") -> Outcome:
+    def _finish(self, grant: Grant, outcome: str, message: str = "", retriable: bool = False) -> Outcome:
         if self.journal is not None:
             self.journal.record(grant, outcome, message)
         self.done += 1
         if self.progress:
             self.progress("removing grants", self.done, self.total)
-        return Outcome(grant, outcome, message)
+        return Outcome(grant, outcome, message, retriable)
 
     async def remove(self, grant: Grant) -> Outcome:
         try:
@@ -342,8 +344,8 @@ class _Executor:
                 return self._finish(grant, "left", "ends only with its relationship, which was not terminated")
             if grant.kind is Kind.DAP:
                 return await self._dap(grant)
-        except AzureHttpError as err:
-            return self._finish(grant, "failed", str(err))
+        except AzureHttpError as err:  # the service failed (after the client's retries): another run may not
+            return self._finish(grant, "failed", str(err), retriable=True)
         return self._finish(grant, "left", f"no removal for {grant.kind}")
 
     async def _azure(self, grant: Grant, delete) -> Outcome:
@@ -533,8 +535,19 @@ async def revoke(
             report.verification = await _verify(
                 target, clients, state, audited, seen_before, access_removed, verify, sleep, limits, selection
             )
-        # 4. The directory side last, in Microsoft's order: GDAP, then DAP.
-        outcomes += [await executor.remove(g) for g in directory]
+        # 4. The directory side last, in Microsoft's order: GDAP, then DAP. Not while an Azure grant this run
+        # was to remove is still there: the caller reaches Azure only through GDAP or DAP (admin-on-behalf-of),
+        # so ending them now would put that grant out of its reach for good. A resumed run retries both. (A
+        # refusal of the caller's rights is no reason to wait: keeping the delegation would not change it.)
+        stuck = [o for o in outcomes if o.retriable and o.grant.kind in (Kind.RBAC, Kind.LIGHTHOUSE)]
+        if stuck and directory:
+            held = (
+                f"not ended: {len(stuck)} Azure grant(s) could not be removed, and ending the delegation now would "
+                "put them out of the partner's reach; fix what failed, then run again (--resume)"
+            )
+            outcomes += [executor._finish(g, "failed", held) for g in directory]
+        else:
+            outcomes += [await executor.remove(g) for g in directory]
     finally:
         if journal is not None:
             journal.close()

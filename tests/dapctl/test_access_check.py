@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from azure_http import ConsentMissing, EmulatorTokens
-from tests.dapctl.test_cli_access import CONTOSO, dapctl  # the fixtures come from tests/dapctl/conftest.py
+from tests.dapctl.test_cli_access import CONTOSO, dapctl  # the fixtures come from tests/conftest.py
 
 FABRIKAM = "4b9c0d1e-2f3a-4b4c-9d5e-6f7a8b9c0d1e"
 ADATUM = "5c0d1e2f-3a4b-4c5d-8e6f-7a8b9c0d1e2f"

@@ -120,3 +120,13 @@ def problems_from_validation_error(err: ValidationError, model: type[BaseModel])
             message = f"{item['msg']} (got {shown(item['input'])})"
         problems.append(ConfigProblem(format_loc(loc), message))
     return problems
+
+
+def customer_named(customers, name: str):
+    """The customer called ``name`` among ``customers`` (config or intent alike); a ConfigError listing the known
+    names otherwise (a command given a name that is not in the stack)."""
+    for customer in customers:
+        if customer.name == name:
+            return customer
+    known = ", ".join(c.name for c in customers) or "none"
+    raise ConfigError([ConfigProblem("customers", f"no customer named {shown(name)} (known: {known})")])

@@ -18,7 +18,7 @@ from pydantic.alias_generators import to_camel
 import catalog
 from autopilot.profiles import ProfileSetting
 
-from .errors import ConfigError, ConfigProblem, problems_from_validation_error, shown
+from .errors import ConfigError, ConfigProblem, customer_named, problems_from_validation_error, shown
 
 NAMESPACE = "csp-delegation"
 GDAP_MAX_DAYS = 730
@@ -400,11 +400,7 @@ class StackConfig(_Model):
         return None
 
     def customer(self, name: str) -> Customer:
-        for customer in self.customers:
-            if customer.name == name:
-                return customer
-        known = ", ".join(c.name for c in self.customers) or "none"
-        raise ConfigError([ConfigProblem("customers", f"no customer named {shown(name)} (known: {known})")])
+        return customer_named(self.customers, name)
 
 
 def _semantic_problems(cfg: StackConfig) -> list[ConfigProblem]:

@@ -195,13 +195,9 @@ class StackIntent:
 
     def customer(self, name: str) -> CustomerIntent:
         """The named customer; a ConfigError listing the known names otherwise."""
-        from config.errors import ConfigError, ConfigProblem, shown
+        from config.errors import customer_named
 
-        for customer in self.customers:
-            if customer.name == name:
-                return customer
-        known = ", ".join(c.name for c in self.customers) or "none"
-        raise ConfigError([ConfigProblem("customers", f"no customer named {shown(name)} (known: {known})")])
+        return customer_named(self.customers, name)
 
     @property
     def active_customers(self) -> tuple[CustomerIntent, ...]:

@@ -25,6 +25,7 @@ from urllib.parse import quote, urlsplit
 from azure_http.auth import TokenProvider
 from azure_http.base import ServiceClient
 from azure_http.endpoints import Endpoints
+from azure_http.models import RoleAssignment, Subscription
 from azure_http.polling import poll_until
 from azure_http.throttle import ArmRateLimiter, BucketKey, arm_bucket_key
 
@@ -168,6 +169,11 @@ class ArmClient(ServiceClient):
         """Subscriptions the token's tenant can see (its own and those delegated to it by Lighthouse)."""
         return self.paginate("subscriptions", params={"api-version": SUBSCRIPTIONS_API})
 
+    async def subscriptions(self) -> AsyncIterator[Subscription]:
+        """The subscriptions the token's tenant can see, typed."""
+        async for body in self.list_subscriptions():
+            yield Subscription.from_arm(body)
+
     async def get_subscription(self, subscription_id: str) -> Json:
         return await self.get_json(_path(f"subscriptions/{subscription_id}"), params={"api-version": SUBSCRIPTIONS_API})
 
@@ -189,6 +195,11 @@ class ArmClient(ServiceClient):
             return listing if not principal_id else _of_principal(listing, principal_id)
         params = {"$filter": f"principalId eq '{principal_id}'"} if principal_id else None
         return self.paginate(path, params=params)
+
+    async def role_assignments(self, scope: str, *, principal_id: str | None = None) -> AsyncIterator[RoleAssignment]:
+        """``list_role_assignments``, typed."""
+        async for body in self.list_role_assignments(scope, principal_id=principal_id):
+            yield RoleAssignment.from_arm(body)
 
     async def get_role_assignment(self, assignment_id: str) -> Json:
         """One assignment by its full id (``NotFound`` when it does not exist)."""

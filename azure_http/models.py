@@ -138,32 +138,6 @@ class RoleAssignment:
 
 
 @dataclass(frozen=True)
-class LighthouseAssignment:
-    """An Azure Lighthouse registration assignment, with its definition expanded."""
-
-    id: str
-    scope: str
-    managed_by_tenant_id: str
-    principal_ids: tuple[str, ...]
-    """The partner principals the definition authorizes (lowercase)."""
-    raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
-
-    @classmethod
-    def from_arm(cls, body: dict[str, Any]) -> LighthouseAssignment:
-        props = body.get("properties") or {}
-        definition = (props.get("registrationDefinition") or {}).get("properties") or {}
-        return cls(
-            id=body["id"],
-            scope=body["id"].split("/providers/Microsoft.ManagedServices/", 1)[0],
-            managed_by_tenant_id=(definition.get("managedByTenantId") or "").lower(),
-            principal_ids=tuple(
-                sorted({(a.get("principalId") or "").lower() for a in definition.get("authorizations") or []})
-            ),
-            raw=body,
-        )
-
-
-@dataclass(frozen=True)
 class Subscription:
     """An Azure subscription as ARM lists it."""
 

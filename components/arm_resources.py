@@ -21,6 +21,7 @@ from pulumi.dynamic import CreateResult, DiffResult, ReadResult, ResourceProvide
 from azure_http import Conflict, NotFound, run_sync
 from azure_http.arm import ArmClient, role_guid_of
 from azure_http.connect import connect
+from azure_http.models import RoleAssignment
 
 from .legacy_types import with_legacy_dynamic_alias
 
@@ -28,12 +29,11 @@ IDENTITY_INPUTS = ("tenantId", "scope", "roleDefinitionId", "principalId", "prin
 ROLE_ASSIGNMENTS = "providers/Microsoft.Authorization/roleAssignments"
 
 
-def _same_grant(assignment: dict[str, Any], props: dict[str, Any]) -> bool:
+def _same_grant(assignment: RoleAssignment, props: dict[str, Any]) -> bool:
     """The assignment grants the declared role to the declared principal (at any name)."""
-    actual = assignment.get("properties") or {}
-    return (actual.get("principalId") or "").lower() == str(props["principalId"]).lower() and role_guid_of(
-        actual.get("roleDefinitionId") or ""
-    ) == role_guid_of(str(props["roleDefinitionId"]))
+    return assignment.principal_id == str(props["principalId"]).lower() and assignment.role_guid == role_guid_of(
+        str(props["roleDefinitionId"])
+    )
 
 
 def _arm(tenant_id: str) -> ArmClient:
@@ -67,7 +67,7 @@ class PartnerRoleAssignmentProvider(ResourceProvider):
                     existing = await arm.get_role_assignment(f"{props['scope']}/{ROLE_ASSIGNMENTS}/{props['name']}")
                 except NotFound:
                     existing = None
-                if existing is not None and _same_grant(existing, props):
+                if existing is not None and _same_grant(RoleAssignment.from_arm(existing), props):
                     pulumi.log.info(f"adopted role assignment {existing['id']} (named by adoptRoleAssignment)")
                     return existing, True
                 pulumi.log.warn(
@@ -97,12 +97,9 @@ class PartnerRoleAssignmentProvider(ResourceProvider):
     async def _find(arm: ArmClient, props: dict[str, Any]) -> dict[str, Any] | None:
         """The principal's assignment of this role at exactly this scope (not inherited, not below)."""
         wanted_role = role_guid_of(props["roleDefinitionId"])
-        async for assignment in arm.list_role_assignments(props["scope"], principal_id=props["principalId"]):
-            actual = assignment.get("properties") or {}
-            if (actual.get("scope") or "").lower() == props["scope"].lower() and role_guid_of(
-                actual.get("roleDefinitionId") or ""
-            ) == wanted_role:
-                return assignment
+        async for assignment in arm.role_assignments(props["scope"], principal_id=props["principalId"]):
+            if assignment.scope.lower() == props["scope"].lower() and assignment.role_guid == wanted_role:
+                return assignment.raw
         return None
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:

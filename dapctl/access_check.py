@@ -107,9 +107,9 @@ async def _azure(conn: Connection, customer: Customer, result: CustomerAccess) -
     result.declared_subscriptions = len(customer.new_subscriptions) + len(customer.existing_subscriptions)
     try:
         async with ArmClient(conn.tokens, conn.endpoints, tenant_id=result.tenant_id) as arm:
-            async for sub in arm.list_subscriptions():
-                if (sub.get("tenantId") or "").lower() == result.tenant_id:
-                    result.subscriptions.append(f"{sub.get('subscriptionId')} ({sub.get('displayName')})")
+            async for sub in arm.subscriptions():
+                if (sub.tenant_id or "").lower() == result.tenant_id:
+                    result.subscriptions.append(f"{sub.id} ({sub.display_name})")
     except AzureHttpError as err:
         result.findings.append(f"ARM could not list the tenant's subscriptions: {err}")
         return

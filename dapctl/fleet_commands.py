@@ -45,6 +45,26 @@ def _progress(bar, label: str):
     return progress
 
 
+def _read_fleet(endpoint: str | None, deadline_seconds: float, label: str, work):
+    """Run ``work(conn, progress)`` (a coroutine) on the command's connection, under one progress bar and the
+    command's deadline; Graph/ARM failures are one line and exit 1."""
+    from azure_http import AzureHttpError, run_sync
+    from azure_http.connect import OfflineMode
+    from azure_http.deadline import deadline
+
+    from .access_commands import progress_bar
+    from .cli import _connection
+
+    conn = _connection(endpoint)
+    with progress_bar(errors, label) as bar:
+        try:
+            with deadline(deadline_seconds):
+                return run_sync(work(conn, _progress(bar, label)))
+        except (AzureHttpError, OfflineMode) as err:
+            errors.print(f"[bold red]Could not read the tenants:[/] {escape(str(err))}")
+            raise typer.Exit(exit_codes.ERROR) from None
+
+
 def _select(project_dir: Path, patterns: list[str], exclude: list[str]) -> list[str]:
     from .fleet import stack_names
 
@@ -180,26 +200,16 @@ def drift(
 
     Example: dapctl fleet drift --stacks 'contoso*' --json
     """
-    from azure_http import AzureHttpError, run_sync
-    from azure_http.connect import OfflineMode
-    from azure_http.deadline import deadline
-
-    from .access_commands import progress_bar
-    from .cli import _connection
     from .fleet import drift_of_fleet
 
     check_endpoint(endpoint)
     stacks = _select(project_dir, patterns, exclude)
-    conn = _connection(endpoint)
-    with progress_bar(errors, "checking drift") as bar:
-        try:
-            with deadline(deadline_seconds):
-                by_stack, problems = run_sync(
-                    drift_of_fleet(conn, project_dir, stacks, concurrency, progress=_progress(bar, "checking drift"))
-                )
-        except (AzureHttpError, OfflineMode) as err:
-            errors.print(f"[bold red]Could not read the tenants:[/] {escape(str(err))}")
-            raise typer.Exit(1) from None
+    by_stack, problems = _read_fleet(
+        endpoint,
+        deadline_seconds,
+        "checking drift",
+        lambda conn, progress: drift_of_fleet(conn, project_dir, stacks, concurrency, progress=progress),
+    )
     drifted = {stack: items for stack, items in by_stack.items() if items}
     if as_json:
         document = {
@@ -377,29 +387,19 @@ def access(
 
     Example: dapctl fleet access --json
     """
-    from azure_http import AzureHttpError, run_sync
-    from azure_http.connect import OfflineMode
-    from azure_http.deadline import deadline
-
     from .access_check import check_fleet_access
-    from .access_commands import progress_bar
-    from .cli import _connection
     from .fleet import load_configs
 
     check_endpoint(endpoint)
     stacks = _select(project_dir, patterns, exclude)
     configs, problems = load_configs(project_dir, stacks)
     jobs = [(stack, cfg, customer) for stack, cfg in configs.items() for customer in cfg.active_customers]
-    conn = _connection(endpoint)
-    with progress_bar(errors, "checking access") as bar:
-        try:
-            with deadline(deadline_seconds):
-                results = run_sync(
-                    check_fleet_access(conn, jobs, concurrency=concurrency, progress=_progress(bar, "checking access"))
-                )
-        except (AzureHttpError, OfflineMode) as err:
-            errors.print(f"[bold red]Could not read the partner's relationships:[/] {escape(str(err))}")
-            raise typer.Exit(1) from None
+    results = _read_fleet(
+        endpoint,
+        deadline_seconds,
+        "checking access",
+        lambda conn, progress: check_fleet_access(conn, jobs, concurrency=concurrency, progress=progress),
+    )
     lost = [(stack, r) for stack, r in results if r.findings]
     if as_json:
         document = {

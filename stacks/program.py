@@ -18,7 +18,7 @@ from components.customer import CustomerTenant, CustomerTenantArgs
 from components.delegation import AccessAssignmentArgs, CustomerDelegationArgs, GdapRelationshipArgs
 from components.lighthouse import LighthouseAdoption, LighthouseDelegationArgs
 from components.partner_groups_ref import GROUP_IDS_OUTPUT, PartnerGroupIds
-from components.providers import entra_provider
+from components.providers import arm_provider, entra_provider
 from components.revocation_runbook import RevocationRunbookArgs
 from config.errors import ConfigError
 from config.loading import load_from_pulumi
@@ -169,8 +169,6 @@ def customer_args(
 
 
 def declare(intent: StackIntent, observation: Observation) -> None:
-    from components.providers import arm_provider
-
     partner = intent.partner
     group_ids = partner_group_ids(partner)
     customers = intent.active_customers

@@ -680,8 +680,10 @@ class ArmService:
                 raise m.arm_error(404, "ResourceNotFound", f"The alias '{target.name}' was not found.")
             return 200, alias.to_json(now), self._alias_poll_headers(state, alias, now)
         if method == "DELETE":
+            # Alias_Delete documents 200 "Deleted the alias" and 204 "Alias does not exist", neither with a body
+            # (subscriptions.json 2021-10-01).
             alias = store.aliases.pop(key, None) if key in mine else None
-            return (204, None, {}) if alias is None else (200, alias.to_json(now), {})
+            return (204 if alias is None else 200), None, {}
         if method != "PUT":
             raise _method_not_allowed(method, "an alias")
         if caller.tenant_id != partner:

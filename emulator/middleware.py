@@ -6,8 +6,9 @@ Every API answer carries its service's request-id headers (clients put them in e
   caller's, else a new GUID), per the ARM RPC's common API details (github.com/Azure/azure-resource-manager-rpc,
   ``v1.0/common-api-details.md``: "x-ms-correlation-request-id ... If the caller does not specify this header,
   ARM will randomly generate a unique GUID"; responses "must" carry ``x-ms-request-id``).
-- Graph and the others: ``request-id`` and ``client-request-id`` (Graph's, learn.microsoft.com/graph/errors,
-  "innerError" / response headers), plus ``x-ms-request-id`` as before (Partner Center's own
+- Graph: ``request-id`` and ``client-request-id`` (the client's, when it sent one), the ids Graph's error
+  ``innerError`` carries (learn.microsoft.com/graph/errors); nothing else.
+- Partner Center: ``request-id``, ``x-ms-request-id`` and ``client-request-id`` as before (its documented
   ``MS-RequestId`` / ``MS-CorrelationId`` echo belongs to ``emulator.partner_center``).
 
 Every API request is logged so tests can count attempts from the server's side, and a request without
@@ -25,6 +26,7 @@ from emulator.api_middleware import UNMEDIATED, ApiOnlyMiddleware
 from emulator.errors import error_response
 
 ARM_PREFIX = "/arm/"
+GRAPH_PREFIX = "/graph/"
 # 401 wording per API prefix; Graph's is the default. (ARM: AuthenticationFailed.)
 AUTH_ERRORS: dict[str, tuple[str, str]] = {
     "/arm": ("AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing."),
@@ -55,7 +57,9 @@ class RequestLogMiddleware:
                 (b"x-ms-correlation-request-id", correlation.encode()),
             ]
         else:
-            id_headers = [(b"request-id", request_id.encode()), (b"x-ms-request-id", request_id.encode())]
+            id_headers = [(b"request-id", request_id.encode())]
+            if not scope["path"].startswith(GRAPH_PREFIX):  # Partner Center's own headers: emulator.partner_center
+                id_headers.append((b"x-ms-request-id", request_id.encode()))
             if client_id:
                 id_headers.append((b"client-request-id", client_id.encode()))
         if scope["path"].startswith(UNMEDIATED):

@@ -15,11 +15,13 @@ from urllib.parse import urlparse
 import httpx
 import pytest
 
+from azure_http.emulator_tokens import emulator_token
 from tests.arm_scenario import CONTOSO, FABRIKAM, scenario
 from tests.conformance.spec import graph_collection_errors, graph_errors
 
 RELS = "/graph/v1.0/tenantRelationships/delegatedAdminRelationships"
 CONTRACTS = "/graph/v1.0/contracts"
+PARTNERS = "/graph/v1.0/policies/crossTenantAccessPolicy/partners"
 HELPDESK = "729827e3-9c14-49f7-bb1b-9608f156bbb8"
 GLOBAL_READER = "f2ef992c-3afb-46b9-b7cf-a126ee74c451"
 GROUP = "aaaaaaaa-0000-4000-8000-000000000001"
@@ -197,4 +199,17 @@ def test_every_answer_carries_graphs_request_ids(graph) -> None:
     mine = str(uuid.uuid4())
     answer = graph.get(RELS, headers={"client-request-id": mine})
     assert answer.headers["client-request-id"] == mine and uuid.UUID(answer.headers["request-id"])
-    assert "x-ms-correlation-request-id" not in answer.headers  # ARM's header, not Graph's
+    assert "x-ms-correlation-request-id" not in answer.headers and "x-ms-request-id" not in answer.headers  # ARM's
+
+
+# -- crossTenantAccessPolicy partners (the customer's side) --------------------------------------------
+def test_a_customers_partner_configurations_conform(emulator, graph) -> None:
+    token = emulator_token(CONTOSO, "c0000000-0000-4000-8000-0000000000aa")
+    response = graph.get(PARTNERS, headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200
+    body = response.json()
+    problems = graph_collection_errors("CrossTenantAccessPolicyConfigurationPartner", body)
+    assert not problems and body["value"] and body["value"][0]["isServiceProvider"] is True, problems
+    assert graph.get(PARTNERS, params={"$select": "tenantId"}, headers={"Authorization": f"Bearer {token}"}).json()[
+        "value"
+    ] == [{"tenantId": body["value"][0]["tenantId"]}]

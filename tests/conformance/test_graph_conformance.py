@@ -24,6 +24,7 @@ CONTRACTS = "/graph/v1.0/contracts"
 PARTNERS = "/graph/v1.0/policies/crossTenantAccessPolicy/partners"
 HELPDESK = "729827e3-9c14-49f7-bb1b-9608f156bbb8"
 GLOBAL_READER = "f2ef992c-3afb-46b9-b7cf-a126ee74c451"
+GLOBAL_ADMIN = "62e90394-69f5-4237-9190-012177145e10"
 GROUP = "aaaaaaaa-0000-4000-8000-000000000001"
 
 
@@ -34,21 +35,21 @@ def graph(emulator):
         yield client
 
 
-def new_relationship(graph, name: str, customer: str = CONTOSO) -> dict:
+def new_relationship(graph, name: str, customer: str = CONTOSO, roles=(HELPDESK, GLOBAL_READER)) -> dict:
     body = {
         "displayName": name,
         "duration": "P730D",
         "customer": {"tenantId": customer, "displayName": name},
-        "accessDetails": {"unifiedRoles": [{"roleDefinitionId": HELPDESK}, {"roleDefinitionId": GLOBAL_READER}]},
+        "accessDetails": {"unifiedRoles": [{"roleDefinitionId": r} for r in roles]},
     }
     response = graph.post(RELS, json=body)
     assert response.status_code == 201
     return response.json()
 
 
-def active_relationship(graph, emulator, name: str) -> dict:
+def active_relationship(graph, emulator, name: str, roles=(HELPDESK, GLOBAL_READER)) -> dict:
     """A relationship the partner locked for approval and the customer approved (the emulator's control hand)."""
-    rel = new_relationship(graph, name)
+    rel = new_relationship(graph, name, roles=roles)
     locked = graph.post(f"{RELS}/{rel['id']}/requests", json={"action": "lockForApproval"})
     assert locked.status_code == 201 and not graph_errors("DelegatedAdminRelationshipRequest", locked.json())
     emulator.control.approve(rel["id"])
@@ -113,6 +114,27 @@ def test_select_on_a_single_relationship(graph) -> None:
     rel = new_relationship(graph, "selected")
     got = graph.get(f"{RELS}/{rel['id']}", params={"$select": "status"}).json()
     assert set(got) - {"@odata.context", "@odata.etag", "@odata.type"} == {"status"}
+
+
+def test_removing_global_administrator_is_a_long_running_operation(graph, emulator) -> None:
+    """delegatedadminrelationship-update.md: on an active relationship, removing Global Administrator answers
+    202 Accepted with a Location naming the delegatedAdminRelationshipOperation to poll."""
+    rel = active_relationship(graph, emulator, "with GA", roles=(HELPDESK, GLOBAL_ADMIN))
+    current = graph.get(f"{RELS}/{rel['id']}").json()
+    patched = graph.patch(
+        f"{RELS}/{rel['id']}",
+        json={"accessDetails": {"unifiedRoles": [{"roleDefinitionId": HELPDESK}]}},
+        headers={"If-Match": current["@odata.etag"]},
+    )
+    assert patched.status_code == 202 and float(patched.headers["Retry-After"]) > 0
+    location = patched.headers["Location"]
+    assert urlparse(location).scheme and f"{rel['id']}/operations/" in location
+    operation = assert_entity(graph.get(location), "DelegatedAdminRelationshipOperation", "operations")
+    assert operation["status"] in ("notStarted", "running", "succeeded")
+    listed = all_pages(
+        graph, f"{RELS}/{rel['id']}/operations", "DelegatedAdminRelationshipOperation", {"$count": "true"}
+    )
+    assert [o["id"] for o in listed] == [operation["id"]]
 
 
 def test_options_a_list_does_not_document_are_refused(graph) -> None:

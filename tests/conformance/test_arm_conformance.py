@@ -252,7 +252,7 @@ def test_every_answer_carries_arms_request_ids_and_echoes_the_correlation_id(wor
     [
         (f"{PROD}/{RA}", {}, 400),  # no api-version
         (f"{PROD}/{RA}", {**AUTHZ_API, "$filter": "assignedTo('x')"}, 400),
-        (f"{PROD}/{RA}/{uuid.uuid4()}", AUTHZ_API, 404),
+        (f"{PROD}/{RA}/0a000000-0000-4000-8000-0000000000ff", AUTHZ_API, 404),
         (f"{PROD}/providers/Microsoft.Compute/virtualMachines", AUTHZ_API, 404),
     ],
 )

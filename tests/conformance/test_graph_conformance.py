@@ -25,6 +25,7 @@ PARTNERS = "/graph/v1.0/policies/crossTenantAccessPolicy/partners"
 HELPDESK = "729827e3-9c14-49f7-bb1b-9608f156bbb8"
 GLOBAL_READER = "f2ef992c-3afb-46b9-b7cf-a126ee74c451"
 GLOBAL_ADMIN = "62e90394-69f5-4237-9190-012177145e10"
+MISSING = "0e000000-0000-4000-8000-0000000000ff"
 GROUP = "aaaaaaaa-0000-4000-8000-000000000001"
 
 
@@ -204,8 +205,8 @@ def test_contract_filters_on_undocumented_properties_are_refused(graph) -> None:
 @pytest.mark.parametrize(
     ("method", "path", "status"),
     [
-        ("GET", f"{RELS}/{uuid.uuid4()}-{uuid.uuid4()}", 404),
-        ("GET", f"{CONTRACTS}/{uuid.uuid4()}", 404),
+        ("GET", f"{RELS}/{MISSING}-{MISSING}", 404),
+        ("GET", f"{CONTRACTS}/{MISSING}", 404),
         ("GET", f"{RELS}?$filter=startswith(displayName,'a')", 400),
         ("POST", RELS, 400),
     ],

@@ -20,6 +20,7 @@ from emulator.control import control_routes
 from emulator.errors import ServiceError, error_response, service_error_handler
 from emulator.faults import FaultMiddleware
 from emulator.middleware import BearerAuthMiddleware, RequestLogMiddleware
+from emulator.odata_entity import GraphEntityMiddleware
 from emulator.request_body import BodyCheckMiddleware
 from emulator.scenario import apply_scenario
 from emulator.service import Service
@@ -44,6 +45,7 @@ def _http_error_handler(status: int, message: str):
             message,
             request_id=request.scope.get("emulator.request_id"),
             client_request_id=request.scope.get("emulator.client_request_id"),
+            path=request.url.path,
         )
 
     return handler
@@ -64,6 +66,7 @@ def create_app(state: EmulatorState | None = None, scenario: dict[str, Any] | No
             Middleware(FaultMiddleware, state=state),
             Middleware(BearerAuthMiddleware, state=state),
             Middleware(BodyCheckMiddleware, state=state),
+            Middleware(GraphEntityMiddleware, state=state),
         ],
         exception_handlers={
             ServiceError: service_error_handler,

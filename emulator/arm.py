@@ -324,7 +324,8 @@ class ArmService:
             lambda pair: pair[0],
             lambda pair: self.subscription_json(state, pair[1]),
         )
-        out["count"] = {"type": "Total", "value": len(subs)}
+        # No "count": SubscriptionListResult (Microsoft.Resources 2022-12-01 subscriptions.json) has value and
+        # nextLink only, so the emulator sends nothing more.
         return 200, out, {}
 
     def _subscription(self, state, request, caller, method, target, body):
@@ -679,8 +680,10 @@ class ArmService:
                 raise m.arm_error(404, "ResourceNotFound", f"The alias '{target.name}' was not found.")
             return 200, alias.to_json(now), self._alias_poll_headers(state, alias, now)
         if method == "DELETE":
+            # Alias_Delete documents 200 "Deleted the alias" and 204 "Alias does not exist", neither with a body
+            # (subscriptions.json 2021-10-01).
             alias = store.aliases.pop(key, None) if key in mine else None
-            return (204, None, {}) if alias is None else (200, alias.to_json(now), {})
+            return (204 if alias is None else 200), None, {}
         if method != "PUT":
             raise _method_not_allowed(method, "an alias")
         if caller.tenant_id != partner:
@@ -711,23 +714,27 @@ class ArmService:
         props = _properties(body)
         billing = props.get("billingScope")
         parts = billing.strip("/").split("/") if isinstance(billing, str) else []
+        if [p.lower() for p in parts[:2]] == ["providers", "microsoft.billing"]:
+            parts = parts[2:]
         lower = [p.lower() for p in parts]
-        if (
-            len(parts) != 6
-            or lower[:3] != ["providers", "microsoft.billing", "billingaccounts"]
-            or lower[4] != "customers"
-        ):
+        # Both documented spellings of a Microsoft Partner Agreement customer: the spec's BillingScope
+        # ("For PartnerLed - /billingAccounts/{billingAccountName}/customers/{customerName}",
+        # Azure/azure-rest-api-specs specification/subscription/.../stable/2021-10-01/subscriptions.json) and the
+        # customer's full id the MPA how-to passes (/providers/Microsoft.Billing/billingAccounts/.../customers/...,
+        # learn.microsoft.com/azure/cost-management-billing/manage/
+        # programmatically-create-subscription-microsoft-partner-agreement).
+        if len(parts) != 4 or lower[0] != "billingaccounts" or lower[2] != "customers":
             raise m.bad(
                 "InvalidBillingScope",
-                "properties.billingScope must be "
-                "/providers/Microsoft.Billing/billingAccounts/{account}/customers/{customerId}.",
+                "properties.billingScope must be /billingAccounts/{account}/customers/{customerId} "
+                "(optionally prefixed with /providers/Microsoft.Billing).",
             )
-        customer = lower[5]
+        customer = lower[3]
         pc = state.stores.get("partner_center")
         known = set(getattr(pc, "customers", {})) | set(store.tenants)
         if customer not in known:
             raise m.arm_error(
-                404, "BillingScopeNotFound", f"The customer '{parts[5]}' was not found on billing account '{parts[3]}'."
+                404, "BillingScopeNotFound", f"The customer '{parts[3]}' was not found on billing account '{parts[1]}'."
             )
         display = props.get("displayName")
         if not isinstance(display, str) or not display.strip():

@@ -110,10 +110,8 @@ def role_definition_json(guid: str, subscription_id: str | None) -> dict[str, An
             "description": builtin.description if builtin is not None else None,
             "assignableScopes": ["/"],
             "permissions": permissions,
-            "createdOn": None,
-            "updatedOn": None,
-            "createdBy": None,
-            "updatedBy": None,
+            # No createdOn/updatedOn/createdBy/updatedBy: RoleDefinitionProperties of 2022-04-01
+            # (authorization-RoleDefinitionsCalls.json) has none of them (2022-05-01-preview added them).
         },
     }
 

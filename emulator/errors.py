@@ -1,8 +1,11 @@
 """Microsoft-shaped error responses.
 
-Graph and ARM both answer errors as ``{"error": {"code", "message"}}`` (Graph adds an
-``innerError`` with the request id and date). Handlers raise ``ServiceError``; the app turns it
-into that JSON so every route module fails the same way the real services do.
+Graph and ARM both answer errors as ``{"error": {"code", "message"}}``. Graph adds an ``innerError``
+with the request id and date (learn.microsoft.com/graph/errors); ARM's ErrorResponse has no such member
+(Azure/azure-rest-api-specs ``common-types/resource-management/v5/types.json#/definitions/ErrorDetail``:
+code, message, target, details, additionalInfo), so an error for an ``/arm`` path carries code and message only.
+Handlers raise ``ServiceError``; the app turns it into that JSON so every route module fails the same way the
+real services do.
 """
 
 from __future__ import annotations
@@ -67,8 +70,12 @@ def error_response(
     request_id: str | None = None,
     client_request_id: str | None = None,
     headers: dict[str, str] | None = None,
+    path: str = "",
 ) -> JSONResponse:
+    """The error in the shape of the service that owns ``path`` (ARM's for ``/arm``, else Graph's)."""
     code = code or DEFAULT_CODES.get(status, "error")
+    if path.startswith("/arm/"):
+        return JSONResponse({"error": {"code": code, "message": message}}, status_code=status, headers=headers)
     body = error_body(code, message, request_id, client_request_id)
     return JSONResponse(body, status_code=status, headers=headers)
 
@@ -82,4 +89,5 @@ async def service_error_handler(request: Request, exc: Exception) -> JSONRespons
         request_id=request.scope.get("emulator.request_id"),
         client_request_id=request.scope.get("emulator.client_request_id"),
         headers=exc.headers,
+        path=request.url.path,
     )

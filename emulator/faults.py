@@ -158,7 +158,9 @@ class FaultMiddleware(ApiOnlyMiddleware):
             generation = self.state.generation
             await asyncio.sleep(rule.latency)
             if self.state.generation != generation:  # the emulator was reset meanwhile: a stale request
-                response = error_response(503, "The emulator was reset while this request was delayed.")
+                response = error_response(
+                    503, "The emulator was reset while this request was delayed.", path=scope["path"]
+                )
                 await response(scope, receive, send)
                 return
         if rule.drop:
@@ -183,5 +185,6 @@ class FaultMiddleware(ApiOnlyMiddleware):
             rule.code or DEFAULT_CODES.get(rule.status, "error"),
             request_id=scope.get("emulator.request_id"),
             headers=headers,
+            path=scope["path"],
         )
         await response(scope, receive, send)

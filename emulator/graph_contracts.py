@@ -3,7 +3,9 @@
 Derived from the Partner Center customers (``partner_center.customers`` in a scenario), so the
 two never disagree: removing DAP keeps the contract (the reseller relationship stays). Only the
 partner tenant has contracts; a token for any other tenant sees an empty collection.
-(reference/azure-facts.md, "Legacy DAP".)
+(reference/azure-facts.md, "Legacy DAP"; learn.microsoft.com/graph/api/contract-list and the contract resource
+page: id, contractType, customerId, defaultDomainName, displayName, deletedDateTime from directoryObject.)
+Single contracts get their ``@odata.context`` from ``emulator.odata_entity``.
 """
 
 from __future__ import annotations
@@ -21,6 +23,9 @@ from emulator.odata import page, parse_filter
 from emulator.state import EmulatorState
 
 GRAPH_ROOT = "/graph/v1.0"
+#: contract-list.md: "Filtering is supported for customerId, defaultDomainName, and displayName."
+#: customerId is an Edm.Guid: OData takes it unquoted (``customerId eq 6e5b...``); quoted is accepted too.
+FILTERABLE = ("customerId", "defaultDomainName", "displayName")
 _NAMESPACE = uuid.UUID("3d0c1f5e-8f2a-4b6e-a1c9-2e7d5b4a3c21")
 
 
@@ -53,7 +58,7 @@ class ContractsService:
         svc = self
 
         async def contracts(request: Request) -> Response:
-            predicate = parse_filter(request.query_params.get("$filter"))
+            predicate = parse_filter(request.query_params.get("$filter"), fields=FILTERABLE)
             items = [c for c in svc._contracts(state, request) if predicate(c)]
             context = str(request.base_url).rstrip("/") + f"{GRAPH_ROOT}/$metadata#contracts"
             return JSONResponse(page(request, items, max_page_size=state.settings.page_size, context=context))

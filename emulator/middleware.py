@@ -1,9 +1,18 @@
 """Cross-cutting request handling: request ids, the request log, bearer-token checks.
 
-Every API answer carries ``request-id`` / ``client-request-id`` headers as Graph's do (clients
-put them in error messages), every API request is logged so tests can count attempts from the
-server's side, and a request without ``Authorization: Bearer`` gets Graph's 401. Control
-paths (``/_emulator``) are neither logged nor authenticated.
+Every API answer carries its service's request-id headers (clients put them in error messages):
+
+- ARM (``/arm``): ``x-ms-request-id`` (service generated) and ``x-ms-correlation-request-id`` (the
+  caller's, else a new GUID), per the ARM RPC's common API details (github.com/Azure/azure-resource-manager-rpc,
+  ``v1.0/common-api-details.md``: "x-ms-correlation-request-id ... If the caller does not specify this header,
+  ARM will randomly generate a unique GUID"; responses "must" carry ``x-ms-request-id``).
+- Graph: ``request-id`` and ``client-request-id`` (the client's, when it sent one), the ids Graph's error
+  ``innerError`` carries (learn.microsoft.com/graph/errors); nothing else.
+- Partner Center: ``request-id``, ``x-ms-request-id`` and ``client-request-id`` as before (its documented
+  ``MS-RequestId`` / ``MS-CorrelationId`` echo belongs to ``emulator.partner_center``).
+
+Every API request is logged so tests can count attempts from the server's side, and a request without
+``Authorization: Bearer`` gets Graph's 401. Control paths (``/_emulator``) are neither logged nor authenticated.
 """
 
 from __future__ import annotations
@@ -16,6 +25,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from emulator.api_middleware import UNMEDIATED, ApiOnlyMiddleware
 from emulator.errors import error_response
 
+ARM_PREFIX = "/arm/"
+GRAPH_PREFIX = "/graph/"
 # 401 wording per API prefix; Graph's is the default. (ARM: AuthenticationFailed.)
 AUTH_ERRORS: dict[str, tuple[str, str]] = {
     "/arm": ("AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing."),
@@ -39,8 +50,20 @@ class RequestLogMiddleware:
         client_id = (headers.get(b"client-request-id") or headers.get(b"x-ms-client-request-id") or b"").decode()
         scope["emulator.request_id"] = request_id
         scope["emulator.client_request_id"] = client_id or request_id
+        if scope["path"].startswith(ARM_PREFIX):
+            correlation = headers.get(b"x-ms-correlation-request-id", b"").decode("latin-1") or str(uuid.uuid4())
+            id_headers = [
+                (b"x-ms-request-id", request_id.encode()),
+                (b"x-ms-correlation-request-id", correlation.encode()),
+            ]
+        else:
+            id_headers = [(b"request-id", request_id.encode())]
+            if not scope["path"].startswith(GRAPH_PREFIX):  # Partner Center's own headers: emulator.partner_center
+                id_headers.append((b"x-ms-request-id", request_id.encode()))
+            if client_id:
+                id_headers.append((b"client-request-id", client_id.encode()))
         if scope["path"].startswith(UNMEDIATED):
-            await self.app(scope, receive, self._with_ids(send, request_id, client_id))
+            await self.app(scope, receive, self._with_ids(send, id_headers))
             return
         in_flight = self.state.request_started()
         logged = False
@@ -60,19 +83,16 @@ class RequestLogMiddleware:
             await send(message)
 
         try:
-            await self.app(scope, receive, self._with_ids(send_logged, request_id, client_id))
+            await self.app(scope, receive, self._with_ids(send_logged, id_headers))
         finally:
             log(0)  # no answer was started (a dropped connection or a crash)
             self.state.request_finished()
 
     @staticmethod
-    def _with_ids(send: Send, request_id: str, client_id: str) -> Send:
+    def _with_ids(send: Send, id_headers: list[tuple[bytes, bytes]]) -> Send:
         async def send_with_ids(message: Message) -> None:
             if message["type"] == "http.response.start":
-                extra = [(b"request-id", request_id.encode()), (b"x-ms-request-id", request_id.encode())]
-                if client_id:
-                    extra.append((b"client-request-id", client_id.encode()))
-                message = {**message, "headers": [*message.get("headers", []), *extra]}
+                message = {**message, "headers": [*message.get("headers", []), *id_headers]}
             await send(message)
 
         return send_with_ids
@@ -112,6 +132,7 @@ class BearerAuthMiddleware(ApiOnlyMiddleware):
                 code,
                 request_id=scope.get("emulator.request_id"),
                 headers={"WWW-Authenticate": 'Bearer realm="", error="invalid_token"'},
+                path=scope["path"],
             )
             await response(scope, receive, send)
             return
@@ -126,5 +147,6 @@ class BearerAuthMiddleware(ApiOnlyMiddleware):
             code,
             request_id=scope.get("emulator.request_id"),
             headers={"WWW-Authenticate": 'Bearer realm="", error="invalid_token"'},
+            path=scope["path"],
         )
         await response(scope, receive, send)

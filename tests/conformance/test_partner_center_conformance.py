@@ -1,0 +1,60 @@
+"""The emulated Partner Center customers against the Customer resource as its REST reference documents it.
+
+``specs/partner_center_customers.json`` is transcribed from learn.microsoft.com (customer-resources,
+utility-resources, headers): a customer by ID, the customer list (where ``allowDelegatedAccess`` is
+"only available when getting a customer by ID, not by list") and the response headers. The deviations
+marked ``xfail(strict=True)`` belong to the Partner Center change.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import httpx
+import pytest
+
+from tests.arm_scenario import CONTOSO, scenario
+from tests.conformance.spec import PARTNER_CENTER, spec
+
+CUSTOMERS = "/partnercenter/v1/customers"
+
+
+@pytest.fixture
+def pc(emulator):
+    emulator.control.reset(scenario())
+    with httpx.Client(base_url=emulator.url, headers={"Authorization": "Bearer partner"}) as client:
+        yield client
+
+
+def test_customer_by_id_conforms(pc) -> None:
+    response = pc.get(f"{CUSTOMERS}/{CONTOSO}")
+    assert response.status_code == 200
+    customer = response.json()
+    assert not spec(PARTNER_CENTER).errors("Customer", customer), spec(PARTNER_CENTER).errors("Customer", customer)
+    assert customer["id"] == CONTOSO and isinstance(customer["allowDelegatedAccess"], bool)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the list carries allowDelegatedAccess, which the Customer resource documents as by-ID only "
+    "(issue defect 1): owned by the Partner Center change",
+)
+def test_customer_list_conforms(pc) -> None:
+    response = pc.get(CUSTOMERS)
+    assert response.status_code == 200
+    problems = spec(PARTNER_CENTER).errors("CustomerCollection", response.json())
+    assert not problems, problems
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="Partner Center's REST headers page lists MS-RequestId and MS-CorrelationId as response headers; "
+    "the emulator does not echo them: owned by the Partner Center change",
+)
+def test_answers_echo_the_partner_center_request_headers(pc) -> None:
+    request_id, correlation_id = str(uuid.uuid4()), str(uuid.uuid4())
+    response = pc.get(
+        f"{CUSTOMERS}/{CONTOSO}", headers={"MS-RequestId": request_id, "MS-CorrelationId": correlation_id}
+    )
+    assert response.headers.get("MS-RequestId") == request_id
+    assert response.headers.get("MS-CorrelationId") == correlation_id

@@ -43,7 +43,7 @@ PROVIDERS = {
 
 @pytest.fixture
 def imported(emulator, tmp_path):
-    world = generate_brownfield(16, seed=5)
+    world = generate_brownfield(16, seed=47)
     emulator.control.reset(world.scenario)
     world.write_partner_stack(tmp_path)
     (tmp_path / "Pulumi.yaml").write_text((REPO / "Pulumi.yaml").read_text())

@@ -260,6 +260,8 @@ class _Builder:
     def azure(self, truth: CustomerTruth, n: int) -> None:
         """Subscriptions with the CSP grant (AdminAgents Owner), and the mess around it."""
         rng = self.rng
+        # Some customers delegate every subscription alike to Tier 2 (what config can adopt), on the whole subscription.
+        uniform = (False, *self.lighthouse_shape()[1:]) if self.shapes.random() < 0.25 else None
         for s in range(rng.choice((0, 1, 1, 2, 3))):
             sub = self.guid("sub", truth.tenant_id, s)
             truth.subscriptions.append(sub)
@@ -288,6 +290,8 @@ class _Builder:
                 several = rng.random() < 0.4
                 principals = [TIER2_SUPPORT, *([HELPDESK_AGENTS] if several else [])]
                 self.lighthouse(truth, sub, PARTNER_TENANT, principals, [CONTRIBUTOR] if not several else [READER])
+            elif uniform is not None:
+                self.lighthouse(truth, sub, PARTNER_TENANT, [TIER2_SUPPORT], [CONTRIBUTOR], shape=uniform)
             if rng.random() < 0.05:
                 self.lighthouse(truth, sub, OTHER_PARTNER_TENANT, [OTHER_PARTNER_GROUP], [READER])
 
@@ -307,11 +311,22 @@ class _Builder:
         )
         return f"{scope}/providers/Microsoft.Authorization/roleAssignments/{name}" if full else name
 
+    def lighthouse_shape(self) -> tuple[bool, bool, bool]:
+        """(on a resource group, with the Delete Role, with an eligible Contributor) for one offer."""
+        return self.shapes.random() < 0.3, self.shapes.random() < 0.4, self.shapes.random() < 0.35
+
     def lighthouse(
-        self, truth: CustomerTruth, sub: str, managed_by: str, principals: list[str], roles: list[str]
+        self,
+        truth: CustomerTruth,
+        sub: str,
+        managed_by: str,
+        principals: list[str],
+        roles: list[str],
+        shape: tuple[bool, bool, bool] | None = None,
     ) -> None:
         def_id, assignment_id = self.guid("lh-def", sub, managed_by), self.guid("lh-as", sub, managed_by)
         shapes = self.shapes
+        on_group, removable, eligible_contributor = shape or self.lighthouse_shape()
         definition_scope = f"/subscriptions/{sub}"
         # Made by hand: the display names are whatever was typed, never the partner stack's group keys.
         names = {
@@ -319,13 +334,13 @@ class _Builder:
             HELPDESK_AGENTS: shapes.choice(("Helpdesk", "Service desk")),
             OTHER_PARTNER_GROUP: "Fabrikam MSP",
         }
-        scope = f"{definition_scope}/resourceGroups/rg-app" if shapes.random() < 0.3 else definition_scope
+        scope = f"{definition_scope}/resourceGroups/rg-app" if on_group else definition_scope
         authorizations = [
             {"principalId": p, "principalIdDisplayName": names[p], "roleDefinitionId": r}
             for p in principals
             for r in roles
         ]
-        if shapes.random() < 0.4:  # Microsoft's recommendation: the managing tenant can remove the delegation
+        if removable:  # Microsoft's recommendation: the managing tenant can remove the delegation
             authorizations.append(
                 {
                     "principalId": principals[0],
@@ -334,7 +349,7 @@ class _Builder:
                 }
             )
         eligible = []
-        if shapes.random() < 0.35:  # just in time: Contributor the group can activate for up to 8 hours
+        if eligible_contributor:  # just in time: Contributor the group can activate for up to 8 hours
             eligible.append(
                 {
                     "principalId": principals[0],

@@ -23,7 +23,8 @@ ADOPTED_DEFINITION_IGNORES = [
 """What an adopted offer (``dapctl import``) keeps as it is: its name and description were the partner's, the display
 names of its principals whatever the person who onboarded it typed (config knows the group by its key), and its
 eligible (just-in-time) authorizations, which config cannot declare (the import report lists them). Declaring any of
-them would make Pulumi's import fail ("inputs to import do not match") or PUT the customer's offer."""
+them would make Pulumi's import fail ("inputs to import do not match") or PUT the customer's offer. ``[*]`` is
+Pulumi's property-path wildcard over array elements (pulumi.com/docs/reference/property-paths)."""
 
 
 @dataclass

@@ -13,7 +13,8 @@ revocation can do"). The emulator does the same:
   assignment for one of its groups. Terminating GDAP or removing DAP takes that away: the partner's
   ForeignGroup role assignments stay (Azure does not remove them) but nobody can use them.
 - **Lighthouse.** A token of the managing tenant reaches a delegated subscription (or resource group)
-  with the roles of the registration definition's authorizations given to its identities.
+  with the roles of the registration definition's authorizations given to its identities. Removing a
+  delegation follows Microsoft's own rule (``Authorizer.require_delegation_removal``).
 - **Roles.** Role assignments at or above the scope (tenant root ``/``, management groups, the
   subscription, resource group, resource) to one of the identities; each built-in role's actions
   and not-actions as Azure defines them; a custom role's as the scenario seeds them

@@ -7,6 +7,7 @@ caller spells them differently.
 
 from __future__ import annotations
 
+import re
 from typing import Final
 
 RELATIONSHIPS_PATH: Final = "tenantRelationships/delegatedAdminRelationships"
@@ -52,6 +53,27 @@ NO_AUTO_EXTEND: Final = frozenset({"PT0S", "P0D"})
 #: What this toolkit sends for "never" (Graph's own default).
 NEVER_AUTO_EXTEND: Final = "PT0S"
 AUTO_EXTEND_180_DAYS: Final = "P180D"
+
+# Durations: Graph documents ISO 8601 durations such as P730D and P2Y (delegatedAdminRelationship: "The duration
+# of the relationship in ISO 8601 format ... between P1D and P2Y") and may echo either form.
+_DURATION_RE: Final = re.compile(r"^P(?:([0-9]{1,6})Y)?(?:([0-9]{1,6})W)?(?:([0-9]{1,6})D)?\Z")  # ASCII digits
+
+
+def duration_days(value: str) -> int | None:
+    """Days in an ISO 8601 duration of years, weeks and days (a year counts 365 days, as Graph's P2Y = P730D);
+    None when ``value`` is no such duration. The one normaliser: import, policy and diff compare through it."""
+    match = _DURATION_RE.match(value or "")
+    if match is None or not any(match.groups()):
+        return None
+    years, weeks, days = (int(g or 0) for g in match.groups())
+    return years * 365 + weeks * 7 + days
+
+
+def same_duration(a: str | None, b: str | None) -> bool:
+    """Whether two durations are equal (``P2Y`` and ``P730D`` are), or the same text when either is no duration."""
+    days_a, days_b = duration_days(a or ""), duration_days(b or "")
+    return a == b if days_a is None or days_b is None else days_a == days_b
+
 
 # Access assignment statuses.
 ASSIGNMENT_PENDING: Final = "pending"

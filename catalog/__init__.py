@@ -86,3 +86,6 @@ def azure_role_name(guid: str) -> str:
 GLOBAL_ADMINISTRATOR = "62e90394-69f5-4237-9190-012177145e10"
 OWNER = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
 USER_ACCESS_ADMINISTRATOR = "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9"
+DELEGATION_DELETE_ROLE = "91c1777a-f3dc-4fae-b103-61d183457e46"
+"""Managed Services Registration assignment Delete Role: lets the managing tenant remove its own Lighthouse delegation
+(learn.microsoft.com/azure/lighthouse/how-to/remove-delegation)."""

@@ -14,6 +14,17 @@ from pulumi_azure_native import managedservices
 from .naming import deterministic_guid
 
 TYPE = "csp-delegation:lighthouse:LighthouseDelegation"
+ADOPTED_DEFINITION_IGNORES = [
+    "properties.registrationDefinitionName",
+    "properties.description",
+    "properties.authorizations[*].principalIdDisplayName",
+    "properties.eligibleAuthorizations",
+]
+"""What an adopted offer (``dapctl import``) keeps as it is: its name and description were the partner's, the display
+names of its principals whatever the person who onboarded it typed (config knows the group by its key), and its
+eligible (just-in-time) authorizations, which config cannot declare (the import report lists them). Declaring any of
+them would make Pulumi's import fail ("inputs to import do not match") or PUT the customer's offer. ``[*]`` is
+Pulumi's property-path wildcard over array elements (pulumi.com/docs/reference/property-paths)."""
 
 
 @dataclass
@@ -26,6 +37,9 @@ class LighthouseAdoption:
     """GUID of its registration definition."""
     assignment_id: str
     """GUID of its registration assignment."""
+    role_guids: list[str] | None = None
+    """The roles the existing offer authorizes, in its order (the config's, as the import wrote them): declared
+    instead of ``LighthouseDelegationArgs.role_guids`` so that nothing is added to the customer's offer."""
 
 
 @dataclass
@@ -37,7 +51,8 @@ class LighthouseDelegationArgs:
     principal_display_name: str
     """How the offer shows that group to the customer."""
     role_guids: list[str]
-    """Azure role definition GUIDs (Lighthouse refuses Owner, DataActions roles and custom roles)."""
+    """Azure role definition GUIDs (Lighthouse refuses Owner, DataActions roles and custom roles); the intent adds the
+    Managed Services Registration assignment Delete Role, so the partner can remove its own delegation."""
     offer_name: str
     """The offer's name as the customer sees it."""
     scope: pulumi.Input[str] | None = None
@@ -56,18 +71,18 @@ class LighthouseDelegation(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self, provider=args.provider)
         scope = pulumi.Output.from_input(args.scope)
         adopt = args.adopt
+        roles = args.role_guids if adopt is None or adopt.role_guids is None else adopt.role_guids
         definition_opts, assignment_opts = (
             child,
             pulumi.ResourceOptions(parent=self, provider=args.provider, delete_before_replace=True),
         )
         if adopt is not None:
             prefix = f"{adopt.scope}/providers/Microsoft.ManagedServices"
-            # Imported as they are: the offer's name and description were the partner's, not this stack's.
             definition_opts = pulumi.ResourceOptions.merge(
                 child,
                 pulumi.ResourceOptions(
                     import_=f"{prefix}/registrationDefinitions/{adopt.definition_id}",
-                    ignore_changes=["properties.registrationDefinitionName", "properties.description"],
+                    ignore_changes=ADOPTED_DEFINITION_IGNORES,
                 ),
             )
             assignment_opts = pulumi.ResourceOptions.merge(
@@ -90,7 +105,7 @@ class LighthouseDelegation(pulumi.ComponentResource):
                         principal_id_display_name=args.principal_display_name,
                         role_definition_id=guid,
                     )
-                    for guid in args.role_guids
+                    for guid in roles
                 ],
             ),
             opts=definition_opts,

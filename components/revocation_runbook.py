@@ -2,8 +2,9 @@
 
 Removing DAP or GDAP leaves the partner's Azure RBAC grants in place. This component deploys, in one of
 the customer's subscriptions, an Automation account whose managed identity holds only what removal
-needs (a custom role: read and delete role assignments and Lighthouse assignments, on the customer's
-subscriptions), and the runbook itself: runbooks/ bundled by runbooks.packaging, with the partner
+needs (a custom role: read and delete role assignments and Lighthouse assignments, and the
+``roleAssignments/write`` Azure requires of a customer-tenant identity that removes a Lighthouse delegation, on the
+customer's subscriptions), and the runbook itself: runbooks/ bundled by runbooks.packaging, with the partner
 tenant and the partner's principal ids baked in. The runbook file is published from a blob named after
 its content hash, so a change of code or parameters changes what Pulumi sees; the read-only SAS that
 lets Automation fetch it is a secret in state.
@@ -26,12 +27,23 @@ RUNBOOK_NAME = "Remove-CspPartnerAccess"
 REMOVAL_ACTIONS = [
     "Microsoft.Authorization/roleAssignments/read",
     "Microsoft.Authorization/roleAssignments/delete",
+    # Azure lets a user of the customer's tenant remove a Lighthouse delegation only with a role that has
+    # roleAssignments/write (learn.microsoft.com/azure/lighthouse/how-to/remove-delegation, "Customers"): the
+    # delete action alone is refused. The runbook never creates a role assignment.
+    "Microsoft.Authorization/roleAssignments/write",
     "Microsoft.ManagedServices/registrationAssignments/read",
     "Microsoft.ManagedServices/registrationAssignments/delete",
     "Microsoft.ManagedServices/registrationDefinitions/read",
     "Microsoft.Resources/subscriptions/read",
     "Microsoft.Resources/subscriptions/resourceGroups/read",
 ]
+
+ROLE_DESCRIPTION = (
+    "The least the revocation runbook needs: read subscriptions, resource groups, role assignments and Lighthouse "
+    "delegations; delete role assignments and Lighthouse registration assignments. roleAssignments/write is there "
+    "only because Azure removes a Lighthouse delegation for a customer-tenant identity only if it holds that "
+    "permission (learn.microsoft.com/azure/lighthouse/how-to/remove-delegation); the runbook never assigns a role."
+)
 
 
 @dataclass
@@ -177,7 +189,7 @@ class RevocationRunbook(pulumi.ComponentResource):
             f"{name}-role",
             role_definition_id=deterministic_guid("revocation-role", args.customer_tenant_id),
             role_name=f"CSP partner access removal ({args.customer_name})",
-            description="Read and delete role and Lighthouse assignments: what the revocation runbook needs",
+            description=ROLE_DESCRIPTION,
             role_type="CustomRole",
             scope=host.apply(subscription_scope),
             assignable_scopes=scopes,

@@ -480,6 +480,11 @@ class ArmService:
         return 200, roles.role_definition_json(target.name.lower(), scope.subscription_id), {}
 
     # -- Lighthouse ---------------------------------------------------------------------------
+    # Lists take ``$filter`` (parameter "Filter" of RegistrationDefinitions_List and RegistrationAssignments_List in
+    # Azure/azure-rest-api-specs specification/managedservices/resource-manager/Microsoft.ManagedServices/stable/
+    # 2022-10-01/managedservices.json): the documented forms are the examples' ``managedByTenantId eq '{id}'`` and
+    # ``managedByTenantId in ({id}, {id})`` (GetRegistration{Assignments,Definitions}WithManagedByTenantId{Eq,In}
+    # Filter.json). Anything else is refused rather than ignored.
     def _registration_definitions(self, state, request, caller, method, target, body):
         store, now = self._store(state), state.clock.now()
         scope = m.parse_scope(target.scope_text or "/")
@@ -493,7 +498,9 @@ class ArmService:
         if target.name is None:
             if method != "GET":
                 raise _method_not_allowed(method, "the registration definitions collection")
+            managing = managed_by_filter(request.query_params.get("$filter"))
             items = sorted((d for (s, _), d in store.definitions.items() if s == sub_id), key=lambda d: d.seq)
+            items = [d for d in items if managing is None or d.managed_by_tenant_id in managing]
             return 200, {"value": [d.to_json() for d in items]}, {}
         key = (sub_id, target.name.lower())
         if method == "GET":
@@ -608,7 +615,13 @@ class ArmService:
         if target.name is None:
             if method != "GET":
                 raise _method_not_allowed(method, "the registration assignments collection")
-            return 200, {"value": [render(a) for a in store.lh_assignments_for(scope)]}, {}
+            managing = managed_by_filter(request.query_params.get("$filter"))
+
+            def listed(a: m.RegistrationAssignment) -> bool:
+                d = store.definitions.get((sub_id, a.definition_id))
+                return managing is None or (d is not None and d.managed_by_tenant_id in managing)
+
+            return 200, {"value": [render(a) for a in store.lh_assignments_for(scope) if listed(a)]}, {}
         key = f"{scope.key}/providers/microsoft.managedservices/registrationassignments/{target.name.lower()}"
         if method == "GET":
             a = store.lh_assignments.get(key)
@@ -618,9 +631,7 @@ class ArmService:
                 )
             return 200, render(a), {}
         if method == "DELETE":
-            # The action ARM checks; from the managing tenant, the Managed Services Registration assignment
-            # Delete Role grants it (Lighthouse remove-delegation docs).
-            who.require(scope, tenant, authz.REG_DELETE)
+            who.require_delegation_removal(scope, tenant)
             self._writable(state, scope, now)
             a = store.remove_lh_assignment(key)
             return (204, None, {}) if a is None else (200, render(a, False), {})
@@ -1083,3 +1094,25 @@ def _guid(entry: Any, key: str, what: str) -> str:
 
 
 SERVICE = ArmService()
+
+
+_MANAGED_BY_EQ = re.compile(r"managedByTenantId\s+eq\s+'([0-9a-fA-F-]{36})'", re.IGNORECASE)
+_MANAGED_BY_IN = re.compile(r"managedByTenantId\s+in\s+\(([^)]*)\)", re.IGNORECASE)
+
+
+def managed_by_filter(text: str | None) -> set[str] | None:
+    """The managing tenants a Lighthouse list ``$filter`` keeps (None: no filter); 400 for any other filter."""
+    if text is None or not text.strip():
+        return None
+    text = text.strip()
+    if (eq := _MANAGED_BY_EQ.fullmatch(text)) is not None:
+        return {eq.group(1).lower()}
+    if (within := _MANAGED_BY_IN.fullmatch(text)) is not None:
+        tenants = [t.strip().strip("'").lower() for t in within.group(1).split(",")]
+        if tenants and all(m.is_guid(t) for t in tenants):
+            return set(tenants)
+    raise m.bad(
+        "UnsupportedQueryFilter",
+        f"The $filter '{text[:80]}' is not supported; use managedByTenantId eq '{{tenantId}}' or "
+        "managedByTenantId in ({tenantId}, ...).",
+    )

@@ -13,7 +13,8 @@ revocation can do"). The emulator does the same:
   assignment for one of its groups. Terminating GDAP or removing DAP takes that away: the partner's
   ForeignGroup role assignments stay (Azure does not remove them) but nobody can use them.
 - **Lighthouse.** A token of the managing tenant reaches a delegated subscription (or resource group)
-  with the roles of the registration definition's authorizations given to its identities.
+  with the roles of the registration definition's authorizations given to its identities. Removing a
+  delegation follows Microsoft's own rule (``Authorizer.require_delegation_removal``).
 - **Roles.** Role assignments at or above the scope (tenant root ``/``, management groups, the
   subscription, resource group, resource) to one of the identities; each built-in role's actions
   and not-actions as Azure defines them; a custom role's as the scenario seeds them
@@ -53,6 +54,8 @@ REG_DEF_DELETE = "microsoft.managedservices/registrationdefinitions/delete"
 REG_READ = "microsoft.managedservices/registrationassignments/read"
 REG_WRITE = "microsoft.managedservices/registrationassignments/write"
 REG_DELETE = "microsoft.managedservices/registrationassignments/delete"
+#: Managed Services Registration assignment Delete Role: what lets a managing tenant remove a delegation.
+DELEGATION_DELETE_ROLE = "91c1777a-f3dc-4fae-b103-61d183457e46"
 
 #: Built-in roles: (actions, notActions), lower-cased for matching; the definitions themselves (what the role
 #: definitions API shows) live in ``emulator.arm_roles``, one table for both.
@@ -209,6 +212,25 @@ class Authorizer:
         for action in actions:
             if not any(role_allows(r, action, self.store.custom_role_actions) for r in roles):
                 raise denied(self.caller, action, scope.text)
+
+    def require_delegation_removal(self, scope: m.Scope, tenant: str) -> None:
+        """Who may remove a Lighthouse delegation (delete a registration assignment), as Microsoft documents it.
+
+        learn.microsoft.com/azure/lighthouse/how-to/remove-delegation (MicrosoftDocs/azure-management-docs
+        ``articles/lighthouse/how-to/remove-delegation.md``): in the customer's tenant, a user "who [has] a role
+        with the ``Microsoft.Authorization/roleAssignments/write`` permission, such as Owner" (and the delete
+        action itself); in the managing tenant, only users "granted the Managed Services Registration
+        Assignment Delete Role during the onboarding process": "if this role isn't assigned to any service
+        provider users, the delegation can only be removed by a user in the customer's tenant". So a managing
+        tenant's Contributor, whose ``*`` covers the delete action, may not: only that role, in an offer's
+        authorizations reaching the scope, does.
+        """
+        if not strict(self.state):
+            return
+        if tenant == self.caller.tenant_id:
+            self.require(scope, tenant, REG_DELETE, RA_WRITE)
+        elif DELEGATION_DELETE_ROLE not in self._lighthouse_roles(scope):
+            raise denied(self.caller, REG_DELETE, scope.text)
 
     def sees_subscription(self, sub: m.Subscription) -> bool:
         """Whether ARM lists ``sub`` to the caller: a role that reads it at, above or below it."""

@@ -15,8 +15,19 @@ What a partner who never used the toolkit has (reference/azure-facts.md, "GDAP d
   (the partner cannot reach them any more);
 - access assignments and Azure grants to partner groups the partner stack does not know ("Legacy Ops"), grants
   below subscription scope, other partners' grants (a foreign group of another tenant, another tenant's Lighthouse);
-- Lighthouse delegations to one or several partner groups;
-- a Graph ``contract`` for every customer (they come from the Partner Center customers).
+- Lighthouse delegations to one or several partner groups, made by hand (their principals' display names are
+  whatever the person onboarding typed), some on a resource group rather than the subscription, some with eligible
+  (just-in-time) authorizations, some with the Managed Services Registration assignment Delete Role;
+- a Graph ``contract`` for every customer (they come from the Partner Center customers);
+- company names that differ between Entra ID (what Graph shows on a relationship, ``customer.displayName``) and
+  Partner Center (the contract and the customer);
+- relationships with tenants that have no contract (a customer that left), an active one among them;
+- relationships that map only a group the reading identity is not in (Tier 2: the operator is in AdminAgents and
+  HelpdeskAgents only), so the partner cannot read that customer's Azure;
+- relationships of ``P2Y`` (Graph's years) and relationships in ``created`` status (never sent to the customer).
+
+The shapes added after the first version draw from their own random stream, so the customers' kinds stay those of
+the same seed before them.
 
 Deterministic: the same arguments give the same world, ids included.
 """
@@ -72,6 +83,8 @@ HELPDESK_LEAST = (DIRECTORY_READERS, HELPDESK_ADMIN, SERVICE_SUPPORT)
 OWNER = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
 CONTRIBUTOR = "b24988ac-6180-42a0-ab88-20f7382dd24c"
 READER = "acdd72a7-3385-48ef-bd42-f606fba81ae7"
+DELEGATION_DELETE_ROLE = "91c1777a-f3dc-4fae-b103-61d183457e46"
+"""Managed Services Registration assignment Delete Role."""
 
 #: The kinds of customer and how often each occurs.
 KINDS = (
@@ -116,7 +129,12 @@ class CustomerTruth:
     other_partner_grant_ids: list[str] = field(default_factory=list)
     """Grants of another partner: never the import's business, never in a config."""
     lighthouse: dict[str, dict[str, Any]] = field(default_factory=dict)
-    """Subscription id -> {definitionId, assignmentId, principals: [group ids], roles: [role ids]} (this partner's)."""
+    """Subscription id -> {definitionId, assignmentId, assignmentFullId, scope, principals: [group ids],
+    roles: [role ids], eligible: [role ids]} (this partner's)."""
+    entra_name: str = ""
+    """The company name as Entra ID has it (on the relationships); Partner Center's is ``display_name``."""
+    unreachable_groups: bool = False
+    """Its live relationship maps only groups the reading identity is not in."""
 
 
 @dataclass
@@ -125,6 +143,8 @@ class BrownfieldWorld:
     partner_config: dict[str, Any]
     """The partner stack's ``config`` section (partner.groups adopted by object id)."""
     customers: list[CustomerTruth]
+    orphan_relationship_ids: list[str] = field(default_factory=list)
+    """Relationships with a tenant that has no contract: each must be in the import report."""
 
     def by_tenant(self) -> dict[str, CustomerTruth]:
         return {c.tenant_id: c for c in self.customers}
@@ -152,6 +172,8 @@ class _Builder:
     def __init__(self, seed: int) -> None:
         self.seed = seed
         self.rng = random.Random(seed)
+        self.shapes = random.Random(f"{seed}-shapes")
+        """The later shapes' own stream (see the module doc)."""
         self.relationships: list[dict[str, Any]] = []
         self.pc_customers: list[dict[str, Any]] = []
         self.tenants: list[dict[str, Any]] = [{"id": PARTNER_TENANT, "displayName": PARTNER_NAME}]
@@ -186,6 +208,7 @@ class _Builder:
         access: list[tuple[str, tuple[str, ...]]] | None = None,
         auto_extend: bool = False,
         name: str | None = None,
+        duration: str | None = None,
     ) -> dict[str, Any]:
         rel_id = self.relationship_id(truth.tenant_id, tag)
         display = f"MLT_{self.guid('mlt', truth.tenant_id, tag)}" if mlt else (name or f"{truth.domain[:30]}-{tag}")
@@ -209,9 +232,9 @@ class _Builder:
         entry: dict[str, Any] = {
             "id": rel_id,
             "displayName": display,
-            "customer": {"tenantId": truth.tenant_id, "displayName": truth.display_name},
+            "customer": {"tenantId": truth.tenant_id, "displayName": truth.entra_name or truth.display_name},
             "roles": list((mlt and MLT_ROLES) or roles),
-            "duration": "P365D" if mlt else "P730D",
+            "duration": duration or ("P365D" if mlt else "P730D"),
             "status": status,
             "accessAssignments": assignments,
         }
@@ -237,6 +260,8 @@ class _Builder:
     def azure(self, truth: CustomerTruth, n: int) -> None:
         """Subscriptions with the CSP grant (AdminAgents Owner), and the mess around it."""
         rng = self.rng
+        # Some customers delegate every subscription alike to Tier 2 (what config can adopt), on the whole subscription.
+        uniform = (False, *self.lighthouse_shape()[1:]) if self.shapes.random() < 0.25 else None
         for s in range(rng.choice((0, 1, 1, 2, 3))):
             sub = self.guid("sub", truth.tenant_id, s)
             truth.subscriptions.append(sub)
@@ -265,8 +290,19 @@ class _Builder:
                 several = rng.random() < 0.4
                 principals = [TIER2_SUPPORT, *([HELPDESK_AGENTS] if several else [])]
                 self.lighthouse(truth, sub, PARTNER_TENANT, principals, [CONTRIBUTOR] if not several else [READER])
+            elif uniform is not None:
+                self.lighthouse(truth, sub, PARTNER_TENANT, [TIER2_SUPPORT], [CONTRIBUTOR], shape=uniform)
             if rng.random() < 0.05:
                 self.lighthouse(truth, sub, OTHER_PARTNER_TENANT, [OTHER_PARTNER_GROUP], [READER])
+
+    def orphans(self, count: int) -> list[str]:
+        """Relationships with tenants that have no contract (customers that left): the first active and mapped."""
+        ids = []
+        for k in range(count):
+            gone = CustomerTruth(self.guid("gone-tenant", k), f"Former customer {k}", f"gone{k}.onmicrosoft.com", "")
+            status = "active" if k == 0 else self.shapes.choice(("active", "expired", "terminated"))
+            ids.append(self.relationship(gone, f"gone{k}", status=status)["id"])
+        return ids
 
     def rbac(self, scope: str, principal: str, role: str, ptype: str, *, full: bool = False) -> str:
         name = self.guid("ra", scope, principal, role)
@@ -275,32 +311,74 @@ class _Builder:
         )
         return f"{scope}/providers/Microsoft.Authorization/roleAssignments/{name}" if full else name
 
+    def lighthouse_shape(self) -> tuple[bool, bool, bool]:
+        """(on a resource group, with the Delete Role, with an eligible Contributor) for one offer."""
+        return self.shapes.random() < 0.3, self.shapes.random() < 0.4, self.shapes.random() < 0.35
+
     def lighthouse(
-        self, truth: CustomerTruth, sub: str, managed_by: str, principals: list[str], roles: list[str]
+        self,
+        truth: CustomerTruth,
+        sub: str,
+        managed_by: str,
+        principals: list[str],
+        roles: list[str],
+        shape: tuple[bool, bool, bool] | None = None,
     ) -> None:
         def_id, assignment_id = self.guid("lh-def", sub, managed_by), self.guid("lh-as", sub, managed_by)
-        scope = f"/subscriptions/{sub}"
-        names = {TIER2_SUPPORT: "Tier 2", HELPDESK_AGENTS: "Helpdesk", OTHER_PARTNER_GROUP: "Fabrikam MSP"}
-        self.definitions.append(
-            {
-                "scope": scope,
-                "id": def_id,
-                "registrationDefinitionName": "Managed services",
-                "managedByTenantId": managed_by,
-                "authorizations": [
-                    {"principalId": p, "principalIdDisplayName": names[p], "roleDefinitionId": r}
-                    for p in principals
-                    for r in roles
-                ],
-            }
-        )
+        shapes = self.shapes
+        on_group, removable, eligible_contributor = shape or self.lighthouse_shape()
+        definition_scope = f"/subscriptions/{sub}"
+        # Made by hand: the display names are whatever was typed, never the partner stack's group keys.
+        names = {
+            TIER2_SUPPORT: shapes.choice(("Tier 2", "MSP Operators", "Northwind T2 (do not delete)")),
+            HELPDESK_AGENTS: shapes.choice(("Helpdesk", "Service desk")),
+            OTHER_PARTNER_GROUP: "Fabrikam MSP",
+        }
+        scope = f"{definition_scope}/resourceGroups/rg-app" if on_group else definition_scope
+        authorizations = [
+            {"principalId": p, "principalIdDisplayName": names[p], "roleDefinitionId": r}
+            for p in principals
+            for r in roles
+        ]
+        if removable:  # Microsoft's recommendation: the managing tenant can remove the delegation
+            authorizations.append(
+                {
+                    "principalId": principals[0],
+                    "principalIdDisplayName": names[principals[0]],
+                    "roleDefinitionId": DELEGATION_DELETE_ROLE,
+                }
+            )
+        eligible = []
+        if eligible_contributor:  # just in time: Contributor the group can activate for up to 8 hours
+            eligible.append(
+                {
+                    "principalId": principals[0],
+                    "principalIdDisplayName": names[principals[0]],
+                    "roleDefinitionId": CONTRIBUTOR,
+                    "justInTimeAccessPolicy": {"multiFactorAuthProvider": "Azure", "maximumActivationDuration": "PT8H"},
+                }
+            )
+        definition: dict[str, Any] = {
+            "scope": definition_scope,
+            "id": def_id,
+            "registrationDefinitionName": "Managed services",
+            "managedByTenantId": managed_by,
+            "authorizations": authorizations,
+        }
+        if eligible:
+            definition["eligibleAuthorizations"] = eligible
+        self.definitions.append(definition)
         self.lh_assignments.append({"scope": scope, "id": assignment_id, "registrationDefinitionId": def_id})
         if managed_by == PARTNER_TENANT:
             truth.lighthouse[sub] = {
                 "definitionId": def_id,
                 "assignmentId": assignment_id,
+                "assignmentFullId": f"{scope}/providers/Microsoft.ManagedServices/registrationAssignments/"
+                f"{assignment_id}",
+                "scope": scope,
                 "principals": principals,
-                "roles": roles,
+                "roles": [a["roleDefinitionId"] for a in authorizations],
+                "eligible": [e["roleDefinitionId"] for e in eligible],
             }
 
 
@@ -318,11 +396,13 @@ def generate_brownfield(count: int, seed: int = 1) -> BrownfieldWorld:
         display = rng.choice(("Contoso", "Fabrikam", "Adatum", "Woodgrove", "Tailspin", "Lamna", "Wingtip"))
         display = f"{display} {rng.choice(('Ltd', 'GmbH', 'S.A.', 'Inc.', '& Söhne', 'Holdings'))} {n:05d}"
         truth = CustomerTruth(tenant, display, f"cust{n:05d}.onmicrosoft.com", kind)
+        if b.shapes.random() < 0.5:  # Entra ID's name is not Partner Center's company name
+            truth.entra_name = b.shapes.choice((display.upper(), display.replace(" ", "  "), f"{display} (EU)"))
         truths.append(truth)
         dap = kind in ("dap-only", "gdap-and-dap")
         truth.dap = dap
         b.pc_customers.append({"tenantId": tenant, "companyName": display, "domain": truth.domain, "dap": dap})
-        b.tenants.append({"id": tenant, "displayName": display, "defaultDomain": truth.domain})
+        b.tenants.append({"id": tenant, "displayName": truth.entra_name or display, "defaultDomain": truth.domain})
         if kind in ("gdap", "gdap-and-dap"):
             access = [(ADMIN_AGENTS, ADMIN_LEAST), (HELPDESK_AGENTS, HELPDESK_LEAST)]
             roles = LEAST_ROLES
@@ -334,8 +414,18 @@ def generate_brownfield(count: int, seed: int = 1) -> BrownfieldWorld:
             if rng.random() < 0.05:
                 roles = (*LEAST_ROLES, GLOBAL_ADMIN)
             status = "expiring" if rng.random() < 0.1 else "active"
+            if kind == "gdap" and b.shapes.random() < 0.12:  # mapped to a group the reading identity is not in
+                access = [(TIER2_SUPPORT, (DIRECTORY_READERS, SERVICE_SUPPORT))]
+                truth.unreachable_groups = True
+            duration = "P2Y" if b.shapes.random() < 0.25 else None
             rel = b.relationship(
-                truth, "gdap", status=status, roles=roles, access=access, auto_extend=rng.random() < 0.5
+                truth,
+                "gdap",
+                status=status,
+                roles=roles,
+                access=access,
+                auto_extend=rng.random() < 0.5,
+                duration=duration,
             )
             truth.adopt_relationship_id = rel["id"]
             truth.unknown_group_assignment_ids = [a["id"] for a in rel["assignments"] if a["groupId"] == LEGACY_OPS]
@@ -350,15 +440,19 @@ def generate_brownfield(count: int, seed: int = 1) -> BrownfieldWorld:
             truth.other_live_relationship_ids = [mlt["id"]]
             b.ended(truth, rng.choice((0, 1)))
         elif kind == "pending":
-            truth.adopt_relationship_id = b.relationship(truth, "gdap", status="approvalPending")["id"]
+            status = "created" if b.shapes.random() < 0.4 else "approvalPending"  # created: never sent
+            truth.adopt_relationship_id = b.relationship(truth, "gdap", status=status)["id"]
             b.ended(truth, rng.choice((0, 1)))
         elif kind in ("ended", "azure-no-delegation"):
             b.ended(truth, rng.choice((1, 2, 3)) if kind == "ended" else rng.choice((0, 1)))
         elif kind == "dap-only":
             b.ended(truth, rng.choice((0, 0, 1)))
-        truth.reachable = dap or kind in ("gdap", "gdap-and-dap", "mlt", "mlt-and-successor")
+        truth.reachable = dap or (
+            kind in ("gdap", "gdap-and-dap", "mlt", "mlt-and-successor") and not truth.unreachable_groups
+        )
         if kind != "ended":
             b.azure(truth, n)
+    orphans = b.orphans(max(1, count // 10))
     scenario = {
         "name": f"brownfield estate of {count} customers (seed {seed})",
         "partner_tenant_id": PARTNER_TENANT,
@@ -378,4 +472,6 @@ def generate_brownfield(count: int, seed: int = 1) -> BrownfieldWorld:
             "registration_assignments": b.lh_assignments,
         },
     }
-    return BrownfieldWorld(scenario=scenario, partner_config=_partner_config(), customers=truths)
+    return BrownfieldWorld(
+        scenario=scenario, partner_config=_partner_config(), customers=truths, orphan_relationship_ids=orphans
+    )

@@ -13,9 +13,18 @@ from pathlib import Path
 from config.errors import ConfigError
 from config.stack_edit import replace_file
 
-from .model import Estate
+from .model import Estate, Relationship
 from .reader import Contract
-from .translate import SKIPPED, CustomerImport, Finding, MltMode, PartnerInfo, customer_name, translate_customer
+from .translate import (
+    NOT_EXPRESSED,
+    SKIPPED,
+    CustomerImport,
+    Finding,
+    MltMode,
+    PartnerInfo,
+    customer_name,
+    translate_customer,
+)
 from .writer import (
     HEADER,
     ProjectIndex,
@@ -53,10 +62,12 @@ class ImportPlan:
     """(tenant id, display name, stack) of customers some stack already declares: not written again."""
     files: list[PlannedFile] = field(default_factory=list)
     written: list[Path] = field(default_factory=list)
+    orphans: list[Finding] = field(default_factory=list)
+    """Relationships with a tenant that has no contract with the partner: in no stack, each reported."""
 
     @property
     def findings(self) -> list[Finding]:
-        return [f for c in self.customers for f in c.findings]
+        return [f for c in self.customers for f in c.findings] + self.orphans
 
     def to_write(self) -> list[CustomerImport]:
         return [c for c in self.customers if c.entry is not None]
@@ -128,6 +139,7 @@ def plan_import(
         name = customer_name(c.display_name, c.tenant_id, taken)
         result = translate_customer(c, partner, name, mlt=options.mlt, include_ended=options.include_ended)
         plan.customers.append(result)
+    plan.orphans = [orphan_finding(rel) for rel in estate.orphan_relationships]
     with StackChecker() as checker:
         if options.into is None:
             for result in plan.to_write():
@@ -145,6 +157,28 @@ def plan_import(
                 path = project_dir / f"Pulumi.{options.into}.yaml"
                 plan.files.append(PlannedFile(path, text, [r.tenant_id for r in entries], append=True))
     return plan
+
+
+def orphan_finding(rel: Relationship) -> Finding:
+    """A relationship whose customer has no contract (it left the reseller relationship, or never had one)."""
+    if rel.ended:
+        what = f"has ended ({rel.status}): nothing to do"
+    elif rel.live:
+        what = (
+            f"is {rel.status}: it still gives the partner's mapped groups their roles in that tenant; end it "
+            "(terminate) or sign a contract and import the customer"
+        )
+    else:
+        what = f"is {rel.status}: it gives no access yet"
+    return Finding(
+        rel.customer_tenant_id,
+        rel.customer_display_name or rel.customer_tenant_id,
+        NOT_EXPRESSED,
+        "no contract",
+        rel.id,
+        f"relationship {rel.display_name!r} with tenant {rel.customer_tenant_id}, which has no contract with the "
+        f"partner (so no customer and no stack), {what}",
+    )
 
 
 def _loads(checker: StackChecker, result: CustomerImport, stack: str, text: str) -> bool:

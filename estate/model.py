@@ -75,12 +75,21 @@ class LighthouseDelegation:
     subscription_id: str
     managed_by_tenant_id: str
     authorizations: tuple[tuple[str, str], ...]
-    """(principal id, role definition GUID) pairs."""
+    """(principal id, role definition GUID) pairs, in the offer's order."""
     offer_name: str = ""
+    scope: str = ""
+    """Where the assignment sits: ``/subscriptions/{id}`` or one of its resource groups (a way in as well)."""
+    eligible: tuple[tuple[str, str, str | None], ...] = ()
+    """Just-in-time authorizations: (principal id, role definition GUID, maximum activation duration)."""
 
     @property
     def assignment_name(self) -> str:
         return self.assignment_id.rsplit("/", 1)[-1]
+
+    @property
+    def whole_subscription(self) -> bool:
+        """Whether it delegates the whole subscription (config can declare no other scope)."""
+        return not self.scope or self.scope.rstrip("/").lower() == f"/subscriptions/{self.subscription_id}"
 
 
 @dataclass(frozen=True)

@@ -91,6 +91,10 @@ def _azure_side(grants: Iterable[Grant], report) -> AzureSide:
                     subscription_id=(g.subscription_id or "").lower(),
                     managed_by_tenant_id=(g.partner_tenant_id or "").lower(),
                     authorizations=pairs,
+                    scope=g.scope or "",
+                    eligible=tuple(
+                        (str(p).lower(), str(r).lower(), d) for p, r, d in g.details.get("eligibleAuthorizations") or []
+                    ),
                 )
             )
     return AzureSide(

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import catalog
+from azure_http import gdap
 
 from .model import PENDING_STATUSES, CustomerEstate, LighthouseDelegation, RbacGrant, Relationship
 
@@ -43,7 +44,6 @@ SKIPPED = "not written"
 """The customer is not written at all."""
 
 ADOPTABLE_ACCESS = frozenset({"active", "pending"})
-_DURATION_RE = re.compile(r"^P([0-9]{1,6})([DWY])\Z")
 _NAME_MAX = 40
 
 
@@ -55,12 +55,22 @@ class PartnerInfo:
     partner_id: str
     display_name: str
     groups: dict[str, str]
+    reader_groups: frozenset[str] | None = None
+    """Object ids of the groups the identity reading the estate is in (lower case). None: AdminAgents and
+    HelpdeskAgents, where Microsoft's CSP model and this toolkit's set-up put the partner's operators. A
+    relationship that maps only other groups gives that identity no way into the customer's tenant."""
 
     def key_of(self, group_id: str) -> str | None:
         for key, object_id in self.groups.items():
             if object_id.lower() == group_id.lower():
                 return key
         return None
+
+    def reads_through(self, group_id: str) -> bool:
+        """Whether the reading identity is in ``group_id`` (so reaches a tenant where it is mapped)."""
+        if self.reader_groups is not None:
+            return group_id.lower() in self.reader_groups
+        return self.key_of(group_id) in ("adminAgents", "helpdeskAgents")
 
 
 @dataclass(frozen=True)
@@ -198,8 +208,17 @@ class _Customer:
         for guid in unknown:
             self.find(NOTE, "role by GUID", rel.id, f"role {guid} is not in catalog/roles.json: written as its GUID")
         entry: dict[str, Any] = {"displayName": rel.display_name}
-        if rel.duration and _DURATION_RE.match(rel.duration):
-            entry["duration"] = rel.duration
+        days = gdap.duration_days(rel.duration) if rel.duration else None
+        if days is not None:
+            entry["duration"] = f"P{days}D"  # the form the intent declares: the same duration, never a change
+            if rel.duration != entry["duration"]:
+                self.find(
+                    NOTE,
+                    "duration",
+                    rel.id,
+                    f"duration {rel.duration!r} as Graph shows it: written as {entry['duration']!r}, the same "
+                    "duration (what the config declares and Graph takes)",
+                )
         elif rel.duration:
             self.find(NOTE, "duration", rel.id, f"duration {rel.duration!r} is not PnD/PnW/PnY: left to the default")
         entry["autoExtend"] = (rel.auto_extend_duration or "PT0S") not in ("PT0S", "P0D")
@@ -243,6 +262,15 @@ class _Customer:
                 access.append({"group": key, "roles": group_roles, "adoptAssignmentId": a.id})
                 self.adopted("access assignment")
             entry["access"] = access
+        elif rel.status == gdap.CREATED:
+            self.find(
+                NOTE,
+                "lockForApproval",
+                rel.id,
+                f"relationship {rel.display_name!r} is created and was never sent to the customer: adopted, and the "
+                "first `pulumi up` sends lockForApproval (the customer then gets the approval link); its access "
+                "assignments are made once the customer approves it",
+            )
         else:
             self.find(
                 NOTE,
@@ -256,12 +284,32 @@ class _Customer:
         return entry
 
     # -- Azure ---------------------------------------------------------------------------
+    def not_visible(self) -> None:
+        """Say so when the partner's view of the customer's Azure is empty because it cannot look, not because it
+        is empty: grants the partner still holds there (role assignments, Lighthouse) are in no config."""
+        c, azure = self.c, self.c.azure
+        if (azure is not None and (azure.subscriptions or azure.errors)) or _reaches(c, self.partner):
+            return
+        mapped = _mapped_groups(c, self.partner)
+        why = (
+            f"its live relationships map only groups the reading identity is not in ({mapped})"
+            if mapped
+            else "no DAP and no active GDAP relationship"
+        )
+        self.find(
+            NOT_EXPRESSED,
+            "Azure not visible",
+            "",
+            f"{why}: the partner cannot see this tenant's subscriptions, so grants it may still hold there (role "
+            "assignments, Lighthouse delegations) are not in the config; the customer's audit lists them",
+        )
+
     def azure_entries(self) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
         azure = self.c.azure
         if azure is None:
             return [], None
         for error in azure.errors:
-            if _reaches(self.c):
+            if _reaches(self.c, self.partner):
                 self.find(NOT_EXPRESSED, "not read", "", f"Azure could not be read: {error}")
             else:  # expected: with no DAP and no active GDAP, Entra ID gives the partner no token for the tenant
                 self.find(
@@ -331,12 +379,39 @@ class _Customer:
 
     def lighthouse(self, existing: list[dict[str, Any]]) -> dict[str, Any] | None:
         azure = self.c.azure
-        ours = (
+        mine = (
             [d for d in azure.lighthouse if d.managed_by_tenant_id == self.partner.tenant_id.lower()] if azure else []
         )
+        ours = [d for d in mine if d.whole_subscription]
+        for d in mine:
+            if not d.whole_subscription:
+                self.find(
+                    NOT_EXPRESSED,
+                    "Lighthouse scope",
+                    d.assignment_id,
+                    f"Lighthouse delegation of {d.scope} ({_authorizations(d, self.partner)}): config delegates whole "
+                    "subscriptions only, so it stays as it is, outside the stack",
+                )
+        reason = self._lighthouse_blocker(ours, existing) if ours else None
+        for d in mine:
+            for principal, role, longest in d.eligible:
+                self.find(
+                    NOT_EXPRESSED,
+                    "eligible authorization",
+                    d.assignment_id,
+                    f"{catalog.azure_role_name(role)} can be activated just in time by "
+                    f"{self.partner.key_of(principal) or principal}"
+                    + (f" (up to {longest})" if longest else "")
+                    + f" through the Lighthouse delegation of {d.scope or d.subscription_id}: config cannot declare "
+                    "eligible authorizations; "
+                    + (
+                        "the adopted offer keeps them as they are"
+                        if d in ours and reason is None
+                        else "the delegation stays as it is"
+                    ),
+                )
         if not ours:
             return None
-        reason = self._lighthouse_blocker(ours, existing)
         if reason:
             for d in ours:
                 self.find(
@@ -349,7 +424,15 @@ class _Customer:
             return None
         first = ours[0]
         key = self.partner.key_of(first.authorizations[0][0])
-        roles = sorted({r for _, r in first.authorizations}, key=lambda r: catalog.azure_role_name(r))
+        roles = list(dict.fromkeys(r for _, r in first.authorizations))  # the offer's order: adopted as it is
+        if catalog.DELEGATION_DELETE_ROLE not in roles:
+            self.find(
+                NOTE,
+                "Lighthouse removal",
+                first.assignment_id,
+                "the adopted offer grants no partner group the Managed Services Registration assignment Delete "
+                "Role: only the customer can remove the delegation (offers this stack makes include it)",
+            )
         by_sub = {d.subscription_id: d for d in ours}
         for sub in existing:
             d = by_sub[sub["subscriptionId"]]
@@ -363,13 +446,16 @@ class _Customer:
     def _lighthouse_blocker(self, ours: list[LighthouseDelegation], existing: list[dict[str, Any]]) -> str | None:
         principals = {p for d in ours for p, _ in d.authorizations}
         role_sets = {frozenset(r for _, r in d.authorizations) for d in ours}
+        role_orders = {tuple(dict.fromkeys(r for _, r in d.authorizations)) for d in ours}
         if len(principals) != 1:
             return "this customer's delegations name several principals, and config delegates to one group"
         (principal,) = principals
         if self.partner.key_of(principal) is None:
             return f"principal {principal} is not a group the partner stack knows"
-        if len(role_sets) != 1:
+        if len(role_sets) != 1 or len(role_orders) != 1:
             return "the customer's delegations differ in roles, and config gives every subscription the same roles"
+        if any(len(d.authorizations) != len(set(d.authorizations)) for d in ours):
+            return "an authorization is listed twice in the offer, and config lists each role once"
         if {catalog.OWNER, catalog.USER_ACCESS_ADMINISTRATOR} & next(iter(role_sets)):
             return "Owner and User Access Administrator cannot be declared for Lighthouse"
         if any(not catalog.is_guid(d.definition_id) or not catalog.is_guid(d.assignment_name) for d in ours):
@@ -425,6 +511,7 @@ def translate_customer(
             "least-privilege relationship)",
         )
         t.azure_entries()  # its grants are still listed
+        t.not_visible()
         return t.result
     if entry["delegation"] == "gdap" and c.dap:
         entry["legacyDap"] = True
@@ -440,17 +527,20 @@ def translate_customer(
         entry["existingSubscriptions"] = existing
     if lighthouse:
         entry["lighthouse"] = lighthouse
-    if c.azure is not None and not c.azure.subscriptions and not c.azure.errors and not _reaches(c):
-        t.find(
-            NOT_EXPRESSED,
-            "Azure not visible",
-            "",
-            "no DAP and no active GDAP relationship: the partner cannot see this tenant's subscriptions, so grants "
-            "there (if any) are not in the config",
-        )
+    t.not_visible()
     t.result.entry = entry
     return t.result
 
 
-def _reaches(c: CustomerEstate) -> bool:
-    return bool(c.dap) or any(r.live and r.access for r in c.relationships)
+def _reaches(c: CustomerEstate, partner: PartnerInfo) -> bool:
+    """Whether the reading identity can sign in to the customer's tenant: DAP, or a live relationship with an active
+    access assignment of a group it is in."""
+    return bool(c.dap) or any(
+        r.live and any(a.status == "active" and a.group_id and partner.reads_through(a.group_id) for a in r.access)
+        for r in c.relationships
+    )
+
+
+def _mapped_groups(c: CustomerEstate, partner: PartnerInfo) -> str:
+    groups = {a.group_id for r in c.relationships if r.live for a in r.access if a.group_id}
+    return ", ".join(sorted(partner.key_of(g) or g for g in groups))

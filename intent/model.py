@@ -134,8 +134,13 @@ class ExistingSubscriptionIntent:
 class LighthouseIntent:
     group: str
     role_ids: tuple[str, ...]
+    """The roles of an offer this stack makes: the config's, and the Managed Services Registration assignment Delete
+    Role (Microsoft recommends it: without it only the customer can remove the delegation)."""
     offer_name: str
     managed_by_tenant_id: str
+    declared_role_ids: tuple[str, ...] = ()
+    """The config's roles as written, in order: what an adopted offer (``dapctl import``) is declared with, so that
+    adopting it changes nothing in the customer's tenant."""
 
 
 @dataclass(frozen=True)

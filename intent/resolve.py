@@ -135,11 +135,13 @@ def resolve_customer(customer: Customer, partner: Partner) -> CustomerIntent:
     )
     lighthouse = None
     if customer.lighthouse.enabled and (new or existing):
+        declared = tuple(catalog.azure_role_id(r) for r in customer.lighthouse.roles)
         lighthouse = LighthouseIntent(
             group=customer.lighthouse.group,
-            role_ids=tuple(catalog.azure_role_id(r) for r in customer.lighthouse.roles),
+            role_ids=declared + tuple(r for r in (catalog.DELEGATION_DELETE_ROLE,) if r not in declared),
             offer_name=f"{partner.display_name} managed services",
             managed_by_tenant_id=partner.tenant_id,
+            declared_role_ids=declared,
         )
     runbook = None
     keys = [s.alias for s in new] + [s.subscription_id for s in customer.existing_subscriptions]

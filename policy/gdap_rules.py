@@ -10,12 +10,11 @@ reviewer should look at.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import Any
 
 import catalog
-from azure_http.gdap import NO_AUTO_EXTEND
+from azure_http.gdap import NO_AUTO_EXTEND, duration_days
 from catalog.resource_kinds import GDAP_RELATIONSHIP_TYPE
 
 from .context import PolicyContext
@@ -23,7 +22,6 @@ from .model import MISSING, UNKNOWN, Finding, PlanResource, is_known
 
 GDAP_MIN_DAYS = 1
 GDAP_MAX_DAYS = 730
-_DURATION_RE = re.compile(r"^P(?:([0-9]+)Y)?(?:([0-9]+)W)?(?:([0-9]+)D)?\Z")  # ASCII digits: \d takes any
 
 
 def is_relationship(resource: PlanResource) -> bool:
@@ -38,15 +36,6 @@ def role_ids(resource: PlanResource) -> frozenset[str] | Any:
     if not isinstance(value, list | tuple) or any(not is_known(v) for v in value):
         return UNKNOWN
     return frozenset(str(v).lower() for v in value)
-
-
-def duration_days(value: str) -> int | None:
-    """Days in an ISO 8601 duration of years, weeks and days (a year is 365 days, as Graph counts P2Y=730)."""
-    match = _DURATION_RE.match(value)
-    if match is None or not any(match.groups()):
-        return None
-    years, weeks, days = (int(g or 0) for g in match.groups())
-    return years * 365 + weeks * 7 + days
 
 
 def _label(resource: PlanResource) -> str:

@@ -6,7 +6,7 @@ Names are the policy names the CLI prints and that a policy pack config can retu
 
 from __future__ import annotations
 
-from . import gdap_rules, output_rules, protect_rules, rbac_rules
+from . import gdap_rules, lighthouse_rules, output_rules, protect_rules, rbac_rules
 from .model import ADVISORY, MANDATORY, Rule
 
 RULES: tuple[Rule, ...] = (
@@ -98,6 +98,21 @@ RULES: tuple[Rule, ...] = (
         check=rbac_rules.check_owner_on_existing,
         remediation="Delegate the subscription through Lighthouse (Contributor or narrower) and drop the Owner grant.",
         tags=("rbac", "least-privilege"),
+    ),
+    Rule(
+        name="lighthouse-offer-removable-by-partner",
+        description=(
+            "Every Lighthouse offer authorizes the Managed Services Registration assignment Delete Role, so the "
+            "partner can remove its own delegation (Microsoft recommends it)."
+        ),
+        level=ADVISORY,
+        scope="resource",
+        check=lighthouse_rules.check_offer_removable_by_partner,
+        remediation=(
+            "Onboard the delegation again with an authorization for the Managed Services Registration assignment "
+            "Delete Role (the toolkit's offers include it; an adopted offer keeps what it had)."
+        ),
+        tags=("lighthouse", "offboarding"),
     ),
 )
 

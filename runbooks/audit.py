@@ -154,17 +154,33 @@ def _lighthouse_grant(assignment: dict, subscription_id: str) -> Grant:
     definition = (props.get("registrationDefinition") or {}).get("properties") or {}
     roles = [azure_role_name(a.get("roleDefinitionId", "")) for a in definition.get("authorizations") or []]
     scope = assignment["id"].split("/providers/Microsoft.ManagedServices/")[0]
+    # Just-in-time roles the managing tenant can activate (EligibleAuthorization, managedservices 2022-10-01 in
+    # Azure/azure-rest-api-specs): a way in as real as the standing ones, so the audit names them.
+    eligible = [
+        (
+            (a.get("principalId") or "").lower(),
+            a.get("roleDefinitionId", ""),
+            (a.get("justInTimeAccessPolicy") or {}).get("maximumActivationDuration"),
+        )
+        for a in definition.get("eligibleAuthorizations") or []
+    ]
+    can_activate = "; can activate " + ", ".join(
+        f"{azure_role_name(r)} for {p}" + (f" (up to {d})" if d else "") for p, r, d in eligible
+    )
     return Grant(
         kind=Kind.LIGHTHOUSE,
         id=assignment["id"],
         description=f"Lighthouse delegation {definition.get('registrationDefinitionName', '')!r} "
-        f"to tenant {definition.get('managedByTenantId')} ({', '.join(roles)})",
+        f"to tenant {definition.get('managedByTenantId')} ({', '.join(roles)}{can_activate if eligible else ''})",
         role=", ".join(roles),
         scope=scope,
         subscription_id=subscription_id.lower(),
         partner_tenant_id=(definition.get("managedByTenantId") or "").lower() or None,
         principal_id=",".join(a.get("principalId", "") for a in definition.get("authorizations") or []) or None,
-        details={"registrationDefinitionId": props.get("registrationDefinitionId")},
+        details={
+            "registrationDefinitionId": props.get("registrationDefinitionId"),
+            "eligibleAuthorizations": [list(e) for e in eligible],
+        },
     )
 
 

@@ -161,9 +161,11 @@ def customer_args(
         revocation_runbook=runbook,
         revocation_host=customer.runbook.host if customer.runbook is not None else None,
         lighthouse_adoptions={
-            s.subscription_id: LighthouseAdoption(s.scope, *s.adopt_lighthouse)
+            s.subscription_id: LighthouseAdoption(
+                s.scope, *s.adopt_lighthouse, role_guids=list(customer.lighthouse.declared_role_ids)
+            )
             for s in customer.existing_subscriptions
-            if s.adopt_lighthouse is not None
+            if s.adopt_lighthouse is not None and customer.lighthouse is not None
         },
     )
 

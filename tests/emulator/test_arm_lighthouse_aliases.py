@@ -95,6 +95,29 @@ async def test_removing_a_delegation_is_idempotent_and_ends_access(world) -> Non
         assert await collect(partner.list_subscriptions()) == []
 
 
+OTHER_MSP = "0e000000-0000-4000-8000-0000000000e1"
+
+
+@pytest.mark.parametrize("path", ["registrationAssignments", "registrationDefinitions"])
+async def test_lighthouse_lists_honour_the_documented_managed_by_tenant_filter(world, path) -> None:
+    """Azure/azure-rest-api-specs managedservices 2022-10-01: ``$filter`` on both lists, with the examples'
+    ``managedByTenantId eq '{id}'`` and ``managedByTenantId in (...)``; the emulator used to ignore it."""
+    url = f"{DEV}/providers/Microsoft.ManagedServices/{path}"
+
+    async def listed(where: str) -> list[str]:
+        params = {"api-version": "2022-10-01", "$filter": where}
+        return [item["name"] async for item in customer.paginate(url, params=params)]
+
+    async with arm(world) as customer:
+        assert len(await listed(f"managedByTenantId eq '{PARTNER}'")) == 1
+        assert await listed(f"managedByTenantId eq '{OTHER_MSP}'") == []
+        assert len(await listed(f"managedByTenantId in ({OTHER_MSP}, {PARTNER})")) == 1
+        assert await listed(f"managedByTenantId in ({OTHER_MSP})") == []
+        with pytest.raises(BadRequest) as refused:
+            await listed("registrationDefinitionName eq 'x'")
+    assert refused.value.code == "UnsupportedQueryFilter"
+
+
 async def test_onboarding_a_delegation_and_its_rules(world) -> None:
     definition_id, assignment_id = str(uuid.uuid4()), str(uuid.uuid4())
     auth = [

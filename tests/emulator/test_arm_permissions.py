@@ -12,6 +12,7 @@ import pytest
 
 from azure_http import EmulatorTokens, Forbidden, Unauthorized
 from azure_http.emulator_tokens import DEFAULT_EMULATOR_PRINCIPAL
+from components.revocation_runbook import REMOVAL_ACTIONS
 from emulator.arm_authz import DEFAULT_OPERATOR
 from tests.arm_scenario import arm, collect
 
@@ -247,6 +248,97 @@ async def test_lighthouse_reach_follows_the_definitions_authorizations(world):
         own = await collect(managing.list_role_assignments(sub(S_CONTOSO_OWN)))
         with pytest.raises(Forbidden):  # Reader reads, and no more
             await managing.delete_role_assignment(own[0]["id"])
+
+
+DELEGATION_DELETE_ROLE = "91c1777a-f3dc-4fae-b103-61d183457e46"
+CONTRIBUTOR = "b24988ac-6180-42a0-ab88-20f7382dd24c"
+DELETE_ONLY_ROLE = "0d000000-0000-4000-8000-0000000000d1"
+"""A custom role with the delete action but not ``roleAssignments/write`` (the revocation runbook's old one)."""
+
+
+async def delegate(world, authorizations: list[dict], n: int = 1) -> str:
+    """Contoso's admin delegates its own subscription to the partner; the assignment's id."""
+    async with as_customer_admin(world) as customer:
+        definition = await customer.create_registration_definition(
+            sub(S_CONTOSO_OWN),
+            f"d0000000-0000-4000-8000-00000000002{n}",
+            name="Partner operations",
+            managed_by_tenant_id=PARTNER,
+            authorizations=authorizations,
+        )
+        assignment = await customer.create_registration_assignment(
+            sub(S_CONTOSO_OWN), f"d1000000-0000-4000-8000-00000000002{n}", definition["id"]
+        )
+    return assignment["id"]
+
+
+async def test_a_managing_tenant_removes_a_delegation_only_with_the_delete_role(world):
+    """learn.microsoft.com/azure/lighthouse/how-to/remove-delegation: without the Managed Services Registration
+    Assignment Delete Role in the offer, only the customer's tenant can remove the delegation, Contributor or not."""
+    assignment = await delegate(world, [{"principalId": ADMIN_AGENTS, "roleDefinitionId": CONTRIBUTOR}])
+    async with arm(world, PARTNER) as managing:
+        with pytest.raises(Forbidden) as refused:
+            await managing.delete_registration_assignment(assignment)
+    assert refused.value.code == "AuthorizationFailed"
+    assert "microsoft.managedservices/registrationassignments/delete" in refused.value.message
+    assert await delegate(world, [{"principalId": ADMIN_AGENTS, "roleDefinitionId": CONTRIBUTOR}]) == assignment
+
+    granted = await delegate(
+        world,
+        [
+            {"principalId": ADMIN_AGENTS, "roleDefinitionId": READER},
+            {"principalId": ADMIN_AGENTS, "roleDefinitionId": DELEGATION_DELETE_ROLE},
+        ],
+        n=2,
+    )
+    async with arm(world, PARTNER) as managing:
+        assert await managing.delete_registration_assignment(assignment) is not None  # the role reaches the scope
+        assert await managing.delete_registration_assignment(granted) is not None
+
+
+async def test_a_customer_removes_a_delegation_only_with_role_assignments_write(emulator):
+    """The same page: in the customer's tenant, a role with ``Microsoft.Authorization/roleAssignments/write``
+    (such as Owner); the delete action alone is not enough."""
+    scenario = world_scenario()
+    scenario["arm"]["principals"].append(
+        {"id": FABRIKAM_ADMIN.replace("a1", "a2"), "kind": "ServicePrincipal", "tenant": CONTOSO, "displayName": "rb"}
+    )
+    runbook = FABRIKAM_ADMIN.replace("a1", "a2")
+    scenario["arm"]["role_definitions"] = [
+        {
+            "id": DELETE_ONLY_ROLE,
+            "actions": [
+                "Microsoft.ManagedServices/registrationAssignments/read",
+                "Microsoft.ManagedServices/registrationAssignments/delete",
+            ],
+        }
+    ]
+    scenario["arm"]["role_assignments"].append(
+        {"scope": sub(S_CONTOSO_OWN), "principalId": runbook, "role": DELETE_ONLY_ROLE}
+    )
+    emulator.control.reset(scenario)
+    assignment = await delegate(emulator, [{"principalId": ADMIN_AGENTS, "roleDefinitionId": READER}])
+    async with as_customer_admin(emulator, principal=runbook) as identity:
+        with pytest.raises(Forbidden) as refused:
+            await identity.delete_registration_assignment(assignment)
+    assert "microsoft.authorization/roleassignments/write" in refused.value.message
+    async with as_customer_admin(emulator) as owner:
+        assert await owner.delete_registration_assignment(assignment) is not None
+
+
+async def test_the_revocation_runbooks_role_removes_a_delegation(emulator):
+    """The customer's runbook identity holds ``REMOVAL_ACTIONS`` (its custom role): enough in Azure's rule."""
+    runbook = "a2000000-0000-4000-8000-000000000099"
+    scenario = world_scenario()
+    scenario["arm"]["principals"].append({"id": runbook, "kind": "ServicePrincipal", "tenant": CONTOSO})
+    scenario["arm"]["role_definitions"] = [{"id": DELETE_ONLY_ROLE, "actions": REMOVAL_ACTIONS}]
+    scenario["arm"]["role_assignments"].append(
+        {"scope": sub(S_CONTOSO_OWN), "principalId": runbook, "role": DELETE_ONLY_ROLE}
+    )
+    emulator.control.reset(scenario)
+    assignment = await delegate(emulator, [{"principalId": ADMIN_AGENTS, "roleDefinitionId": READER}])
+    async with as_customer_admin(emulator, principal=runbook) as identity:
+        assert await identity.delete_registration_assignment(assignment) is not None
 
 
 async def test_a_disabled_subscription_is_read_only(world):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import Counter
 
 from azure_http import EmulatorTokens, Endpoints, GraphClient, run_sync
+from azure_http.arm import ArmClient
 from azure_http.partner_center import PartnerCenterClient
 from emulator.brownfield_world import (
     LEGACY_OPS,
@@ -79,3 +80,44 @@ def test_the_emulator_serves_it_as_microsoft_does(emulator):
         for rel in t.relationships:
             assert by_id[rel["id"]]["status"] == rel["status"]
             assert by_id[rel["id"]]["displayName"] == rel["displayName"]
+
+
+def test_the_world_has_the_shapes_an_import_must_survive(emulator):
+    """Names that differ between Entra ID and Partner Center, hand-made Lighthouse offers (resource group, eligible,
+    the Delete Role, display names of their own), orphan relationships, unreachable groups, P2Y, created."""
+    world = generate_brownfield(16, seed=47)
+    truths, scenario = world.customers, world.scenario
+    company = {c["tenantId"]: c["companyName"] for c in scenario["partner_center"]["customers"]}
+    rels = scenario["gdap"]["relationships"]
+    assert any(
+        r["customer"]["displayName"] != company[r["customer"]["tenantId"]]
+        for r in rels
+        if r["customer"]["tenantId"] in company
+    )
+    assert "created" in {r["status"] for r in rels} and any(r["duration"] == "P2Y" for r in rels)
+    orphans = [r for r in rels if r["id"] in world.orphan_relationship_ids]
+    assert orphans and all(r["customer"]["tenantId"] not in company for r in orphans)
+    assert any(r["status"] == "active" and r["accessAssignments"] for r in orphans)
+    assert any(t.unreachable_groups and not t.reachable for t in truths)
+    offers = [v for t in truths for v in t.lighthouse.values()]
+    assert any("/resourceGroups/" in v["scope"] for v in offers) and any(v["eligible"] for v in offers)
+    assert any("91c1777a-f3dc-4fae-b103-61d183457e46" in v["roles"] for v in offers)
+    shown = {
+        a["principalIdDisplayName"] for d in scenario["arm"]["registration_definitions"] for a in d["authorizations"]
+    }
+    assert "tier2Support" not in shown and len(shown) > 2
+
+    emulator.control.reset(scenario)
+    customer, offer = next(
+        (t, v) for t in truths if t.reachable for v in t.lighthouse.values() if "/resourceGroups/" in v["scope"]
+    )
+    subscription = offer["scope"].split("/resourceGroups/")[0]
+
+    async def listed():
+        async with ArmClient(EmulatorTokens(), Endpoints.emulator(emulator.url), tenant_id=customer.tenant_id) as arm:
+            return [a async for a in arm.list_registration_assignments(subscription)]
+
+    (served,) = [a for a in run_sync(listed()) if a["id"] == offer["assignmentFullId"]]
+    definition = served["properties"]["registrationDefinition"]["properties"]
+    assert [a["roleDefinitionId"] for a in definition["authorizations"]] == offer["roles"]
+    assert [e["roleDefinitionId"] for e in definition.get("eligibleAuthorizations", [])] == offer["eligible"]

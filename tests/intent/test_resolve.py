@@ -36,6 +36,20 @@ def test_defaults_names_and_roles_are_resolved_once():
     assert contoso.lighthouse is not None and contoso.lighthouse.offer_name == "Northwind CSP managed services"
 
 
+def test_offers_the_stack_makes_include_the_delete_role_and_adopted_ones_are_declared_as_written():
+    """Microsoft recommends the Managed Services Registration assignment Delete Role in every offer (else only the
+    customer can remove the delegation); an adopted offer is declared with the config's roles only, in order."""
+    contoso = resolve(parse_config(dev_raw())).customer("contoso")
+    assert contoso.lighthouse is not None
+    written = tuple(catalog.azure_role_id(r) for r in dev_raw()["customers"][0]["lighthouse"]["roles"])
+    assert contoso.lighthouse.declared_role_ids == written
+    assert contoso.lighthouse.role_ids == (*written, catalog.DELEGATION_DELETE_ROLE)
+    raw = dev_raw()
+    raw["customers"][0]["lighthouse"]["roles"] = ["Managed Services Registration assignment Delete Role", "Reader"]
+    again = resolve(parse_config(raw)).customer("contoso").lighthouse
+    assert again is not None and again.role_ids == again.declared_role_ids  # never twice
+
+
 def test_group_ids_known_at_plan_time_and_those_that_are_not():
     intent = resolve(parse_config(dev_raw()))
     assert intent.partner.group_ids["adminAgents"] == "0b6c4e1a-2d3f-4a5b-9c6d-7e8f9a0b1c2d"

@@ -436,3 +436,36 @@ def test_outputs_rule_reads_only_the_stack_outputs():
     """A resource input that looks like a credential is not an output (its secrecy is the provider's business)."""
     other = PlanResource(urn="urn:x", type="azure-native:automation:Runbook", name="rb", props={"password": "x"})
     assert messages("no-plaintext-secret-outputs", [other, stack({})]) == []
+
+
+# --- lighthouse-offer-removable-by-partner ------------------------------------------------------------
+
+
+def offer(*roles: Any) -> PlanResource:
+    authorizations = [{"principalId": ADMIN_AGENTS, "roleDefinitionId": r} for r in roles]
+    return PlanResource(
+        urn="urn:offer",
+        type="azure-native:managedservices:RegistrationDefinition",
+        name="contoso-sub-lighthouse-definition",
+        props={"properties": {"authorizations": authorizations}},
+    )
+
+
+def test_an_offer_with_the_delete_role_passes():
+    assert messages("lighthouse-offer-removable-by-partner", offer(CONTRIBUTOR, catalog.DELEGATION_DELETE_ROLE)) == []
+
+
+def test_an_offer_without_the_delete_role_is_flagged():
+    (message,) = messages("lighthouse-offer-removable-by-partner", offer(CONTRIBUTOR))
+    assert "Delete Role" in message and "only the customer" in message
+    assert rule("lighthouse-offer-removable-by-partner").level == "advisory"
+
+
+def test_an_offer_with_unknown_authorizations_is_flagged():
+    unknown = PlanResource(
+        urn="urn:offer",
+        type="azure-native:managedservices:RegistrationDefinition",
+        name="offer",
+        props={"properties": {"authorizations": UNKNOWN}},
+    )
+    assert messages("lighthouse-offer-removable-by-partner", unknown) != []

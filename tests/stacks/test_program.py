@@ -168,6 +168,7 @@ def test_lighthouse_delegates_to_the_configured_group_without_owner(applied):
         assert roles == {
             catalog.azure_role_id("Reader"),
             catalog.azure_role_id("Support Request Contributor"),
+            catalog.DELEGATION_DELETE_ROLE,  # by default: the partner can remove its own delegation
         }
         assert catalog.OWNER not in roles
         tier2 = applied.exports["agentGroupIds"]["tier2Support"]

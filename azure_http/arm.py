@@ -25,6 +25,7 @@ from urllib.parse import quote, urlsplit
 from azure_http.auth import TokenProvider
 from azure_http.base import ServiceClient
 from azure_http.endpoints import Endpoints
+from azure_http.errors import NotFound
 from azure_http.models import RoleAssignment, Subscription
 from azure_http.polling import poll_until
 from azure_http.throttle import ArmRateLimiter, BucketKey, arm_bucket_key
@@ -273,8 +274,13 @@ class ArmClient(ServiceClient):
             "PUT", path, {"properties": properties}, params={"api-version": MANAGED_SERVICES_API}
         )
 
-    async def delete_registration_definition(self, definition_id: str) -> Json | None:
-        return await self.send_json("DELETE", _path(definition_id), params={"api-version": MANAGED_SERVICES_API})
+    async def delete_registration_definition(self, definition_id: str) -> bool:
+        """Remove a Lighthouse offer by full id; True when it existed (200), False when already gone (204).
+
+        RegistrationDefinitions_Delete documents both answers without a body (managedservices.json
+        2022-10-01), so the status is all there is to read.
+        """
+        return await self._delete_by_status(_path(definition_id), {"api-version": MANAGED_SERVICES_API})
 
     def list_registration_assignments(self, scope: str, expand_definition: bool = True) -> AsyncIterator[Json]:
         """Lighthouse delegations at ``scope`` (a subscription includes its resource groups').
@@ -301,9 +307,20 @@ class ArmClient(ServiceClient):
         body = {"properties": {"registrationDefinitionId": registration_definition_id}}
         return await self.send_json("PUT", path, body, params={"api-version": MANAGED_SERVICES_API})  # type: ignore[return-value]
 
-    async def delete_registration_assignment(self, assignment_id: str) -> Json | None:
-        """Remove a Lighthouse delegation by full id; None when it was already gone."""
-        return await self.send_json("DELETE", _path(assignment_id), params={"api-version": MANAGED_SERVICES_API})
+    async def delete_registration_assignment(self, assignment_id: str) -> bool:
+        """Remove a Lighthouse delegation by full id; True when it existed (200), False when already gone (204).
+
+        RegistrationAssignments_Delete documents both answers without a body (managedservices.json
+        2022-10-01). A True is no proof it is gone: the caller reads it back.
+        """
+        return await self._delete_by_status(_path(assignment_id), {"api-version": MANAGED_SERVICES_API})
+
+    async def _delete_by_status(self, path: str, params: Mapping[str, Any]) -> bool:
+        try:
+            response = await self.request("DELETE", path, params=params)
+        except NotFound:
+            return False
+        return response.status_code != 204
 
     # -- subscription aliases (partner side, MPA billing) ------------------------------------
     async def get_alias(self, alias: str) -> Json:

@@ -514,7 +514,9 @@ class ArmService:
             who.require(scope, tenant, authz.REG_DEF_DELETE)
             self._writable(state, scope, now)
             d = store.definitions.pop(key, None)
-            return (204, None, {}) if d is None else (200, d.to_json(), {})
+            # RegistrationDefinitions_Delete documents 200 and 204, neither with a body (managedservices.json
+            # 2022-10-01).
+            return (204 if d is None else 200), None, {}
         if method != "PUT":
             raise _method_not_allowed(method, "a registration definition")
         if tenant != caller.tenant_id:
@@ -634,7 +636,9 @@ class ArmService:
             who.require_delegation_removal(scope, tenant)
             self._writable(state, scope, now)
             a = store.remove_lh_assignment(key)
-            return (204, None, {}) if a is None else (200, render(a, False), {})
+            # RegistrationAssignments_Delete documents 200 and 204, neither with a body (managedservices.json
+            # 2022-10-01).
+            return (204 if a is None else 200), None, {}
         if method != "PUT":
             raise _method_not_allowed(method, "a registration assignment")
         if tenant != caller.tenant_id:

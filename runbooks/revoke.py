@@ -374,7 +374,7 @@ class _Executor:
             except Forbidden as err:
                 where = "its scope above the subscription" if grant.inherited else "its scope"
                 return self._finish(grant, "failed", f"not allowed to remove it at {where}: {err.message}")
-        return self._finish(grant, "removed" if deleted is not None else "already-absent")
+        return self._finish(grant, "removed" if deleted else "already-absent")
 
     async def _gdap(self, grant: Grant) -> Outcome:
         outcome = await self._terminate(grant)

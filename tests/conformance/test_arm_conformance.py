@@ -202,11 +202,6 @@ def test_lighthouse_onboarding_writes_conform(world) -> None:
     assert ms.check("RegistrationAssignments_CreateOrUpdate", put)["properties"]["provisioningState"] == "Succeeded"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="RegistrationAssignments_Delete / RegistrationDefinitions_Delete document no body on 200; the emulator "
-    "returns the deleted resource (Lighthouse routes in emulator/arm.py, owned by the Lighthouse change)",
-)
 def test_lighthouse_deletes_answer_without_a_body(world) -> None:
     ms, headers = spec(MANAGED_SERVICES), caller(CONTOSO)
     ms.check(
@@ -219,11 +214,6 @@ def test_lighthouse_deletes_answer_without_a_body(world) -> None:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Lighthouse lists ignore $filter (the spec's examples filter on managedByTenantId eq/in); "
-    "owned by the Lighthouse change",
-)
 def test_lighthouse_lists_honour_the_managed_by_tenant_filter(world) -> None:
     other = "0e000000-0000-4000-8000-000000000009"
     params = {**MS_API, "$filter": f"managedByTenantId eq '{other}'"}

@@ -80,15 +80,14 @@ async def test_the_managing_tenant_reaches_a_delegated_subscription(world) -> No
 
 async def test_removing_a_delegation_is_idempotent_and_ends_access(world) -> None:
     async with arm(world) as customer:
-        removed = await customer.delete_registration_assignment(LH_ASSIGNMENT_ID)
-        assert removed is not None and removed["id"] == LH_ASSIGNMENT_ID
-        assert await customer.delete_registration_assignment(LH_ASSIGNMENT_ID) is None
+        assert await customer.delete_registration_assignment(LH_ASSIGNMENT_ID) is True
+        assert await customer.delete_registration_assignment(LH_ASSIGNMENT_ID) is False
         assert await collect(customer.list_registration_assignments(DEV)) == []
         with pytest.raises(NotFound):
             await customer.get_registration_assignment(LH_ASSIGNMENT_ID)
         # The definition stays until removed on its own.
         assert (await customer.get_registration_definition(LH_DEFINITION_ID))["name"] == LH_DEFINITION
-        assert await customer.delete_registration_definition(LH_DEFINITION_ID) is not None
+        assert await customer.delete_registration_definition(LH_DEFINITION_ID) is True
         sub = await customer.get_subscription(SUB_DEV)
     assert sub["managedByTenants"] == []
     async with arm(world, tenant_id=PARTNER) as partner:

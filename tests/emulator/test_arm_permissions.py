@@ -292,8 +292,8 @@ async def test_a_managing_tenant_removes_a_delegation_only_with_the_delete_role(
         n=2,
     )
     async with arm(world, PARTNER) as managing:
-        assert await managing.delete_registration_assignment(assignment) is not None  # the role reaches the scope
-        assert await managing.delete_registration_assignment(granted) is not None
+        assert await managing.delete_registration_assignment(assignment) is True  # the role reaches the scope
+        assert await managing.delete_registration_assignment(granted) is True
 
 
 async def test_a_customer_removes_a_delegation_only_with_role_assignments_write(emulator):
@@ -323,7 +323,7 @@ async def test_a_customer_removes_a_delegation_only_with_role_assignments_write(
             await identity.delete_registration_assignment(assignment)
     assert "microsoft.authorization/roleassignments/write" in refused.value.message
     async with as_customer_admin(emulator) as owner:
-        assert await owner.delete_registration_assignment(assignment) is not None
+        assert await owner.delete_registration_assignment(assignment) is True
 
 
 async def test_the_revocation_runbooks_role_removes_a_delegation(emulator):
@@ -338,7 +338,7 @@ async def test_the_revocation_runbooks_role_removes_a_delegation(emulator):
     emulator.control.reset(scenario)
     assignment = await delegate(emulator, [{"principalId": ADMIN_AGENTS, "roleDefinitionId": READER}])
     async with as_customer_admin(emulator, principal=runbook) as identity:
-        assert await identity.delete_registration_assignment(assignment) is not None
+        assert await identity.delete_registration_assignment(assignment) is True
 
 
 async def test_a_disabled_subscription_is_read_only(world):

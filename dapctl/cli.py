@@ -14,9 +14,8 @@ from rich.markup import escape
 from azure_http.connect import ENV as ENDPOINT_ENV
 from azure_http.deadline import deadline
 from config.errors import ConfigError
-
-from . import exit_codes
-from .options import (
+from dapctl import exit_codes
+from dapctl.options import (
     DriftFormat,
     ReportFormat,
     YesOption,
@@ -99,11 +98,10 @@ def plan(
     import pulumi
 
     from config.loading import flat_config_for_runtime, load_stack_file
+    from dapctl.render.plan import render
+    from operations.plan import build_report
     from stacks.mock_runtime import run_offline
     from stacks.program import main as program
-
-    from .plan_report import build_report
-    from .plan_view import render
 
     check_endpoint(endpoint)
     os.environ[ENDPOINT_ENV] = endpoint
@@ -153,7 +151,7 @@ def _load(stack: str, project_dir: Path):
 
 def _write(render) -> None:
     """Render a report; when its file cannot be written after all, it went to stdout instead: an error."""
-    from .access_commands import ReportNotWritten
+    from dapctl.render.reports import ReportNotWritten
 
     try:
         render()
@@ -209,9 +207,8 @@ def _confirmed(cfg, customer, plan, journal, yes: bool, selection=None) -> bool:
 
 def _refuse_early_dap_removal(plan, declared, accept_azure_loss: bool, apply: bool) -> None:
     """DAP removed while GDAP stays: refused (exit 3, nothing sent) while the partner still depends on DAP."""
+    from operations.dap_removal import check_dap_removal
     from runbooks.grants import Kind
-
-    from .dap_removal import check_dap_removal
 
     if not plan.by_kind(Kind.DAP):
         return  # no DAP to remove: the plan says so
@@ -272,10 +269,9 @@ def invite(
     """
     from azure_http import AzureHttpError
     from azure_http.connect import OfflineMode
-
-    from .graph_access import fetch_relationships
-    from .invitation import invitation_for
-    from .outside import check_target, outside_invitation
+    from operations.invitation import invitation_for
+    from operations.outside import check_target, outside_invitation
+    from operations.relationships import fetch_relationships
 
     check_endpoint(endpoint)
     tenant = check_target(customer, tenant)
@@ -334,10 +330,9 @@ def gdap_status(
 
     from azure_http import AzureHttpError
     from azure_http.connect import OfflineMode
-
-    from .access_commands import Format, render_gdap_status
-    from .gdap_status import status_rows
-    from .graph_access import fetch_relationships
+    from dapctl.render.reports import Format, render_gdap_status
+    from operations.gdap_status import status_rows
+    from operations.relationships import fetch_relationships
 
     check_endpoint(endpoint)
     check_days(expiring_days, "--expiring-days")
@@ -351,7 +346,7 @@ def gdap_status(
         _fail_http(err)
     rows = status_rows(cfg, relationships, expiring_days=expiring_days, stuck_days=stuck_days)
     if every:
-        from .undeclared import undeclared_rows
+        from operations.undeclared import undeclared_rows
 
         rows += undeclared_rows(cfg, relationships, rows, expiring_days=expiring_days, stuck_days=stuck_days)
     render_gdap_status(stack, rows, Format.json if as_json else Format.table, console)
@@ -392,10 +387,9 @@ def gdap_drop_global_admin(
     """
     from azure_http import AzureHttpError, GraphClient, run_sync
     from azure_http.connect import OfflineMode
-
-    from .access_commands import render_global_admin_removal
-    from .global_admin_removal import Removal, RemovalJournal, candidates, drop_global_admin, exit_status
-    from .graph_access import fetch_relationships
+    from dapctl.render.reports import render_global_admin_removal
+    from operations.global_admin_removal import Removal, RemovalJournal, candidates, drop_global_admin, exit_status
+    from operations.relationships import fetch_relationships
 
     check_endpoint(endpoint)
     if (customer is None) == (not all_customers):
@@ -456,7 +450,7 @@ PrincipalOption = typer.Option([], "--principal", help="Another partner principa
 
 def _resolve_customer(cfg, customer: str | None, tenant: str | None):
     """The stack's customer by name, or (--tenant) by tenant id, or a tenant outside any config."""
-    from .outside import customer_for_tenant
+    from operations.outside import customer_for_tenant
 
     if tenant is not None:
         return customer_for_tenant(cfg, tenant)
@@ -475,7 +469,7 @@ def _customer_and_view(
     endpoint: str | None,
     tenant: str | None = None,
 ):
-    from .tenant_access import partner_view
+    from operations.customer_audit import partner_view
 
     cfg = _load(stack, project_dir)
     target_customer = _resolve_customer(cfg, customer, tenant)
@@ -510,10 +504,9 @@ def audit(
     """
     from azure_http import AzureHttpError, run_sync
     from azure_http.connect import OfflineMode
-
-    from .access_commands import Format, progress_bar, render_audit, report_names
-    from .outside import check_target
-    from .tenant_access import audit_customer
+    from dapctl.render.reports import Format, progress_bar, render_audit, report_names
+    from operations.customer_audit import audit_customer
+    from operations.outside import check_target
 
     check_endpoint(endpoint)
     tenant = check_target(customer, tenant)
@@ -580,13 +573,12 @@ def revoke(
     """
     from azure_http import AzureHttpError, run_sync
     from azure_http.connect import OfflineMode
+    from dapctl.render.reports import Format, progress_bar, render_revoke, report_names
+    from operations.customer_audit import audit_customer, partner_clients
+    from operations.outside import check_target
     from runbooks.journal import Journal
     from runbooks.revoke import revoke as run_revoke
     from runbooks.selection import ALL, SelectionError, parse_selection
-
-    from .access_commands import Format, progress_bar, render_revoke, report_names
-    from .outside import check_target
-    from .tenant_access import audit_customer, partner_clients
 
     check_endpoint(endpoint)
     tenant = check_target(customer, tenant)
@@ -704,11 +696,10 @@ def drift(
 
     from azure_http import AzureHttpError, run_sync
     from azure_http.connect import OfflineMode
-
-    from .access_commands import Format, render_drift
-    from .drift import customer_drift
-    from .graph_access import read_relationships
-    from .tenant_access import audit_customer, partner_view
+    from dapctl.render.reports import Format, render_drift
+    from operations.customer_audit import audit_customer, partner_view
+    from operations.drift import customer_drift
+    from operations.relationships import read_relationships
 
     check_endpoint(endpoint)
     output = check_output(output, fmt)
@@ -746,7 +737,7 @@ def demo(project_dir: Path = ProjectDirOption) -> None:
     """
     import tempfile
 
-    from .demo import run_demo
+    from dapctl.demo import run_demo
 
     cfg = _load("dev", project_dir)
     console.print(
@@ -760,12 +751,12 @@ def demo(project_dir: Path = ProjectDirOption) -> None:
 
 
 def _add_subcommands() -> None:
-    from . import import_command  # noqa: F401  (registers `dapctl import`)
-    from .access_check_commands import app as access_app
-    from .autopilot_commands import app as autopilot_app
-    from .converge_commands import converge
-    from .fleet_commands import app as fleet_app
-    from .offboard_commands import offboard  # noqa: F401  (registers `dapctl offboard`)
+    import dapctl.commands.import_estate  # noqa: F401  (registers `dapctl import`)
+    from dapctl.commands.access import app as access_app
+    from dapctl.commands.autopilot import app as autopilot_app
+    from dapctl.commands.converge import converge
+    from dapctl.commands.fleet import app as fleet_app
+    from dapctl.commands.offboard import offboard  # noqa: F401  (registers `dapctl offboard`)
 
     app.add_typer(access_app, name="access")
     app.command("converge", epilog=exit_codes.EPILOG)(converge)

@@ -23,15 +23,14 @@ from azure_http.connect import ENV, connect
 from components.arm_resources import PartnerRoleAssignmentProvider
 from components.gdap_resources import GdapAccessAssignmentProvider, GdapRelationshipProvider
 from components.naming import deterministic_guid, role_definition_id, subscription_scope
+from dapctl.render.reports import Format, render_audit, render_revoke
 from emulator.client import EmulatorControl
 from emulator.server import EmulatorServer
 from intent import CustomerIntent, StackIntent
+from operations.customer_audit import audit_customer, partner_clients, partner_view
 from runbooks.audit import Clients, audit
 from runbooks.journal import Journal
 from runbooks.revoke import revoke
-
-from .access_commands import Format, render_audit, render_revoke
-from .tenant_access import audit_customer, partner_clients, partner_view
 
 DEMO_CUSTOMER = "contoso"
 

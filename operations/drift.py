@@ -12,11 +12,10 @@ from datetime import datetime
 
 from azure_http.models import Relationship
 from intent import CustomerIntent, StackIntent
+from operations.gdap_status import status_rows
 from runbooks.audit import AuditReport
 from runbooks.declared import DeclaredAccess
 from runbooks.grants import Kind, Origin
-
-from .gdap_status import status_rows
 
 
 @dataclass

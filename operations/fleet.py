@@ -90,8 +90,7 @@ def status_of_fleet(project_dir: Path, stacks: list[str], read_relationships: Ca
     Returns the rows as (stack, customer, row), the DAP customers as (stack, customer), and the stacks whose
     config is broken. Relationships are indexed by customer tenant, so the work stays linear in the fleet."""
     from intent import load_intent
-
-    from .gdap_status import status_rows
+    from operations.gdap_status import status_rows
 
     by_partner: dict[str, dict[str, list[Relationship]]] = {}
     rows, dap, problems = [], [], {}
@@ -116,10 +115,10 @@ def status_of_fleet(project_dir: Path, stacks: list[str], read_relationships: Ca
 
 async def drift_of_fleet(conn: Connection, project_dir: Path, stacks: list[str], concurrency: int = 32, progress=None):
     """Drift of every customer of every stack: relationships read once per partner tenant, shared connections,
-    customers audited ``concurrency`` at a time (``dapctl.fleet_audit``); only the drift items are kept.
+    customers audited ``concurrency`` at a time (``operations.fleet_audit``); only the drift items are kept.
     Returns (stack, drift items) pairs and the stacks whose config is broken."""
-    from .drift import customer_drift
-    from .fleet_audit import audit_fleet
+    from operations.drift import customer_drift
+    from operations.fleet_audit import audit_fleet
 
     configs, problems = load_configs(project_dir, stacks)
     by_stack: dict[str, list] = {stack: [] for stack in configs}
@@ -148,6 +147,6 @@ def load_configs(project_dir: Path, stacks: list[str]) -> tuple[dict[str, Any], 
 
 
 def _unchecked(customer: str, error: str):
-    from .drift import DriftItem
+    from operations.drift import DriftItem
 
     return DriftItem(customer, "not checked", error, "fix access to the tenant, then run the drift check again")

@@ -24,10 +24,9 @@ from azure_http.models import AccessAssignment, Relationship
 from azure_http.partner_center import PartnerCenterClient
 from intent import CustomerIntent as Customer
 from intent import StackIntent as StackConfig
+from operations.customer_audit import declared_access, partner_view, resolve_aliases
 from runbooks.audit import AuditReport, Clients, audit
 from runbooks.declared import DeclaredAccess
-
-from .tenant_access import declared_access, partner_view, resolve_aliases
 
 #: Customers audited at once by default: each is a handful of dependent requests (relationships' access
 #: assignments, DAP, the subscription list, one listing per subscription), so a few dozen keep the wire busy

@@ -16,8 +16,7 @@ from azure_http.models import Relationship
 from catalog.invitations import gdap_email
 from config.schema import duration_days
 from intent import CustomerIntent, Lifecycle, StackIntent
-
-from .invitation import Invitation
+from operations.invitation import Invitation
 
 TENANT_HINT = "'--tenant'"
 

@@ -13,8 +13,7 @@ from datetime import UTC, datetime
 from azure_http.gdap import FINAL_STATUSES
 from azure_http.models import Relationship
 from intent import StackIntent
-
-from .gdap_status import EXPIRING_DAYS, STUCK_DAYS, StatusRow, _row
+from operations.gdap_status import EXPIRING_DAYS, STUCK_DAYS, StatusRow, _row
 
 UNDECLARED_NOTE = "undeclared: no customer of this stack declares this relationship (dapctl import adopts it)"
 

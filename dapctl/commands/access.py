@@ -12,9 +12,8 @@ from rich.table import Table
 
 from azure_http.deadline import deadline
 from config.errors import ConfigError
-
-from . import exit_codes
-from .cli import (
+from dapctl import exit_codes
+from dapctl.cli import (
     DeadlineOption,
     EndpointOption,
     ProjectDirOption,
@@ -24,7 +23,7 @@ from .cli import (
     console,
     fail_config,
 )
-from .options import check_endpoint
+from dapctl.options import check_endpoint
 
 app = typer.Typer(
     help="Whether the partner can still reach its customers: `check` (token and consent, GDAP/DAP paths, Azure).",
@@ -71,9 +70,8 @@ def check(
     """
     from azure_http import AzureHttpError, run_sync
     from azure_http.connect import OfflineMode
-
-    from .access_check import check_access
-    from .cli import _connection
+    from dapctl.cli import _connection
+    from operations.access_check import check_access
 
     check_endpoint(endpoint)
     if (customer is None) == (not all_customers):

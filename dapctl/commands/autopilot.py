@@ -16,9 +16,18 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from . import exit_codes
-from .cli import DeadlineOption, EndpointOption, ProjectDirOption, StackOption, _load, console, errors, fail_config
-from .options import YesOption, check_confirmable, check_endpoint, confirm
+from dapctl import exit_codes
+from dapctl.cli import (
+    DeadlineOption,
+    EndpointOption,
+    ProjectDirOption,
+    StackOption,
+    _load,
+    console,
+    errors,
+    fail_config,
+)
+from dapctl.options import YesOption, check_confirmable, check_endpoint, confirm
 
 app = typer.Typer(
     help="Windows Autopilot for a customer: upload devices, list them, apply profiles, remove devices.",
@@ -31,8 +40,7 @@ DevicesOption = typer.Option([], "--device", "-d", help="Serial number, product 
 
 def _context(customer: str, stack: str, project_dir: Path, endpoint: str | None):
     from config.errors import ConfigError
-
-    from .cli import _connection
+    from dapctl.cli import _connection
 
     check_endpoint(endpoint)  # every option before the config is read or anything is sent
     cfg = _load(stack, project_dir)

@@ -9,10 +9,10 @@ from pathlib import Path
 import typer
 from rich.markup import escape
 
-from . import exit_codes
-from .cli import DeadlineOption, EndpointOption, ProjectDirOption, console, errors
-from .fleet_commands import ExcludeOption, StacksOption, _select
-from .options import check_days, check_endpoint
+from dapctl import exit_codes
+from dapctl.cli import DeadlineOption, EndpointOption, ProjectDirOption, console, errors
+from dapctl.commands.fleet import ExcludeOption, StacksOption, _select
+from dapctl.options import check_days, check_endpoint
 
 
 def converge(
@@ -38,10 +38,9 @@ def converge(
     from azure_http import AzureHttpError, GraphClient, run_sync
     from azure_http.connect import OfflineMode
     from azure_http.deadline import deadline
-
-    from .cli import _connection
-    from .convergence import select_stacks
-    from .graph_access import read_relationships
+    from dapctl.cli import _connection
+    from operations.convergence import select_stacks
+    from operations.relationships import read_relationships
 
     check_endpoint(endpoint)
     check_days(stuck_days, "--stuck-days")

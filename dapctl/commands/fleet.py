@@ -15,9 +15,9 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from . import exit_codes
-from .cli import DeadlineOption, EndpointOption, ProjectDirOption, console, errors
-from .options import check_endpoint
+from dapctl import exit_codes
+from dapctl.cli import DeadlineOption, EndpointOption, ProjectDirOption, console, errors
+from dapctl.options import check_endpoint
 
 app = typer.Typer(
     help="Every stack at once: offline plans, GDAP status, drift, the partner's access audit, the dashboard.",
@@ -51,9 +51,8 @@ def _read_fleet(endpoint: str | None, deadline_seconds: float, label: str, work)
     from azure_http import AzureHttpError, run_sync
     from azure_http.connect import OfflineMode
     from azure_http.deadline import deadline
-
-    from .access_commands import progress_bar
-    from .cli import _connection
+    from dapctl.cli import _connection
+    from dapctl.render.reports import progress_bar
 
     conn = _connection(endpoint)
     with progress_bar(errors, label) as bar:
@@ -66,7 +65,7 @@ def _read_fleet(endpoint: str | None, deadline_seconds: float, label: str, work)
 
 
 def _select(project_dir: Path, patterns: list[str], exclude: list[str]) -> list[str]:
-    from .fleet import stack_names
+    from operations.fleet import stack_names
 
     stacks = stack_names(project_dir, patterns, exclude)
     if not stacks:
@@ -89,8 +88,7 @@ def plan(
     import os
 
     from azure_http.connect import ENV
-
-    from .fleet import plan_stacks
+    from operations.fleet import plan_stacks
 
     os.environ[ENV] = "offline"
     stacks = _select(project_dir, patterns, exclude)
@@ -141,11 +139,10 @@ def status(
     from azure_http import AzureHttpError
     from azure_http.connect import OfflineMode
     from azure_http.deadline import deadline
-
-    from .cli import _connection
-    from .dashboard import dashboard_rows, render_dashboard
-    from .fleet import status_of_fleet
-    from .graph_access import fetch_relationships
+    from dapctl.cli import _connection
+    from dapctl.render.dashboard import dashboard_rows, render_dashboard
+    from operations.fleet import status_of_fleet
+    from operations.relationships import fetch_relationships
 
     check_endpoint(endpoint)
     if html is not None and not html.parent.is_dir():
@@ -200,7 +197,7 @@ def drift(
 
     Example: dapctl fleet drift --stacks 'contoso*' --json
     """
-    from .fleet import drift_of_fleet
+    from operations.fleet import drift_of_fleet
 
     check_endpoint(endpoint)
     stacks = _select(project_dir, patterns, exclude)
@@ -257,12 +254,11 @@ def audit(
     from azure_http import AzureHttpError, run_sync
     from azure_http.connect import OfflineMode
     from azure_http.deadline import deadline
-
-    from .access_commands import progress_bar
-    from .cli import _connection
-    from .fleet import load_configs
-    from .fleet_audit import audit_fleet
-    from .fleet_audit_report import AuditLog, audit_row, document, markdown
+    from dapctl.cli import _connection
+    from dapctl.render.fleet_audit import AuditLog, audit_row, document, markdown
+    from dapctl.render.reports import progress_bar
+    from operations.fleet import load_configs
+    from operations.fleet_audit import audit_fleet
 
     check_endpoint(endpoint)
     if fmt not in ("table", "json", "markdown"):
@@ -387,8 +383,8 @@ def access(
 
     Example: dapctl fleet access --json
     """
-    from .access_check import check_fleet_access
-    from .fleet import load_configs
+    from operations.access_check import check_fleet_access
+    from operations.fleet import load_configs
 
     check_endpoint(endpoint)
     stacks = _select(project_dir, patterns, exclude)

@@ -15,10 +15,9 @@ import typer
 from rich.markup import escape
 
 from config.errors import ConfigError
-
-from . import exit_codes
-from .cli import DeadlineOption, EndpointOption, ProjectDirOption, app, console, errors, fail_config
-from .options import check_endpoint, check_output
+from dapctl import exit_codes
+from dapctl.cli import DeadlineOption, EndpointOption, ProjectDirOption, app, console, errors, fail_config
+from dapctl.options import check_endpoint, check_output
 
 
 class MltChoice(StrEnum):
@@ -100,11 +99,10 @@ def import_estate(
     from azure_http.connect import OfflineMode, connect
     from azure_http.deadline import deadline
     from config.loading import check_stack_name, stack_file
+    from dapctl.render.reports import progress_bar
     from estate.importer import ImportOptions, matcher, parse_selectors, plan_import, write_import
     from estate.reader import read_estate
     from estate.writer import index_project, partner_from_stack
-
-    from .access_commands import progress_bar
 
     check_endpoint(endpoint)
     output = check_output(output, fmt)
@@ -187,9 +185,8 @@ def _partner(into, partner_stack, project_dir, partner_from_stack):
 
 
 def _show(plan, partner_tenant_id: str, dry_run: bool, fmt: ImportFormat, output: Path | None) -> None:
+    from dapctl.render.reports import emit
     from estate import report
-
-    from .access_commands import emit
 
     if fmt is ImportFormat.table:
         report.print_table(plan, partner_tenant_id, dry_run, console)

@@ -10,9 +10,8 @@ import typer
 from rich.markup import escape
 
 from config.errors import ConfigError
-
-from . import exit_codes
-from .cli import (
+from dapctl import exit_codes
+from dapctl.cli import (
     DeadlineOption,
     EndpointOption,
     ProjectDirOption,
@@ -24,7 +23,7 @@ from .cli import (
     fail_config,
     revoke,
 )
-from .options import YesOption, check_confirmable, check_endpoint
+from dapctl.options import YesOption, check_confirmable, check_endpoint
 
 JournalOption = typer.Option(None, "--journal", help="Journal folder (default .dapctl/<customer>).")
 JsonOption = typer.Option(False, "--json", help="Print the config edit and the state steps as JSON.")
@@ -56,9 +55,8 @@ def offboard(
     Example: dapctl offboard contoso                (what would happen)
              dapctl offboard contoso --apply --yes  (in automation)
     """
+    from operations.offboard import config_edit, state_steps
     from runbooks.journal import Journal, JournalError
-
-    from .offboard import config_edit, state_steps
 
     check_endpoint(endpoint)
     check_confirmable(apply, yes)

@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.tree import Tree
 
-from .plan_report import UNKNOWN_TEXT
+from operations.plan import UNKNOWN_TEXT
 
 
 def _fmt(value: Any) -> str:

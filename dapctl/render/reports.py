@@ -23,6 +23,8 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from operations.drift import DriftItem, drift_markdown
+from operations.gdap_status import StatusRow
 from runbooks.audit import AuditReport
 from runbooks.grants import Origin
 from runbooks.report import (
@@ -36,9 +38,6 @@ from runbooks.report import (
     to_html,
 )
 from runbooks.revoke import RevokeReport
-
-from .drift import DriftItem, drift_markdown
-from .gdap_status import StatusRow
 
 
 class Format(StrEnum):
@@ -239,7 +238,7 @@ def render_gdap_status(stack: str, rows: list[StatusRow], fmt: Format, console: 
 
 def render_global_admin_removal(stack: str, removals: list, applied: bool, as_json: bool, console: Console) -> None:
     """`dapctl gdap drop-global-admin`: one row per relationship, what happened and what to do next."""
-    from .global_admin_removal import exit_status
+    from operations.global_admin_removal import exit_status
 
     if as_json:
         document = {

@@ -16,6 +16,7 @@ traceback, and a test must not pass over one.
 from __future__ import annotations
 
 import contextlib
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,6 +40,17 @@ class Ran:
         return self.stdout + self.stderr
 
 
+@contextlib.contextmanager
+def _argv(argv: list[str]):
+    """The command line as a process would see it (the reports quote the command that made them)."""
+    saved = sys.argv
+    sys.argv = argv
+    try:
+        yield
+    finally:
+        sys.argv = saved
+
+
 def dapctl(
     *args: str,
     endpoint: str | None = None,
@@ -52,7 +64,7 @@ def dapctl(
     overrides = dict(env or {})
     if endpoint is not None:
         overrides[ENDPOINT_ENV] = endpoint
-    with contextlib.chdir(cwd):
+    with contextlib.chdir(cwd), _argv(["dapctl", *args]):
         result = CliRunner().invoke(app, list(args), env=overrides, input=input, catch_exceptions=True)
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         raise result.exception

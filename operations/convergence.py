@@ -22,11 +22,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from azure_http import GraphClient
+from azure_http.connect import Connection
 from azure_http.gdap import APPROVAL_PENDING, ASSIGNMENT_ACTIVE, ASSIGNMENT_PENDING
 from azure_http.models import AccessAssignment, Relationship
-from config.errors import ConfigError
-from intent import StackIntent
 from intent.observed import generations
+from operations.fleet import Fleet
+from operations.relationships import read_relationships
 
 _LIVE_ASSIGNMENT = frozenset({ASSIGNMENT_PENDING, ASSIGNMENT_ACTIVE})
 
@@ -87,18 +89,12 @@ async def select_stacks(
     now: datetime | None = None,
 ) -> Selection:
     """The stacks to deploy now (bounded), those deferred, and the relationships stuck in approval."""
-    from intent import load_intent
-
     now = now or datetime.now(UTC)
-    result = Selection()
+    fleet = Fleet.load(project_dir, stacks)
+    result = Selection(config_problems=fleet.problems)
     by_partner: dict[str, list[Relationship]] = {}
     found: list[Candidate] = []
-    for stack in stacks:
-        try:
-            cfg: StackIntent = load_intent(stack, project_dir)
-        except ConfigError as err:
-            result.config_problems[stack] = [f"{p.path}: {p.message}" for p in err.problems]
-            continue
+    for stack, cfg in fleet.intents.items():
         if cfg.partner.tenant_id not in by_partner:
             by_partner[cfg.partner.tenant_id] = await read_relationships(cfg.partner.tenant_id)
         ids = cfg.partner.group_ids
@@ -144,3 +140,20 @@ async def select_stacks(
         else:
             result.deferred.append(candidate)
     return result
+
+
+async def converge_selection(
+    conn: Connection, project_dir: Path, stacks: list[str], *, max_stacks: int = 10, stuck_days: int = 7
+) -> Selection:
+    """``select_stacks`` over Graph: the partner's relationships and each usable one's access assignments."""
+
+    async def assignments(partner_tenant_id: str, relationship_id: str) -> list[AccessAssignment]:
+        async with GraphClient(conn.tokens, conn.endpoints, tenant_id=partner_tenant_id) as graph:
+            return [a async for a in graph.access_assignments(relationship_id)]
+
+    async def relationships(partner_tenant_id: str) -> list[Relationship]:
+        return await read_relationships(conn, partner_tenant_id)
+
+    return await select_stacks(
+        project_dir, stacks, relationships, assignments, max_stacks=max_stacks, stuck_days=stuck_days
+    )

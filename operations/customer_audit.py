@@ -28,6 +28,15 @@ class PartnerView:
     unresolved_groups: list[str]
     """Group keys with no object id in config: their grants count as another principal's."""
 
+    @property
+    def notes(self) -> list[str]:
+        """What the audit cannot attribute, in words (shown before the report, listed in the revocation's)."""
+        return [
+            f"partner group {key!r} has no objectId in the stack config: its grants are not attributed to the "
+            "partner (add objectId, or pass --principal)"
+            for key in self.unresolved_groups
+        ]
+
 
 def unresolved_groups(intent: StackIntent) -> list[str]:
     if intent.partner.groups_stack is not None:

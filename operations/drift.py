@@ -10,9 +10,12 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
+from azure_http.connect import Connection
 from azure_http.models import Relationship
 from intent import CustomerIntent, StackIntent
+from operations.customer_audit import audit_customer, partner_view
 from operations.gdap_status import status_rows
+from operations.relationships import read_relationships
 from runbooks.audit import AuditReport
 from runbooks.declared import DeclaredAccess
 from runbooks.grants import Kind, Origin
@@ -179,3 +182,15 @@ def drift_markdown(stack: str, items: list[DriftItem]) -> str:
     ]
     lines += [f"| {i.customer} | {i.kind} | {i.what.replace('|', '/')} | {i.fix} |" for i in items]
     return "\n".join(lines) + "\n"
+
+
+async def stack_drift(conn: Connection, intent: StackIntent, customers: list[CustomerIntent]) -> list[DriftItem]:
+    """Drift of the given customers of one stack: the partner's relationships read once, each customer audited as
+    the partner sees it (Autopilot devices are not access: not read)."""
+    relationships = await read_relationships(conn, intent.partner.tenant_id)
+    items: list[DriftItem] = []
+    for customer in customers:
+        view = partner_view(conn, intent, customer, [], all_partners=False)
+        report, declared = await audit_customer(intent, customer, view, autopilot=False)
+        items += customer_drift(intent, customer, report, declared, relationships)
+    return items

@@ -20,6 +20,10 @@ from typing import Any
 from azure_http.connect import Connection
 from azure_http.models import Relationship
 from config.errors import ConfigError
+from intent import CustomerIntent, StackIntent, load_intent
+from operations.drift import DriftItem, customer_drift
+from operations.fleet_audit import audit_fleet
+from operations.gdap_status import status_rows
 
 STACK_FILE_GLOB = "Pulumi.*.yaml"
 
@@ -30,6 +34,34 @@ def stack_names(project_dir: Path, patterns: list[str] | None = None, exclude: l
     if patterns:
         names = [n for n in names if any(fnmatch.fnmatchcase(n, p) for p in patterns)]
     return [n for n in names if not any(fnmatch.fnmatchcase(n, p) for p in exclude or [])]
+
+
+@dataclass
+class Fleet:
+    """The selected stacks' intents, each loaded once, and the stacks whose config is broken (with its problems):
+    the one loader of every fleet question (status, drift, audit, access, convergence). A broken stack is
+    reported; the others still run."""
+
+    intents: dict[str, StackIntent] = field(default_factory=dict)
+    problems: dict[str, list[str]] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, project_dir: Path, stacks: list[str]) -> Fleet:
+        fleet = cls()
+        for stack in stacks:
+            try:
+                fleet.intents[stack] = load_intent(stack, project_dir)
+            except ConfigError as err:
+                fleet.problems[stack] = [f"{p.path}: {p.message}" for p in err.problems]
+        return fleet
+
+    def customers(self, *, active: bool = False) -> list[tuple[str, StackIntent, CustomerIntent]]:
+        """Every customer as (stack, intent, customer), in stack order (``active``: those that expect access)."""
+        return [
+            (stack, intent, customer)
+            for stack, intent in self.intents.items()
+            for customer in (intent.active_customers if active else intent.customers)
+        ]
 
 
 @dataclass
@@ -54,10 +86,7 @@ def plan_stacks(
     project_dir: Path, stacks: list[str], progress: Callable[[int, int], None] | None = None
 ) -> Iterator[StackPlan]:
     """The offline plan of each stack, one after another in this process; a broken stack is reported, not fatal."""
-    import policy
-    from config.loading import flat_config_for_runtime, load_stack_file
-    from stacks.mock_runtime import run_offline
-    from stacks.program import main as program
+    from operations.plan import load_plan_config, plan_offline
 
     gc.collect()
     gc.freeze()  # everything imported so far lives as long as the process: stop scanning it
@@ -65,9 +94,9 @@ def plan_stacks(
         for index, stack in enumerate(stacks, start=1):
             result = StackPlan(stack)
             try:
-                config = load_stack_file(stack, project_dir)
-                run = run_offline(program, flat_config_for_runtime(stack, project_dir), stack=stack, preview=True)
-                violations = policy.evaluate(run, config)
+                config, flat = load_plan_config(stack, project_dir)
+                planned = plan_offline(config, flat, stack)  # offline: nothing read, nothing written
+                run, violations = planned.run, planned.violations
                 result.customers = len(config.customers)
                 result.resources = sum(1 for r in run.resources if r.custom)
                 result.components = sum(1 for r in run.resources if not r.custom and r.type != "pulumi:pulumi:Stack")
@@ -89,17 +118,10 @@ def status_of_fleet(project_dir: Path, stacks: list[str], read_relationships: Ca
 
     Returns the rows as (stack, customer, row), the DAP customers as (stack, customer), and the stacks whose
     config is broken. Relationships are indexed by customer tenant, so the work stays linear in the fleet."""
-    from intent import load_intent
-    from operations.gdap_status import status_rows
-
+    fleet = Fleet.load(project_dir, stacks)
     by_partner: dict[str, dict[str, list[Relationship]]] = {}
-    rows, dap, problems = [], [], {}
-    for stack in stacks:
-        try:
-            cfg = load_intent(stack, project_dir)
-        except ConfigError as err:
-            problems[stack] = [f"{p.path}: {p.message}" for p in err.problems]
-            continue
+    rows, dap = [], []
+    for stack, cfg in fleet.intents.items():
         tenant = cfg.partner.tenant_id
         if tenant not in by_partner:
             index: dict[str, list[Relationship]] = {}
@@ -110,43 +132,24 @@ def status_of_fleet(project_dir: Path, stacks: list[str], read_relationships: Ca
         customers = {c.name: c for c in cfg.customers}
         rows += [(stack, customers[row.customer], row) for row in status_rows(cfg, mine)]
         dap += [(stack, c) for c in cfg.customers if c.delegation == "dap"]
-    return rows, dap, problems
+    return rows, dap, fleet.problems
 
 
 async def drift_of_fleet(conn: Connection, project_dir: Path, stacks: list[str], concurrency: int = 32, progress=None):
     """Drift of every customer of every stack: relationships read once per partner tenant, shared connections,
     customers audited ``concurrency`` at a time (``operations.fleet_audit``); only the drift items are kept.
     Returns (stack, drift items) pairs and the stacks whose config is broken."""
-    from operations.drift import customer_drift
-    from operations.fleet_audit import audit_fleet
-
-    configs, problems = load_configs(project_dir, stacks)
-    by_stack: dict[str, list] = {stack: [] for stack in configs}
+    fleet = Fleet.load(project_dir, stacks)
+    by_stack: dict[str, list] = {stack: [] for stack in fleet.intents}
 
     def on_report(stack, cfg, customer, report, declared, relationships) -> None:
         items = customer_drift(cfg, customer, report, declared, relationships)
         items += [_unchecked(customer.name, error) for error in report.errors]
         by_stack[stack].extend(items)
 
-    jobs = [(stack, cfg, customer) for stack, cfg in configs.items() for customer in cfg.customers]
-    await audit_fleet(conn, jobs, on_report, concurrency=concurrency, progress=progress)
-    return by_stack, problems
+    await audit_fleet(conn, fleet.customers(), on_report, concurrency=concurrency, progress=progress)
+    return by_stack, fleet.problems
 
 
-def load_configs(project_dir: Path, stacks: list[str]) -> tuple[dict[str, Any], dict[str, list[str]]]:
-    """Each stack's intent, and the problems of those that do not load (the others still run)."""
-    from intent import load_intent
-
-    configs, problems = {}, {}
-    for stack in stacks:
-        try:
-            configs[stack] = load_intent(stack, project_dir)
-        except ConfigError as err:
-            problems[stack] = [f"{p.path}: {p.message}" for p in err.problems]
-    return configs, problems
-
-
-def _unchecked(customer: str, error: str):
-    from operations.drift import DriftItem
-
+def _unchecked(customer: str, error: str) -> DriftItem:
     return DriftItem(customer, "not checked", error, "fix access to the tenant, then run the drift check again")

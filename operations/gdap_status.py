@@ -12,9 +12,12 @@ from datetime import UTC, datetime
 
 import catalog
 from azure_http import gdap
+from azure_http.connect import Connection
+from azure_http.gdap import FINAL_STATUSES
 from azure_http.models import Relationship
 from intent import StackIntent
 from intent.observed import generations
+from operations.relationships import fetch_relationships
 
 EXPIRING_DAYS = 30
 STUCK_DAYS = 7
@@ -132,3 +135,57 @@ def _row(name: str, tenant: str, rel: Relationship, now: datetime, expiring_days
         warnings,
         notes,
     )
+
+
+# The partner's relationships no customer of the stack declares (``dapctl gdap status --all``). A partner's estate
+# holds relationships made before (or beside) its stacks: Microsoft-led transition ones, old ones made by hand,
+# ones of customers outside any config. They expire and await approval like the declared ones, so ``--all`` lists
+# them too, each marked undeclared. An ended undeclared relationship is a note, not a warning: it grants nothing
+# and nothing declares it.
+UNDECLARED_NOTE = "undeclared: no customer of this stack declares this relationship (dapctl import adopts it)"
+
+
+def undeclared_rows(
+    cfg: StackIntent,
+    relationships: list[Relationship],
+    declared_rows: list[StatusRow],
+    now: datetime | None = None,
+    expiring_days: int = EXPIRING_DAYS,
+    stuck_days: int = STUCK_DAYS,
+) -> list[StatusRow]:
+    """A row, marked undeclared, for each relationship no declared row shows."""
+    now = now or datetime.now(UTC)
+    shown = {r.relationship_id for r in declared_rows if r.relationship_id}
+    adopted = {c.gdap.adopt_id.lower() for c in cfg.customers if c.gdap is not None and c.gdap.adopt_id is not None}
+    names = {c.tenant_id: c.name for c in cfg.customers}
+    rows = []
+    for rel in sorted(relationships, key=lambda r: (r.customer_tenant_id, r.id)):
+        if rel.id in shown or rel.id.lower() in adopted:
+            continue
+        tenant = rel.customer_tenant_id
+        label = names.get(tenant) or rel.customer_display_name or tenant
+        row = _row(label, tenant, rel, now, expiring_days, stuck_days)
+        row.declared = False
+        if row.status in FINAL_STATUSES:
+            row.notes += row.warnings
+            row.warnings = []
+        row.notes.insert(0, UNDECLARED_NOTE)
+        rows.append(row)
+    return rows
+
+
+def gdap_status(
+    conn: Connection,
+    intent: StackIntent,
+    *,
+    expiring_days: int = EXPIRING_DAYS,
+    stuck_days: int = STUCK_DAYS,
+    every: bool = False,
+) -> list[StatusRow]:
+    """Each gdap customer's relationship rows (one paged read of the partner's relationships), and with ``every``
+    the partner's relationships no customer declares, marked undeclared."""
+    relationships = fetch_relationships(conn, intent.partner.tenant_id)
+    rows = status_rows(intent, relationships, expiring_days=expiring_days, stuck_days=stuck_days)
+    if every:
+        rows += undeclared_rows(intent, relationships, rows, expiring_days=expiring_days, stuck_days=stuck_days)
+    return rows

@@ -22,10 +22,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import catalog
-from azure_http import AzureHttpError, Conflict, GraphClient, UnexpectedStatus, WaitTimeout
+from azure_http import AzureHttpError, Conflict, GraphClient, UnexpectedStatus, WaitTimeout, run_sync
+from azure_http.connect import Connection
 from azure_http.gdap import AUTO_EXTEND_180_DAYS, GLOBAL_ADMINISTRATOR, role_ids_of
 from azure_http.models import Relationship
-from intent import CustomerIntent
+from intent import CustomerIntent, StackIntent
+from operations.relationships import fetch_relationships
 
 MAX_CONCURRENCY = 25
 _RUNNING = ("notStarted", "running")
@@ -88,6 +90,10 @@ def candidates(
     return found
 
 
+class RemovalJournalError(ValueError):
+    """The journal file exists but is not one this command wrote (the message says to delete it)."""
+
+
 class RemovalJournal:
     """One JSON file: relationship id -> {operation, outcome, message}; rewritten atomically on every change."""
 
@@ -98,10 +104,12 @@ class RemovalJournal:
             try:
                 loaded = json.loads(self.path.read_text(encoding="utf-8"))
             except (OSError, ValueError) as err:
-                raise ValueError(f"{self.path}: not a readable journal ({err}); delete it and run again") from None
+                raise RemovalJournalError(
+                    f"{self.path}: not a readable journal ({err}); delete it and run again"
+                ) from None
             entries = loaded.get("relationships") if isinstance(loaded, dict) else None
             if not isinstance(entries, dict) or not all(isinstance(v, dict) for v in entries.values()):
-                raise ValueError(f"{self.path}: not a drop-global-admin journal; delete it and run again")
+                raise RemovalJournalError(f"{self.path}: not a drop-global-admin journal; delete it and run again")
             self.entries = entries
 
     def record(self, relationship_id: str, **fields: str | None) -> None:
@@ -218,3 +226,37 @@ def exit_status(removals: list[Removal]) -> str:
     if any(r.outcome == "running" for r in removals):
         return "incomplete"
     return "complete"
+
+
+def plan_global_admin_removal(
+    conn: Connection, intent: StackIntent, customers: list[CustomerIntent], journal: RemovalJournal | None
+) -> list[Candidate]:
+    """The relationships to change: read from Graph (one paged read), with those an earlier run left running."""
+    relationships = fetch_relationships(conn, intent.partner.tenant_id)
+    return candidates(customers, relationships, journal.in_progress() if journal else frozenset())
+
+
+def planned(found: list[Candidate]) -> list[Removal]:
+    """The dry run's report: each candidate, nothing sent."""
+    return [Removal(c, "planned", "would remove Global Administrator in place") for c in found]
+
+
+def apply_global_admin_removal(
+    conn: Connection,
+    intent: StackIntent,
+    found: list[Candidate],
+    journal: RemovalJournal,
+    *,
+    concurrency: int = 10,
+    timeout: float = 900.0,
+    auto_extend: bool = False,
+) -> list[Removal]:
+    """Remove Global Administrator from the candidates, journalled; each outcome read back from Graph."""
+
+    async def run() -> list[Removal]:
+        async with GraphClient(conn.tokens, conn.endpoints, tenant_id=intent.partner.tenant_id) as graph:
+            return await drop_global_admin(
+                graph, found, journal, concurrency=concurrency, timeout=timeout, auto_extend=auto_extend
+            )
+
+    return run_sync(run())

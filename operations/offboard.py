@@ -10,15 +10,13 @@ release them, so the next `pulumi up` forgets them without deleting the customer
 from __future__ import annotations
 
 import difflib
-import os
-from contextlib import contextmanager
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from config.loading import flat_config_for_runtime, stack_file
 from config.stack_edit import set_customer_field
 
-ENDPOINT_ENV = "CSP_DELEGATION_ENDPOINT"
 #: Resources that hold the customer's own assets: released from state, never deleted by Pulumi.
 KEEP_IN_AZURE = frozenset({"azure-native:subscription:Alias"})
 
@@ -65,20 +63,6 @@ def config_edit(stack: str, project_dir: Path, customer: str) -> ConfigEdit:
     return ConfigEdit(path, before, set_customer_field(before, customer, "lifecycle", "offboarded"))
 
 
-@contextmanager
-def _offline():
-    """The program reads its endpoint from the environment (as under Pulumi): offline while planning here."""
-    previous = os.environ.get(ENDPOINT_ENV)
-    os.environ[ENDPOINT_ENV] = "offline"
-    try:
-        yield
-    finally:
-        if previous is None:
-            os.environ.pop(ENDPOINT_ENV, None)
-        else:
-            os.environ[ENDPOINT_ENV] = previous
-
-
 def engine_urn(run, resource) -> str:
     """The URN the Pulumi engine gives ``resource``: its type qualified by every ancestor's type (below the
     stack), which the mock runtime shortens to the parent's alone."""
@@ -99,8 +83,10 @@ def state_steps(stack: str, project_dir: Path, customer: str) -> list[StateStep]
     from stacks.mock_runtime import run_offline
     from stacks.program import main as program
 
-    with _offline():
-        run = run_offline(program, flat_config_for_runtime(stack, project_dir), stack=stack, preview=True)
+    # Offline: the plan reads nothing from Graph (the endpoint is the program's argument, not the environment).
+    run = run_offline(
+        functools.partial(program, "offline"), flat_config_for_runtime(stack, project_dir), stack=stack, preview=True
+    )
     roots = [r.urn for r in run.resources if r.type == "csp-delegation:customers:CustomerTenant" and r.name == customer]
     mine: list = []
     frontier = list(roots)

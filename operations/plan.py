@@ -6,7 +6,10 @@ not a diff against the cloud: only ``pulumi preview`` with credentials can say w
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pulumi
@@ -191,3 +194,51 @@ def build_report(run: OfflineRun, violations: list | None = None) -> dict[str, A
         "summary": summary,
         "secretPlaceholder": SECRET,
     }
+
+
+class PlanError(Exception):
+    """The stack program refused the stack's inputs (a ``pulumi.RunError``): a problem of the stack, not a bug."""
+
+    def __init__(self, stack: str, message: str) -> None:
+        super().__init__(f"in stack {stack}: {message[:2000]}")
+
+
+@dataclass
+class PlannedStack:
+    """One stack's offline plan: its config, what the program declared, and the policy pack's findings."""
+
+    config: Any
+    run: OfflineRun
+    violations: list
+
+    @property
+    def mandatory_violations(self) -> bool:
+        return any(v.mandatory for v in self.violations)
+
+    def report(self) -> dict[str, Any]:
+        return build_report(self.run, self.violations)
+
+
+def load_plan_config(stack: str, project_dir: Path) -> tuple[Any, dict[str, str]]:
+    """The stack's config (every problem a ``ConfigError``, before anything runs) and the flat form the runtime
+    reads."""
+    from config.loading import flat_config_for_runtime, load_stack_file
+
+    return load_stack_file(stack, project_dir), flat_config_for_runtime(stack, project_dir)
+
+
+def plan_offline(config: Any, flat: dict[str, str], stack: str, endpoint: str = "offline") -> PlannedStack:
+    """Run the real stack program on Pulumi's mock runtime and the policy pack over what it declares.
+
+    ``endpoint``: where the program reads the GDAP status before declaring (``offline`` reads nothing; ``azure``
+    or an emulator URL reads Graph), passed to the program as an argument: nothing is written to the
+    environment."""
+    import policy
+    from stacks.mock_runtime import run_offline
+    from stacks.program import main as program
+
+    try:
+        run = run_offline(functools.partial(program, endpoint), flat, stack=stack, preview=True)
+    except pulumi.RunError as err:
+        raise PlanError(stack, str(err)) from None
+    return PlannedStack(config, run, policy.evaluate(run, config))

@@ -10,20 +10,19 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from azure_http.deadline import deadline
-from config.errors import ConfigError
 from dapctl import exit_codes
-from dapctl.cli import (
+from dapctl.options import check_endpoint
+from dapctl.shell import (
     DeadlineOption,
     EndpointOption,
     ProjectDirOption,
     StackOption,
-    _fail_http,
-    _load,
+    connection,
     console,
-    fail_config,
+    customer_named,
+    guarded,
+    load,
 )
-from dapctl.options import check_endpoint
 
 app = typer.Typer(
     help="Whether the partner can still reach its customers: `check` (token and consent, GDAP/DAP paths, Azure).",
@@ -68,25 +67,17 @@ def check(
 
     Example: dapctl access check --all --json
     """
-    from azure_http import AzureHttpError, run_sync
-    from azure_http.connect import OfflineMode
-    from dapctl.cli import _connection
+    from azure_http import run_sync
     from operations.access_check import check_access
 
     check_endpoint(endpoint)
     if (customer is None) == (not all_customers):
         raise typer.BadParameter("name one customer, or pass --all (not both)", param_hint="CUSTOMER / '--all'")
-    cfg = _load(stack, project_dir)
-    try:
-        customers = [cfg.customer(customer)] if customer else list(cfg.active_customers)
-    except ConfigError as err:
-        fail_config(err)
-    conn = _connection(endpoint)
-    try:
-        with deadline(deadline_seconds):
-            results = run_sync(check_access(conn, cfg, customers))
-    except (AzureHttpError, OfflineMode) as err:
-        _fail_http(err)
+    cfg = load(stack, project_dir)
+    customers = [customer_named(cfg, customer)] if customer else list(cfg.active_customers)
+    conn = connection(endpoint)
+    with guarded(deadline_seconds):
+        results = run_sync(check_access(conn, cfg, customers))
     render(results, as_json)
     if any(r.findings for r in results):
         raise typer.Exit(exit_codes.FINDINGS)

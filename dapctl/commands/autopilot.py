@@ -17,17 +17,20 @@ from rich.markup import escape
 from rich.table import Table
 
 from dapctl import exit_codes
-from dapctl.cli import (
+from dapctl.options import YesOption, check_confirmable, check_endpoint, confirm
+from dapctl.shell import (
     DeadlineOption,
     EndpointOption,
     ProjectDirOption,
     StackOption,
-    _load,
+    connection,
     console,
-    errors,
-    fail_config,
+    customer_named,
+    fail,
+    guarded,
+    load,
+    stop_unchanged,
 )
-from dapctl.options import YesOption, check_confirmable, check_endpoint, confirm
 
 app = typer.Typer(
     help="Windows Autopilot for a customer: upload devices, list them, apply profiles, remove devices.",
@@ -39,26 +42,18 @@ DevicesOption = typer.Option([], "--device", "-d", help="Serial number, product 
 
 
 def _context(customer: str, stack: str, project_dir: Path, endpoint: str | None):
-    from config.errors import ConfigError
-    from dapctl.cli import _connection
-
     check_endpoint(endpoint)  # every option before the config is read or anything is sent
-    cfg = _load(stack, project_dir)
-    try:
-        target = cfg.customer(customer)
-    except ConfigError as err:
-        fail_config(err)
-    return cfg, target, _connection(endpoint)
+    cfg = load(stack, project_dir)
+    target = customer_named(cfg, customer)
+    return cfg, target, connection(endpoint)
 
 
 def _run(work: Any, deadline_seconds: float) -> Any:
     """Run the async work against Partner Center and Graph with the partner's identity, within the deadline."""
     from autopilot.delegation import read_delegation
     from autopilot.operations import ProfileNotFound
-    from azure_http import AzureHttpError, GraphClient, run_sync
+    from azure_http import GraphClient, run_sync
     from azure_http.autopilot import AutopilotClient
-    from azure_http.connect import OfflineMode
-    from azure_http.deadline import deadline
 
     async def go(cfg, customer, conn):
         async with (
@@ -70,14 +65,10 @@ def _run(work: Any, deadline_seconds: float) -> Any:
 
     def call(cfg, customer, conn):
         try:
-            with deadline(deadline_seconds):
+            with guarded(deadline_seconds, failing="Could not reach Partner Center or Graph"):
                 return run_sync(go(cfg, customer, conn))
-        except (AzureHttpError, OfflineMode) as err:
-            errors.print(f"[bold red]Could not reach Partner Center or Graph:[/] {escape(str(err))}", highlight=False)
-            raise typer.Exit(exit_codes.ERROR) from None
         except ProfileNotFound as err:
-            errors.print(f"[bold red]Profile:[/] {escape(str(err))}", highlight=False)
-            raise typer.Exit(exit_codes.USAGE) from None
+            fail(exit_codes.USAGE, f"[bold red]Profile:[/] {escape(str(err))}")
 
     return call
 
@@ -85,8 +76,7 @@ def _run(work: Any, deadline_seconds: float) -> Any:
 def _confirm_or_stop(apply: bool, question: str, yes: bool) -> None:
     """With --apply: a person confirms at the terminal (or --yes did); a "no" changes nothing and exits 0."""
     if apply and not confirm(question, yes):
-        console.print("Nothing was changed.")
-        raise typer.Exit(exit_codes.OK)
+        stop_unchanged()
 
 
 def _on_devices(operation: Any, cfg: Any, target: Any, **options: Any) -> Any:
@@ -155,8 +145,7 @@ def upload(
     try:
         devices = read_device_csv(csv_file)  # the whole file is checked before anything is sent
     except DeviceCsvError as err:
-        errors.print(f"[bold red]Device list error:[/] {escape(str(err))}", highlight=False)
-        raise typer.Exit(2) from None
+        fail(exit_codes.USAGE, f"[bold red]Device list error:[/] {escape(str(err))}")
     cfg, target, conn = _context(customer, stack, project_dir, endpoint)
     prefix = batch or f"{target.name}-{csv_file.stem}"[:60]
     _confirm_or_stop(
@@ -242,8 +231,7 @@ def assign(
     from autopilot.operations import assign as do_assign
 
     if bool(profile) == remove_profile or not device_names:
-        errors.print("[bold red]Usage:[/] give --profile NAME or --remove-profile, and at least one --device")
-        raise typer.Exit(2)
+        fail(exit_codes.USAGE, "[bold red]Usage:[/] give --profile NAME or --remove-profile, and at least one --device")
     check_confirmable(apply, yes)
     cfg, target, conn = _context(customer, stack, project_dir, endpoint)
     what = f"apply profile {profile!r} to" if profile else "remove the profile from"
@@ -274,8 +262,7 @@ def remove(
     from autopilot.operations import remove as do_remove
 
     if bool(device_names) == all_allowed:
-        errors.print("[bold red]Usage:[/] name devices with --device, or pass --all (not both)")
-        raise typer.Exit(2)
+        fail(exit_codes.USAGE, "[bold red]Usage:[/] name devices with --device, or pass --all (not both)")
     check_confirmable(apply, yes)
     cfg, target, conn = _context(customer, stack, project_dir, endpoint)
     which = "every device this partner added" if all_allowed else f"{len(device_names)} device(s)"

@@ -10,9 +10,9 @@ import typer
 from rich.markup import escape
 
 from dapctl import exit_codes
-from dapctl.cli import DeadlineOption, EndpointOption, ProjectDirOption, console, errors
-from dapctl.commands.fleet import ExcludeOption, StacksOption, _select
+from dapctl.commands.fleet import ExcludeOption, StacksOption, selected_stacks
 from dapctl.options import check_days, check_endpoint
+from dapctl.shell import DeadlineOption, EndpointOption, ProjectDirOption, connection, console, errors, guarded
 
 
 def converge(
@@ -35,42 +35,17 @@ def converge(
 
     Example: STACKS="$(dapctl converge --select)" pipelines/run-stacks.sh up
     """
-    from azure_http import AzureHttpError, GraphClient, run_sync
-    from azure_http.connect import OfflineMode
-    from azure_http.deadline import deadline
-    from dapctl.cli import _connection
-    from operations.convergence import select_stacks
-    from operations.relationships import read_relationships
+    from azure_http import run_sync
+    from operations.convergence import converge_selection
 
     check_endpoint(endpoint)
     check_days(stuck_days, "--stuck-days")
     if select and as_json:
         raise typer.BadParameter("--select prints stack names only: drop --json", param_hint="'--select' / '--json'")
-    stacks = _select(project_dir, patterns, exclude)  # no stack at all: a usage error (exit 2), as for fleet
-    conn = _connection(endpoint)
-
-    async def relationships(partner_tenant_id: str):
-        return await read_relationships(conn, partner_tenant_id)
-
-    async def assignments(partner_tenant_id: str, relationship_id: str):
-        async with GraphClient(conn.tokens, conn.endpoints, tenant_id=partner_tenant_id) as graph:
-            return [a async for a in graph.access_assignments(relationship_id)]
-
-    try:
-        with deadline(deadline_seconds):
-            result = run_sync(
-                select_stacks(
-                    project_dir,
-                    stacks,
-                    relationships,
-                    assignments,
-                    max_stacks=max_stacks,
-                    stuck_days=stuck_days,
-                )
-            )
-    except (AzureHttpError, OfflineMode) as err:
-        errors.print(f"[bold red]Could not read the GDAP relationships:[/] {escape(str(err))}")
-        raise typer.Exit(exit_codes.ERROR) from None
+    stacks = selected_stacks(project_dir, patterns, exclude)  # no stack at all: a usage error (exit 2), as for fleet
+    conn = connection(endpoint)
+    with guarded(deadline_seconds, failing="Could not read the GDAP relationships"):
+        result = run_sync(converge_selection(conn, project_dir, stacks, max_stacks=max_stacks, stuck_days=stuck_days))
     for stack, lines in result.config_problems.items():
         errors.print(f"[bold red]config error[/] in stack {escape(stack)}: {escape('; '.join(lines))}")
     if select:

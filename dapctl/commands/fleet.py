@@ -16,8 +16,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from dapctl import exit_codes
-from dapctl.cli import DeadlineOption, EndpointOption, ProjectDirOption, console, errors
 from dapctl.options import check_endpoint
+from dapctl.shell import DeadlineOption, EndpointOption, ProjectDirOption, connection, console, errors, fail, guarded
 
 app = typer.Typer(
     help="Every stack at once: offline plans, GDAP status, drift, the partner's access audit, the dashboard.",
@@ -48,29 +48,24 @@ def _progress(bar, label: str):
 def _read_fleet(endpoint: str | None, deadline_seconds: float, label: str, work):
     """Run ``work(conn, progress)`` (a coroutine) on the command's connection, under one progress bar and the
     command's deadline; Graph/ARM failures are one line and exit 1."""
-    from azure_http import AzureHttpError, run_sync
-    from azure_http.connect import OfflineMode
-    from azure_http.deadline import deadline
-    from dapctl.cli import _connection
+    from azure_http import run_sync
     from dapctl.render.reports import progress_bar
 
-    conn = _connection(endpoint)
-    with progress_bar(errors, label) as bar:
-        try:
-            with deadline(deadline_seconds):
-                return run_sync(work(conn, _progress(bar, label)))
-        except (AzureHttpError, OfflineMode) as err:
-            errors.print(f"[bold red]Could not read the tenants:[/] {escape(str(err))}")
-            raise typer.Exit(exit_codes.ERROR) from None
+    conn = connection(endpoint)
+    with progress_bar(errors, label) as bar, guarded(deadline_seconds, failing="Could not read the tenants"):
+        return run_sync(work(conn, _progress(bar, label)))
 
 
-def _select(project_dir: Path, patterns: list[str], exclude: list[str]) -> list[str]:
+def selected_stacks(project_dir: Path, patterns: list[str], exclude: list[str]) -> list[str]:
+    """The stacks the options select; none at all is a usage error (exit 2)."""
     from operations.fleet import stack_names
 
     stacks = stack_names(project_dir, patterns, exclude)
     if not stacks:
-        errors.print(f"[bold red]No stack[/] matches in {escape(str(project_dir))} (Pulumi.<stack>.yaml files).")
-        raise typer.Exit(2)
+        fail(
+            exit_codes.USAGE,
+            f"[bold red]No stack[/] matches in {escape(str(project_dir))} (Pulumi.<stack>.yaml files).",
+        )
     return stacks
 
 
@@ -85,13 +80,9 @@ def plan(
 
     Example: dapctl fleet plan --stacks 'contoso*' --json
     """
-    import os
-
-    from azure_http.connect import ENV
     from operations.fleet import plan_stacks
 
-    os.environ[ENV] = "offline"
-    stacks = _select(project_dir, patterns, exclude)
+    stacks = selected_stacks(project_dir, patterns, exclude)
     results = []
     for result in plan_stacks(project_dir, stacks):
         results.append(result)
@@ -116,9 +107,9 @@ def plan(
             )
         console.print(table)
     if any(r.problems for r in results):
-        raise typer.Exit(2)
+        raise typer.Exit(exit_codes.USAGE)
     if any(r.mandatory for r in results):
-        raise typer.Exit(4)
+        raise typer.Exit(exit_codes.POLICY)
 
 
 @app.command(epilog=exit_codes.EPILOG)
@@ -136,26 +127,17 @@ def status(
 
     Example: dapctl fleet status --html fleet.html --fail-on-warning
     """
-    from azure_http import AzureHttpError
-    from azure_http.connect import OfflineMode
-    from azure_http.deadline import deadline
-    from dapctl.cli import _connection
     from dapctl.render.dashboard import dashboard_rows, render_dashboard
     from operations.fleet import status_of_fleet
     from operations.relationships import fetch_relationships
 
     check_endpoint(endpoint)
     if html is not None and not html.parent.is_dir():
-        errors.print(f"[bold red]--html:[/] folder {escape(str(html.parent))} does not exist")
-        raise typer.Exit(2)
-    stacks = _select(project_dir, patterns, exclude)
-    conn = _connection(endpoint)
-    try:
-        with deadline(deadline_seconds):
-            rows, dap, problems = status_of_fleet(project_dir, stacks, lambda tenant: fetch_relationships(conn, tenant))
-    except (AzureHttpError, OfflineMode) as err:
-        errors.print(f"[bold red]Could not read the GDAP relationships:[/] {escape(str(err))}")
-        raise typer.Exit(1) from None
+        fail(exit_codes.USAGE, f"[bold red]--html:[/] folder {escape(str(html.parent))} does not exist")
+    stacks = selected_stacks(project_dir, patterns, exclude)
+    conn = connection(endpoint)
+    with guarded(deadline_seconds, failing="Could not read the GDAP relationships"):
+        rows, dap, problems = status_of_fleet(project_dir, stacks, lambda tenant: fetch_relationships(conn, tenant))
     table_rows = dashboard_rows(rows, dap)
     if html is not None:
         html.write_text(render_dashboard(table_rows), encoding="utf-8")
@@ -178,9 +160,9 @@ def status(
         console.print(table)
         _config_problems(problems)
     if problems:
-        raise typer.Exit(2)
+        raise typer.Exit(exit_codes.USAGE)
     if fail_on_warning and any(r["attention"] for r in table_rows):
-        raise typer.Exit(3)
+        raise typer.Exit(exit_codes.FINDINGS)
 
 
 @app.command(epilog=exit_codes.EPILOG)
@@ -200,7 +182,7 @@ def drift(
     from operations.fleet import drift_of_fleet
 
     check_endpoint(endpoint)
-    stacks = _select(project_dir, patterns, exclude)
+    stacks = selected_stacks(project_dir, patterns, exclude)
     by_stack, problems = _read_fleet(
         endpoint,
         deadline_seconds,
@@ -225,9 +207,9 @@ def drift(
         console.print(table)
         _config_problems(problems)
     if problems:
-        raise typer.Exit(2)
+        raise typer.Exit(exit_codes.USAGE)
     if drifted:
-        raise typer.Exit(3)
+        raise typer.Exit(exit_codes.FINDINGS)
 
 
 @app.command(epilog=exit_codes.EPILOG)
@@ -251,45 +233,38 @@ def audit(
 
     Example: dapctl fleet audit --out audit.jsonl -f markdown > audit.md   (then --resume after an interruption)
     """
-    from azure_http import AzureHttpError, run_sync
-    from azure_http.connect import OfflineMode
-    from azure_http.deadline import deadline
-    from dapctl.cli import _connection
+    from azure_http import run_sync
     from dapctl.render.fleet_audit import AuditLog, audit_row, document, markdown
     from dapctl.render.reports import progress_bar
-    from operations.fleet import load_configs
+    from operations.fleet import Fleet
     from operations.fleet_audit import audit_fleet
 
     check_endpoint(endpoint)
     if fmt not in ("table", "json", "markdown"):
-        errors.print(f"[bold red]--format:[/] {escape(fmt)} is not one of table, json, markdown")
-        raise typer.Exit(2)
+        fail(exit_codes.USAGE, f"[bold red]--format:[/] {escape(fmt)} is not one of table, json, markdown")
     log = None
     if resume and out is None:
-        errors.print("[bold red]--resume[/] needs --out: the file of the run to finish")
-        raise typer.Exit(2)
+        fail(exit_codes.USAGE, "[bold red]--resume[/] needs --out: the file of the run to finish")
     if out is not None:
         log = AuditLog(out)
         if resume:
             if not out.is_file():
-                errors.print(f"[bold red]--resume:[/] {escape(str(out))} does not exist: nothing to finish")
-                raise typer.Exit(2)
+                fail(exit_codes.USAGE, f"[bold red]--resume:[/] {escape(str(out))} does not exist: nothing to finish")
             try:
                 log.load()
             except (OSError, ValueError) as err:
-                errors.print(f"[bold red]--resume:[/] {escape(str(err))}")
-                raise typer.Exit(2) from None
+                fail(exit_codes.USAGE, f"[bold red]--resume:[/] {escape(str(err))}")
         elif out.exists():
-            errors.print(
-                f"[bold red]--out:[/] {escape(str(out))} exists: pass --resume to finish that run, or remove it"
+            fail(
+                exit_codes.USAGE,
+                f"[bold red]--out:[/] {escape(str(out))} exists: pass --resume to finish that run, or remove it",
             )
-            raise typer.Exit(2)
         elif not out.parent.is_dir():
-            errors.print(f"[bold red]--out:[/] folder {escape(str(out.parent))} does not exist")
-            raise typer.Exit(2)
-    stacks = _select(project_dir, patterns, exclude)
-    configs, problems = load_configs(project_dir, stacks)
-    jobs = [(stack, cfg, customer) for stack, cfg in configs.items() for customer in cfg.customers]
+            fail(exit_codes.USAGE, f"[bold red]--out:[/] folder {escape(str(out.parent))} does not exist")
+    stacks = selected_stacks(project_dir, patterns, exclude)
+    fleet = Fleet.load(project_dir, stacks)
+    problems = fleet.problems
+    jobs = fleet.customers()
     rows: dict[tuple[str, str], dict] = {}
     if log is not None:
         wanted = {(stack, customer.name) for stack, _, customer in jobs}
@@ -301,13 +276,13 @@ def audit(
         if log is not None:
             log.append(row)
 
-    conn = _connection(endpoint)
+    conn = connection(endpoint)
     with progress_bar(errors, "auditing customers") as bar:
         progress = _progress(bar, "auditing customers")
         try:
             if log is not None:
                 log.open(resume)
-            with deadline(deadline_seconds):
+            with guarded(deadline_seconds, failing="Could not read the partner's relationships"):
                 run_sync(
                     audit_fleet(
                         conn,
@@ -318,12 +293,8 @@ def audit(
                         skip=lambda s, c: (s, c.name) in rows,
                     )
                 )
-        except (AzureHttpError, OfflineMode) as err:
-            errors.print(f"[bold red]Could not read the partner's relationships:[/] {escape(str(err))}")
-            raise typer.Exit(1) from None
         except OSError as err:
-            errors.print(f"[bold red]--out:[/] could not write {escape(str(out))}: {escape(str(err))}")
-            raise typer.Exit(1) from None
+            fail(exit_codes.ERROR, f"[bold red]--out:[/] could not write {escape(str(out))}: {escape(str(err))}")
         finally:
             if log is not None:
                 log.close()
@@ -362,7 +333,7 @@ def audit(
         console.print(table)
         _config_problems(problems)
     if problems:
-        raise typer.Exit(2)
+        raise typer.Exit(exit_codes.USAGE)
     if any(r["errors"] for r in ordered):
         raise typer.Exit(exit_codes.INCOMPLETE)
 
@@ -384,12 +355,13 @@ def access(
     Example: dapctl fleet access --json
     """
     from operations.access_check import check_fleet_access
-    from operations.fleet import load_configs
+    from operations.fleet import Fleet
 
     check_endpoint(endpoint)
-    stacks = _select(project_dir, patterns, exclude)
-    configs, problems = load_configs(project_dir, stacks)
-    jobs = [(stack, cfg, customer) for stack, cfg in configs.items() for customer in cfg.active_customers]
+    stacks = selected_stacks(project_dir, patterns, exclude)
+    fleet = Fleet.load(project_dir, stacks)
+    problems = fleet.problems
+    jobs = fleet.customers(active=True)
     results = _read_fleet(
         endpoint,
         deadline_seconds,

@@ -16,8 +16,8 @@ from rich.markup import escape
 
 from config.errors import ConfigError
 from dapctl import exit_codes
-from dapctl.cli import DeadlineOption, EndpointOption, ProjectDirOption, app, console, errors, fail_config
 from dapctl.options import check_endpoint, check_output
+from dapctl.shell import DeadlineOption, EndpointOption, ProjectDirOption, console, errors, fail, guarded
 
 
 class MltChoice(StrEnum):
@@ -72,7 +72,6 @@ ImportFormatOption = typer.Option(ImportFormat.table, "--format", "-f", help="ta
 ImportOutputOption = typer.Option(None, "--output", "-o", help="Write the report to this file.")
 
 
-@app.command("import", epilog=exit_codes.EPILOG)
 def import_estate(
     partner_stack: str = PartnerStackOption,
     into: str | None = IntoOption,
@@ -95,9 +94,8 @@ def import_estate(
     Example: dapctl import --partner-stack partner --dry-run
              dapctl import --customers @customers.txt --mlt replace -f markdown -o import.md
     """
-    from azure_http import AzureHttpError, run_sync
-    from azure_http.connect import OfflineMode, connect
-    from azure_http.deadline import deadline
+    from azure_http import run_sync
+    from azure_http.connect import connect
     from config.loading import check_stack_name, stack_file
     from dapctl.render.reports import progress_bar
     from estate.importer import ImportOptions, matcher, parse_selectors, plan_import, write_import
@@ -110,7 +108,7 @@ def import_estate(
         selectors = parse_selectors(customers)
     except ValueError as err:
         raise typer.BadParameter(str(err), param_hint="'--customers'") from None
-    try:
+    with guarded():
         check_stack_name(partner_stack)
         into_text = None
         if into is not None:
@@ -121,8 +119,6 @@ def import_estate(
             into_text = path.read_text(encoding="utf-8")
         index = index_project(project_dir)
         partner = _partner(into, partner_stack, project_dir, partner_from_stack)
-    except ConfigError as err:
-        fail_config(err)
     options = ImportOptions(
         mlt=mlt.value,
         include_ended=include_ended,
@@ -134,9 +130,9 @@ def import_estate(
     def declared(contract) -> bool:
         return contract.tenant_id in index.tenants
 
-    try:
+    with guarded(deadline_seconds, failing="Could not read the estate"):
         conn = connect(endpoint)
-        with deadline(deadline_seconds), progress_bar(errors, "reading the estate") as bar:
+        with progress_bar(errors, "reading the estate") as bar:
             progress = (lambda done, total: bar("reading customers", done, total)) if bar else None
             estate = run_sync(
                 read_estate(
@@ -149,25 +145,19 @@ def import_estate(
                     progress=progress,
                 )
             )
-    except (AzureHttpError, OfflineMode) as err:
-        errors.print(f"[bold red]Could not read the estate:[/] {escape(str(err)[:2000])}", highlight=False)
-        raise typer.Exit(exit_codes.ERROR) from None
     if unmatched:
         names = ", ".join(sorted(unmatched))
-        errors.print(f"[bold red]Not customers of this partner[/] (no contract matches): {escape(names)}")
-        raise typer.Exit(exit_codes.USAGE)
+        fail(exit_codes.USAGE, f"[bold red]Not customers of this partner[/] (no contract matches): {escape(names)}")
     try:
         plan = plan_import(estate, partner, index, project_dir, options, into_text)
     except (ConfigError, ValueError) as err:
         problems = "; ".join(f"{p.path}: {p.message}" for p in err.problems) if isinstance(err, ConfigError) else err
-        errors.print(f"[bold red]Cannot add the customers to {escape(str(into))}:[/] {escape(str(problems))}")
-        raise typer.Exit(exit_codes.USAGE) from None
+        fail(exit_codes.USAGE, f"[bold red]Cannot add the customers to {escape(str(into))}:[/] {escape(str(problems))}")
     if not dry_run:
         try:
             write_import(plan)
         except OSError as err:
-            errors.print(f"[bold red]Could not write the stack files:[/] {escape(str(err))}")
-            raise typer.Exit(exit_codes.ERROR) from None
+            fail(exit_codes.ERROR, f"[bold red]Could not write the stack files:[/] {escape(str(err))}")
     _show(plan, partner.tenant_id, dry_run, fmt, output)
     if any(f.kind == "not read" for f in plan.findings):
         raise typer.Exit(exit_codes.INCOMPLETE)

@@ -9,27 +9,25 @@ from pathlib import Path
 import typer
 from rich.markup import escape
 
-from config.errors import ConfigError
 from dapctl import exit_codes
-from dapctl.cli import (
+from dapctl.commands.revoke import RevokeOptions, revoke_customer
+from dapctl.options import YesOption, check_confirmable, check_endpoint
+from dapctl.shell import (
     DeadlineOption,
     EndpointOption,
     ProjectDirOption,
     StackOption,
-    _load,
-    app,
     console,
+    customer_named,
     errors,
-    fail_config,
-    revoke,
+    fail,
+    load,
 )
-from dapctl.options import YesOption, check_confirmable, check_endpoint
 
 JournalOption = typer.Option(None, "--journal", help="Journal folder (default .dapctl/<customer>).")
 JsonOption = typer.Option(False, "--json", help="Print the config edit and the state steps as JSON.")
 
 
-@app.command(epilog=exit_codes.EPILOG)
 def offboard(
     customer: str = typer.Argument(..., help="Customer name from the stack config."),
     stack: str = StackOption,
@@ -56,21 +54,18 @@ def offboard(
              dapctl offboard contoso --apply --yes  (in automation)
     """
     from operations.offboard import config_edit, state_steps
-    from runbooks.journal import Journal, JournalError
+    from operations.revocation import journal_for
+    from runbooks.journal import JournalError
 
     check_endpoint(endpoint)
     check_confirmable(apply, yes)
-    cfg = _load(stack, project_dir)
-    try:
-        target = cfg.customer(customer)
-    except ConfigError as err:
-        fail_config(err)
+    cfg = load(stack, project_dir)
+    target = customer_named(cfg, customer)
     try:
         edit = config_edit(stack, project_dir, customer)
     except ValueError as err:
-        errors.print(f"[bold red]The stack file cannot be edited safely:[/] {escape(str(err))}", highlight=False)
-        raise typer.Exit(exit_codes.USAGE) from None
-    journal = Journal(journal_dir or Path(".dapctl") / customer)
+        fail(exit_codes.USAGE, f"[bold red]The stack file cannot be edited safely:[/] {escape(str(err))}")
+    journal = journal_for(target, journal_dir)
     resume = False
     if apply and journal.exists():
         try:
@@ -79,27 +74,21 @@ def offboard(
             resume = False  # an unreadable journal: a fresh audit decides what is left
 
     console.print(f"[bold]Step 1 of 3: revoke[/] the partner's access to {escape(target.display_name)}")
-    code = exit_codes.OK
     try:
-        revoke(
-            customer=customer,
-            tenant=None,
-            stack=stack,
-            project_dir=project_dir,
-            endpoint=endpoint,
-            deadline_seconds=deadline_seconds,
-            apply=apply and not resume,
-            resume=resume,
-            journal_dir=journal_dir,
-            fmt="table",
-            output=None,
-            principals=[],
-            yes=yes,
-            only=[],
-            keep=[],
-            accept_azure_loss=False,
+        code = revoke_customer(
+            RevokeOptions(
+                customer,
+                stack,
+                project_dir,
+                endpoint,
+                deadline_seconds,
+                apply=apply and not resume,
+                resume=resume,
+                journal_dir=journal_dir,
+                yes=yes,
+            )
         )
-    except typer.Exit as stop:
+    except typer.Exit as stop:  # a usage problem or an unreachable service, already said
         code = stop.exit_code
     if code not in (exit_codes.OK, exit_codes.INCOMPLETE):
         errors.print(

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 
 from dapctl import exit_codes
 from dapctl.options import check_endpoint
+from dapctl.render.access_check import render_access_check
 from dapctl.shell import (
     DeadlineOption,
     EndpointOption,
@@ -28,28 +25,6 @@ app = typer.Typer(
     help="Whether the partner can still reach its customers: `check` (token and consent, GDAP/DAP paths, Azure).",
     no_args_is_help=True,
 )
-
-
-def render(results: list, as_json: bool) -> None:
-    if as_json:
-        document = {"schemaVersion": 1, "customers": [r.to_json() for r in results]}
-        sys.stdout.write(json.dumps(document, indent=2) + "\n")
-        return
-    table = Table(title="Partner access per customer")
-    for column in ("customer", "token", "reached through", "Azure", "findings"):
-        table.add_column(column, overflow="fold")
-    for r in results:
-        paths = "\n".join(f"{p.group}: {', '.join(p.roles)} via {p.via}" for p in r.paths) or "-"
-        azure = f"{len(r.subscriptions)} of {r.declared_subscriptions} declared" if r.token == "ok" else "not read"
-        colour = "green" if r.token == "ok" else "bold red"
-        table.add_row(
-            f"{escape(r.customer)}\n{r.tenant_id}",
-            f"[{colour}]{r.token}[/]",
-            escape(paths),
-            azure,
-            escape("\n".join(r.findings)) or "[green]none[/]",
-        )
-    console.print(table)
 
 
 @app.command("check", epilog=exit_codes.EPILOG)
@@ -78,6 +53,6 @@ def check(
     conn = connection(endpoint)
     with guarded(deadline_seconds):
         results = run_sync(check_access(conn, cfg, customers))
-    render(results, as_json)
+    render_access_check(results, as_json, console)
     if any(r.findings for r in results):
         raise typer.Exit(exit_codes.FINDINGS)

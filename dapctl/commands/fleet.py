@@ -13,10 +13,10 @@ from pathlib import Path
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from dapctl import exit_codes
 from dapctl.options import check_endpoint
+from dapctl.render.fleet import access_table, audit_table, drift_table, plan_table, status_table
 from dapctl.shell import DeadlineOption, EndpointOption, ProjectDirOption, connection, console, errors, fail, guarded
 
 app = typer.Typer(
@@ -92,20 +92,7 @@ def plan(
         document = {"schemaVersion": 1, "stacks": [r.to_json() for r in results]}
         sys.stdout.write(json.dumps(document, indent=2) + "\n")
     else:
-        table = Table(title=f"Offline plan of {len(results)} stack(s)", title_justify="left")
-        for column in ("stack", "customers", "resources", "components", "mandatory", "advisory", "problems"):
-            table.add_column(column, overflow="fold" if column == "problems" else None)
-        for r in results:
-            table.add_row(
-                escape(r.stack),
-                str(r.customers),
-                str(r.resources),
-                str(r.components),
-                str(r.mandatory),
-                str(r.advisory),
-                escape("; ".join(r.problems)),
-            )
-        console.print(table)
+        console.print(plan_table(results))
     if any(r.problems for r in results):
         raise typer.Exit(exit_codes.USAGE)
     if any(r.mandatory for r in results):
@@ -145,19 +132,7 @@ def status(
         document = {"schemaVersion": 1, "rows": table_rows, "configProblems": problems}
         sys.stdout.write(json.dumps(document, indent=2) + "\n")
     else:
-        table = Table(title=f"GDAP status of {len(stacks)} stack(s)", title_justify="left")
-        for column in ("customer", "stack", "tenant id", "status", "days left", "attention"):
-            table.add_column(column, no_wrap=column == "tenant id", overflow="fold")
-        for r in table_rows:
-            table.add_row(
-                escape(r["customer"]),
-                escape(r["stack"]),
-                r["tenant"],
-                escape(r["status"]),
-                "" if r["days_left"] is None else str(r["days_left"]),
-                escape("; ".join(r["attention"])),
-            )
-        console.print(table)
+        console.print(status_table(stacks, table_rows))
         _config_problems(problems)
     if problems:
         raise typer.Exit(exit_codes.USAGE)
@@ -198,13 +173,7 @@ def drift(
         }
         sys.stdout.write(json.dumps(document, indent=2) + "\n")
     else:
-        table = Table(title=f"Drift in {len(drifted)} of {len(stacks)} stack(s)", title_justify="left")
-        for column in ("stack", "customer", "kind", "what", "fix"):
-            table.add_column(column, overflow="fold")
-        for stack, items in sorted(drifted.items()):
-            for item in items:
-                table.add_row(escape(stack), escape(item.customer), item.kind, escape(item.what), escape(item.fix))
-        console.print(table)
+        console.print(drift_table(drifted, stacks))
         _config_problems(problems)
     if problems:
         raise typer.Exit(exit_codes.USAGE)
@@ -304,33 +273,7 @@ def audit(
     elif fmt == "markdown":
         sys.stdout.write(markdown(ordered, problems))
     else:
-        table = Table(title=f"Partner access in {len(ordered)} customer(s)", title_justify="left")
-        for column in (
-            "stack",
-            "customer",
-            "tenant id",
-            "GDAP",
-            "DAP",
-            "Azure RBAC",
-            "Lighthouse",
-            "out-of-band",
-            "errors",
-        ):
-            table.add_column(column, no_wrap=column == "tenant id", overflow="fold")
-        for r in ordered:
-            counts = r["counts"]
-            table.add_row(
-                escape(r["stack"]),
-                escape(r["displayName"] or r["customer"]),
-                r["tenantId"],
-                str(counts["gdap-relationship"]),
-                str(counts["dap"]),
-                str(counts["rbac"]),
-                str(counts["lighthouse"]),
-                f"[bold red]{r['outOfBand']}[/]" if r["outOfBand"] else "0",
-                escape("; ".join(r["errors"])),
-            )
-        console.print(table)
+        console.print(audit_table(ordered))
         _config_problems(problems)
     if problems:
         raise typer.Exit(exit_codes.USAGE)
@@ -378,12 +321,7 @@ def access(
         }
         sys.stdout.write(json.dumps(document, indent=2) + "\n")
     else:
-        table = Table(title=f"Access lost to {len(lost)} of {len(results)} customer(s)", title_justify="left")
-        for column in ("stack", "customer", "token", "findings"):
-            table.add_column(column, overflow="fold")
-        for stack, r in lost:
-            table.add_row(escape(stack), escape(r.customer), r.token, escape("\n".join(r.findings)))
-        console.print(table)
+        console.print(access_table(lost, results))
         _config_problems(problems)
     if problems:
         raise typer.Exit(exit_codes.USAGE)

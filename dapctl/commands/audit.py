@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -26,6 +27,9 @@ from dapctl.shell import (
     write,
 )
 
+if TYPE_CHECKING:
+    from intent import StackIntent
+
 
 def customer_and_view(
     stack: str,
@@ -35,12 +39,15 @@ def customer_and_view(
     all_partners: bool,
     endpoint: str | None,
     tenant: str | None = None,
+    *,
+    intent: StackIntent | None = None,
 ):
-    """The stack's intent, the customer (by name, or by --tenant), and the partner's view of its tenant."""
+    """The stack's intent (read unless given), the customer (by name, or by --tenant), and the partner's view of
+    its tenant."""
     from operations.customer_audit import partner_view
     from operations.outside import resolve_target
 
-    cfg = load(stack, project_dir)
+    cfg = intent if intent is not None else load(stack, project_dir)
     with guarded():
         target = resolve_target(cfg, customer, tenant)
     view = partner_view(connection(endpoint), cfg, target, principals, all_partners)

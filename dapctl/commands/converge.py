@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 
 import typer
@@ -12,6 +10,7 @@ from rich.markup import escape
 from dapctl import exit_codes
 from dapctl.commands.fleet import ExcludeOption, StacksOption, selected_stacks
 from dapctl.options import check_days, check_endpoint
+from dapctl.render.convergence import render_convergence
 from dapctl.shell import DeadlineOption, EndpointOption, ProjectDirOption, connection, console, errors, guarded
 
 
@@ -48,21 +47,6 @@ def converge(
         result = run_sync(converge_selection(conn, project_dir, stacks, max_stacks=max_stacks, stuck_days=stuck_days))
     for stack, lines in result.config_problems.items():
         errors.print(f"[bold red]config error[/] in stack {escape(stack)}: {escape('; '.join(lines))}")
-    if select:
-        sys.stdout.write(" ".join(result.stacks) + "\n")
-    elif as_json:
-        sys.stdout.write(json.dumps(result.to_json(), indent=2) + "\n")
-    else:
-        for c in result.deploy:
-            console.print(f"[green]deploy[/] {escape(c.stack)} ({escape(c.customer)}): {escape(c.reason)}")
-        for c in result.deferred:
-            console.print(f"[yellow]next run[/] {escape(c.stack)} ({escape(c.customer)}): {escape(c.reason)}")
-        for s in result.stuck:
-            console.print(
-                f"[yellow]stuck[/] {escape(s.stack)} ({escape(s.customer)}): relationship {escape(s.relationship_id)} "
-                f"awaits approval for {s.days} days"
-            )
-        if not (result.deploy or result.deferred or result.stuck):
-            console.print("Nothing to converge.")
+    render_convergence(result, select, as_json, console)
     if result.config_problems:
         raise typer.Exit(exit_codes.USAGE)

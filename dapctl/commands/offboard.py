@@ -86,6 +86,7 @@ def offboard(
                 resume=resume,
                 journal_dir=journal_dir,
                 yes=yes,
+                intent=cfg,
             )
         )
     except typer.Exit as stop:  # a usage problem or an unreachable service, already said

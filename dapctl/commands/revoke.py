@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.markup import escape
@@ -40,6 +41,9 @@ from dapctl.shell import (
     write,
 )
 
+if TYPE_CHECKING:
+    from intent import StackIntent
+
 
 @dataclass
 class RevokeOptions:
@@ -61,6 +65,8 @@ class RevokeOptions:
     only: list[str] = field(default_factory=list)
     keep: list[str] = field(default_factory=list)
     accept_azure_loss: bool = False
+    intent: StackIntent | None = None
+    """The stack's intent when the caller has loaded it already (offboard): not read again."""
 
 
 def revoke(
@@ -157,7 +163,9 @@ def revoke_customer(options: RevokeOptions) -> int:
     check_confirmable(changes, o.yes)
     output = check_output(o.output, o.fmt)
     principals = check_principals(o.principals)
-    cfg, target, view = customer_and_view(o.stack, o.project_dir, o.customer, principals, False, o.endpoint, tenant)
+    cfg, target, view = customer_and_view(
+        o.stack, o.project_dir, o.customer, principals, False, o.endpoint, tenant, intent=o.intent
+    )
     journal = None
     if changes:
         journal = journal_for(target, check_journal_dir(o.journal_dir or DEFAULT_JOURNALS / target.name))

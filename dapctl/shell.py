@@ -16,7 +16,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
-import click
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -125,7 +124,7 @@ def guarded(
         fail_config(err)
     except InputError as err:  # shown by click with the usage, as every other bad option (exit 2)
         raise typer.BadParameter(str(err), param_hint=err.option) from None
-    except (typer.Exit, typer.Abort, click.ClickException):
+    except (typer.Exit, typer.Abort, typer.TyperException):  # usage errors and exits: click's to show
         raise
     except Exception as err:
         mapped = exit_code_for(err)

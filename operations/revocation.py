@@ -86,6 +86,17 @@ def journal_for(customer: CustomerIntent, directory: Path | None) -> Journal:
     return Journal(directory or DEFAULT_JOURNALS / customer.name)
 
 
+def unfinished(journal: Journal) -> bool:
+    """Whether an earlier ``--apply`` run of this journal left grants pending (offboarding then resumes it). An
+    unreadable journal counts as none: a fresh audit decides what is left."""
+    if not journal.exists():
+        return False
+    try:
+        return bool(journal.load().pending())
+    except JournalError:
+        return False
+
+
 def resumed_selection(journal: Journal, customer_tenant_id: str, only: list[str], keep: list[str]) -> Selection:
     """What a resumed run removes: its journal's selection. The journal must be this customer's and read back
     whole; ``--only``/``--keep``, when given, must say the same. Checked before any request."""

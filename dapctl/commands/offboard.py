@@ -54,8 +54,7 @@ def offboard(
              dapctl offboard contoso --apply --yes  (in automation)
     """
     from operations.offboard import config_edit, state_steps
-    from operations.revocation import journal_for
-    from runbooks.journal import JournalError
+    from operations.revocation import journal_for, unfinished
 
     check_endpoint(endpoint)
     check_confirmable(apply, yes)
@@ -65,13 +64,7 @@ def offboard(
         edit = config_edit(stack, project_dir, customer)
     except ValueError as err:
         fail(exit_codes.USAGE, f"[bold red]The stack file cannot be edited safely:[/] {escape(str(err))}")
-    journal = journal_for(target, journal_dir)
-    resume = False
-    if apply and journal.exists():
-        try:
-            resume = bool(journal.load().pending())
-        except JournalError:
-            resume = False  # an unreadable journal: a fresh audit decides what is left
+    resume = apply and unfinished(journal_for(target, journal_dir))
 
     console.print(f"[bold]Step 1 of 3: revoke[/] the partner's access to {escape(target.display_name)}")
     try:

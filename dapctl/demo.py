@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Callable
+from unittest import mock
 
 from rich.console import Console
 from rich.markup import escape
@@ -23,15 +24,14 @@ from azure_http.connect import ENV, connect
 from components.arm_resources import PartnerRoleAssignmentProvider
 from components.gdap_resources import GdapAccessAssignmentProvider, GdapRelationshipProvider
 from components.naming import deterministic_guid, role_definition_id, subscription_scope
+from dapctl.render.reports import Format, render_audit, render_revoke
 from emulator.client import EmulatorControl
 from emulator.server import EmulatorServer
 from intent import CustomerIntent, StackIntent
+from operations.customer_audit import audit_customer, partner_clients, partner_view
 from runbooks.audit import Clients, audit
 from runbooks.journal import Journal
 from runbooks.revoke import revoke
-
-from .access_commands import Format, render_audit, render_revoke
-from .tenant_access import audit_customer, partner_clients, partner_view
 
 DEMO_CUSTOMER = "contoso"
 
@@ -296,16 +296,10 @@ def run_demo(cfg: StackIntent, console: Console, journal_dir: str, on_url: Calla
     # https with the emulator's throwaway CA, as a user's own SDK scripts would reach it (`python -m emulator --tls`)
     with EmulatorServer(scenario=demo_scenario(cfg, customer), tls=True) as server:
         ca_path = str(server.ca_path)
-        previous = {name: os.environ.get(name) for name in (ENV, "SSL_CERT_FILE")}
-        os.environ.update({ENV: server.url, "SSL_CERT_FILE": ca_path})
-        if on_url:
-            on_url(server.url)
-        try:
+        # The dynamic providers read their endpoint from the environment, as under Pulumi's engine (they are
+        # pickled, so they carry no connection): the demo gives them the emulator's for its run, then restores it.
+        with mock.patch.dict(os.environ, {ENV: server.url, "SSL_CERT_FILE": ca_path}):
+            if on_url:
+                on_url(server.url)
             with EmulatorControl(server.url, ca_path=ca_path) as control:
                 return asyncio.run(Demo(cfg, console, control, journal_dir).run())
-        finally:
-            for name, value in previous.items():
-                if value is None:
-                    os.environ.pop(name, None)
-                else:
-                    os.environ[name] = value

@@ -34,13 +34,15 @@ async def list_all_relationships(graph: GraphClient) -> list[Relationship]:
     return [r async for r in graph.relationships()]
 
 
-def observe_gdap(intent: StackIntent) -> Observation:
-    """One paged read of the partner's relationships, matched to the stack's active gdap customers."""
-    target = current_target()
+def observe_gdap(intent: StackIntent, endpoint: str | None = None) -> Observation:
+    """One paged read of the partner's relationships, matched to the stack's active gdap customers.
+
+    ``endpoint``: as ``azure_http.connect.connect`` takes it (None: CSP_DELEGATION_ENDPOINT)."""
+    target = current_target(endpoint)
     wanted = [c for c in intent.active_customers if c.gdap is not None]
-    if is_offline() or not wanted:
-        return Observation(source="offline" if is_offline() else target)
-    conn = connect()
+    if is_offline(endpoint) or not wanted:
+        return Observation(source="offline" if is_offline(endpoint) else target)
+    conn = connect(endpoint)
 
     async def read() -> list[Relationship]:
         async with GraphClient(conn.tokens, conn.endpoints, tenant_id=intent.partner.tenant_id) as graph:

@@ -28,14 +28,17 @@ from intent.next_step import next_step
 from .observe import Observation, observe_gdap
 
 
-def main() -> None:
-    """What Pulumi runs (via __main__.py) and what dapctl plan runs on the mock runtime."""
+def main(endpoint: str | None = None) -> None:
+    """What Pulumi runs (via __main__.py) and what dapctl plan runs on the mock runtime.
+
+    ``endpoint``: where the GDAP status is read before declaring (``offline``, ``azure`` or an emulator URL);
+    under Pulumi it is None and CSP_DELEGATION_ENDPOINT says (the engine passes nothing else to a program)."""
     try:
         intent = resolve(load_from_pulumi())
     except ConfigError as err:
         # RunError ends the program with the message alone: no traceback, nothing declared.
         raise pulumi.RunError(str(err)) from None
-    declare(intent, observe_gdap(intent))
+    declare(intent, observe_gdap(intent, endpoint))
 
 
 def partner_group_ids(partner: PartnerIntent) -> PartnerGroupIds:

@@ -4,9 +4,6 @@ device), verified by reading back; removal and assignment within the rules; the 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -21,6 +18,7 @@ from catalog import directory_role_id
 from emulator.state import DEFAULT_PARTNER_TENANT_ID as PARTNER
 from tests.arm_scenario import CONTOSO, fast_retry, scenario
 from tests.helpers import REPO, EmulatorTime
+from tests.support.cli import dapctl
 
 pytestmark = pytest.mark.anyio
 OTHER_PARTNER = "7a1b2c3d-4e5f-4a6b-8c7d-8e9f0a1b2c3d"
@@ -173,13 +171,6 @@ def test_device_csv_errors_name_the_line_and_nothing_is_half_read(tmp_path) -> N
         read_device_csv(tmp_path / "x.csv")
     with pytest.raises(DeviceCsvError, match="cannot be read"):
         read_device_csv(tmp_path / "missing.csv")
-
-
-def dapctl(*args: str, endpoint: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(REPO), "CSP_DELEGATION_ENDPOINT": endpoint}
-    return subprocess.run(
-        [sys.executable, "-m", "dapctl", *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=120
-    )
 
 
 def test_the_cli_dry_runs_then_uploads_and_lists(world, tmp_path) -> None:

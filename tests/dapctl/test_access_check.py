@@ -12,7 +12,8 @@ import httpx
 import pytest
 
 from azure_http import ConsentMissing, EmulatorTokens
-from tests.dapctl.test_cli_access import CONTOSO, dapctl  # the fixtures come from tests/conftest.py
+from tests.support.cli import dapctl
+from tests.support.dev_world import CONTOSO  # the fixtures come from tests/conftest.py
 
 FABRIKAM = "4b9c0d1e-2f3a-4b4c-9d5e-6f7a8b9c0d1e"
 ADATUM = "5c0d1e2f-3a4b-4c5d-8e6f-7a8b9c0d1e2f"
@@ -54,7 +55,7 @@ async def test_the_token_endpoint_refuses_a_tenant_without_consent_as_entra_does
 
 def test_access_check_reports_paths_and_loses_nothing_quietly(onboarded):
     emulator, project_dir, relationship_id, subscriptions = onboarded
-    ok = dapctl(emulator.url, "access", "check", "contoso", "--json", "--project-dir", str(project_dir))
+    ok = dapctl("access", "check", "contoso", "--json", "--project-dir", str(project_dir), endpoint=emulator.url)
     assert ok.returncode == 0, ok.stdout + ok.stderr
     [contoso] = json.loads(ok.stdout)["customers"]
     assert contoso["token"] == "ok" and contoso["findings"] == []
@@ -66,7 +67,7 @@ def test_access_check_reports_paths_and_loses_nothing_quietly(onboarded):
 
     emulator.control.set_consent(FABRIKAM, False)
     emulator.control.pc_add_customers([{"tenantId": FABRIKAM, "companyName": "Fabrikam", "dap": True}])
-    fleet = dapctl(emulator.url, "access", "check", "--all", "--json", "--project-dir", str(project_dir))
+    fleet = dapctl("access", "check", "--all", "--json", "--project-dir", str(project_dir), endpoint=emulator.url)
     assert fleet.returncode == 3, fleet.stdout + fleet.stderr
     results = {c["customer"]: c for c in json.loads(fleet.stdout)["customers"]}
     assert results["contoso"]["findings"] == []
@@ -83,8 +84,8 @@ def test_access_check_reports_paths_and_loses_nothing_quietly(onboarded):
     for assignment in emulator.control.arm_role_assignments():
         if assignment["properties"]["principalType"] == "ForeignGroup":
             emulator.control.arm_remove_role_assignment(assignment["id"])
-    lost = dapctl(emulator.url, "access", "check", "contoso", "--project-dir", str(project_dir))
+    lost = dapctl("access", "check", "contoso", "--project-dir", str(project_dir), endpoint=emulator.url)
     assert lost.returncode == 3
     assert "no Azure subscription reachable" in " ".join(lost.stdout.split())
-    usage = dapctl(emulator.url, "access", "check", "--project-dir", str(project_dir))
+    usage = dapctl("access", "check", "--project-dir", str(project_dir), endpoint=emulator.url)
     assert usage.returncode == 2 and "name one customer, or pass --all" in usage.stderr

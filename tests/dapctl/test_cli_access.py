@@ -3,30 +3,20 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from tests.helpers import REPO
+from tests.support.cli import dapctl
 
 ROOT = REPO
 CONTOSO = "3a8b9c0d-1e2f-4a3b-8c4d-5e6f7a8b9c0d"
 HELPDESK_AGENTS = "1c7d5f2b-3e4a-4b6c-8d7e-8f9a0b1c2d3e"
 
 
-def dapctl(url: str, *args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "CSP_DELEGATION_ENDPOINT": url}
-    return subprocess.run(
-        [sys.executable, "-m", "dapctl", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=180
-    )
-
-
 def test_drift_is_clean_then_catches_hand_grants_removals_and_expiry(onboarded):
     emulator, project, relationship_id, subscriptions = onboarded
     args = ("drift", "--stack", "dev", "--customer", "contoso", "--format", "json", "--project-dir", str(project))
-    clean = dapctl(emulator.url, *args)
+    clean = dapctl(*args, endpoint=emulator.url)
     assert clean.returncode == 0, clean.stdout + clean.stderr
     assert json.loads(clean.stdout)["drift"] == []
 
@@ -41,7 +31,7 @@ def test_drift_is_clean_then_catches_hand_grants_removals_and_expiry(onboarded):
     soon = (datetime.now(UTC) + timedelta(days=10, hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
     emulator.control.set_relationship(relationship_id, endDateTime=soon)
 
-    drifted = dapctl(emulator.url, *args)
+    drifted = dapctl(*args, endpoint=emulator.url)
     assert drifted.returncode == 3
     items = json.loads(drifted.stdout)["drift"]
     kinds = {(i["kind"], i["what"].split(" at ")[0]) for i in items}
@@ -49,7 +39,9 @@ def test_drift_is_clean_then_catches_hand_grants_removals_and_expiry(onboarded):
     assert any(i["kind"] == "missing" and subscriptions[1] in i["what"] for i in items)
     assert any(i["kind"] == "gdap" and "expires in 10 days" in i["what"] for i in items)
 
-    markdown = dapctl(emulator.url, "drift", "--stack", "dev", "--format", "markdown", "--project-dir", str(project))
+    markdown = dapctl(
+        "drift", "--stack", "dev", "--format", "markdown", "--project-dir", str(project), endpoint=emulator.url
+    )
     assert markdown.returncode == 3 and markdown.stdout.startswith("# Drift in stack `dev`")
 
 
@@ -58,14 +50,16 @@ def test_audit_marks_declared_and_out_of_band_and_writes_reports(onboarded, tmp_
     emulator.control.arm_add_role_assignment(
         f"/subscriptions/{subscriptions[0]}", HELPDESK_AGENTS, "Reader", principal_type="ForeignGroup"
     )
-    result = dapctl(emulator.url, "audit", "contoso", "--format", "json", "--project-dir", str(project))
+    result = dapctl("audit", "contoso", "--format", "json", "--project-dir", str(project), endpoint=emulator.url)
     assert result.returncode == 0, result.stderr
     grants = json.loads(result.stdout)["grants"]
     origins = {(g["kind"], g["role"], g["origin"]) for g in grants if g["kind"] == "rbac"}
     assert origins == {("rbac", "Owner", "declared"), ("rbac", "Reader", "out-of-band")}
     assert {g["kind"] for g in grants} >= {"gdap-relationship", "gdap-access-assignment", "rbac"}
     html_file = tmp_path / "audit.html"
-    html = dapctl(emulator.url, "audit", "contoso", "-f", "html", "-o", str(html_file), "--project-dir", str(project))
+    html = dapctl(
+        "audit", "contoso", "-f", "html", "-o", str(html_file), "--project-dir", str(project), endpoint=emulator.url
+    )
     assert html.returncode == 0
     page = html_file.read_text()
     assert page.startswith("<!doctype html>") and "Azure RBAC role assignments" in page and "<table>" in page
@@ -74,13 +68,12 @@ def test_audit_marks_declared_and_out_of_band_and_writes_reports(onboarded, tmp_
 def test_revoke_dry_run_changes_nothing_then_apply_and_resume(onboarded, tmp_path):
     emulator, project, _, _ = onboarded
     before = emulator.control.arm_role_assignments()
-    dry = dapctl(emulator.url, "revoke", "contoso", "--project-dir", str(project))
+    dry = dapctl("revoke", "contoso", "--project-dir", str(project), endpoint=emulator.url)
     assert dry.returncode == 0 and "Dry run" in dry.stdout
     assert emulator.control.arm_role_assignments() == before
 
     journal = tmp_path / "journal"
     applied = dapctl(
-        emulator.url,
         "revoke",
         "contoso",
         "--apply",
@@ -91,6 +84,7 @@ def test_revoke_dry_run_changes_nothing_then_apply_and_resume(onboarded, tmp_pat
         "json",
         "--project-dir",
         str(project),
+        endpoint=emulator.url,
     )
     # Everything is removed, but the partner cannot read the tenant root (no elevated access in the
     # customer's tenant): incomplete, exit 5, and the report says exactly what was not verified.
@@ -111,7 +105,6 @@ def test_revoke_dry_run_changes_nothing_then_apply_and_resume(onboarded, tmp_pat
     assert (journal / "plan.json").is_file()
 
     resumed = dapctl(
-        emulator.url,
         "revoke",
         "contoso",
         "--resume",
@@ -122,20 +115,14 @@ def test_revoke_dry_run_changes_nothing_then_apply_and_resume(onboarded, tmp_pat
         "json",
         "--project-dir",
         str(project),
+        endpoint=emulator.url,
     )
     assert resumed.returncode == 5
     assert all("earlier run" in o["message"] for o in json.loads(resumed.stdout)["outcomes"])
 
 
 def test_demo_runs_end_to_end():
-    result = subprocess.run(
-        [sys.executable, "-m", "dapctl", "demo"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
+    result = dapctl("demo")
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     out = result.stdout
     assert "Step 9: Audit after revocation" in out

@@ -14,7 +14,9 @@ import pytest
 
 from dapctl.demo import demo_scenario
 from intent import load_intent
-from tests.dapctl.test_cli_access import CONTOSO, ROOT, dapctl
+from tests.helpers import REPO as ROOT
+from tests.support.cli import dapctl
+from tests.support.dev_world import CONTOSO
 
 ADATUM = "5c0d1e2f-3a4b-4c5d-8e6f-7a8b9c0d1e2f"
 HELPDESK = "729827e3-9c14-49f7-bb1b-9608f156bbb8"
@@ -49,7 +51,9 @@ def roles_of(emulator, rel_id: str) -> set[str]:
 
 
 def drop(emulator, tmp_path, *args: str):
-    return dapctl(emulator.url, "gdap", "drop-global-admin", *args, "--journal", str(tmp_path / "ga.json"), "--json")
+    return dapctl(
+        "gdap", "drop-global-admin", *args, "--journal", str(tmp_path / "ga.json"), "--json", endpoint=emulator.url
+    )
 
 
 def test_dry_run_lists_the_active_relationships_and_changes_nothing(fleet, tmp_path):
@@ -64,9 +68,9 @@ def test_dry_run_lists_the_active_relationships_and_changes_nothing(fleet, tmp_p
     assert not emulator.control.requests(method="PATCH")
     assert GLOBAL_ADMIN in roles_of(emulator, rels["contoso"])
 
-    both = dapctl(emulator.url, "gdap", "drop-global-admin", "contoso", "--all")
+    both = dapctl("gdap", "drop-global-admin", "contoso", "--all", endpoint=emulator.url)
     assert both.returncode == 2 and "name one customer, or pass --all" in both.stderr
-    unattended = dapctl(emulator.url, "gdap", "drop-global-admin", "--all", "--apply")
+    unattended = dapctl("gdap", "drop-global-admin", "--all", "--apply", endpoint=emulator.url)
     assert unattended.returncode == 2 and "--yes" in unattended.stderr
 
 

@@ -3,24 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 
 import catalog
 from tests.helpers import REPO, dev_raw
+from tests.support.cli import dapctl
 
 ROOT = REPO
 CONTOSO = "3a8b9c0d-1e2f-4a3b-8c4d-5e6f7a8b9c0d"
 ADATUM = "5c0d1e2f-3a4b-4c5d-8e6f-7a8b9c0d1e2f"
-
-
-def dapctl(emulator, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "CSP_DELEGATION_ENDPOINT": emulator.url}
-    return subprocess.run(
-        [sys.executable, "-m", "dapctl", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
-    )
 
 
 def iso(when: datetime) -> str:
@@ -51,7 +42,7 @@ def seed_dev(emulator):
 
 def test_gdap_status_flags_expiring_and_stuck(emulator):
     seed_dev(emulator)
-    result = dapctl(emulator, "gdap", "status", "--stack", "dev", "--json")
+    result = dapctl("gdap", "status", "--stack", "dev", "--json", endpoint=emulator.url)
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     rows = {r["customer"]: r for r in report["rows"]}
@@ -62,7 +53,7 @@ def test_gdap_status_flags_expiring_and_stuck(emulator):
     assert "fabrikam" not in rows  # dap customers have no GDAP relationship
     assert report["warnings"] == 2
 
-    failing = dapctl(emulator, "gdap", "status", "--stack", "dev", "--fail-on-warning")
+    failing = dapctl("gdap", "status", "--stack", "dev", "--fail-on-warning", endpoint=emulator.url)
     assert failing.returncode == 3
     assert "contoso-gdap" in failing.stdout and "2 needing attention" in failing.stdout
 
@@ -79,13 +70,13 @@ def test_gdap_status_is_clean_when_nothing_needs_attention(emulator):
             activatedDateTime=iso(now - timedelta(days=30)),
             endDateTime=iso(now + timedelta(days=700)),
         )
-    result = dapctl(emulator, "gdap", "status", "--stack", "dev", "--fail-on-warning")
+    result = dapctl("gdap", "status", "--stack", "dev", "--fail-on-warning", endpoint=emulator.url)
     assert result.returncode == 0, result.stdout
     assert "0 needing attention" in result.stdout
 
 
 def test_gdap_status_reports_a_customer_without_relationship(emulator):
-    result = dapctl(emulator, "gdap", "status", "--stack", "dev", "--json", "--fail-on-warning")
+    result = dapctl("gdap", "status", "--stack", "dev", "--json", "--fail-on-warning", endpoint=emulator.url)
     assert result.returncode == 3
     rows = json.loads(result.stdout)["rows"]
     assert {r["customer"]: r["status"] for r in rows} == {"contoso": "missing", "adatum": "missing"}
@@ -93,7 +84,7 @@ def test_gdap_status_reports_a_customer_without_relationship(emulator):
 
 def test_invite_prints_the_approval_link_of_a_pending_relationship(emulator):
     pending = seed_dev(emulator)
-    result = dapctl(emulator, "invite", "adatum", "--stack", "dev")
+    result = dapctl("invite", "adatum", "--stack", "dev", endpoint=emulator.url)
     assert result.returncode == 0, result.stderr
     link = (
         f"https://admin.microsoft.com/AdminPortal/Home#/partners/invitation/granularAdminRelationships/{pending['id']}"
@@ -101,17 +92,17 @@ def test_invite_prints_the_approval_link_of_a_pending_relationship(emulator):
     assert link in result.stdout
     assert "Helpdesk Administrator" in result.stdout and "730 days" in result.stdout
 
-    active = dapctl(emulator, "invite", "contoso", "--stack", "dev")
+    active = dapctl("invite", "contoso", "--stack", "dev", endpoint=emulator.url)
     assert active.returncode == 3 and "nothing to send" in active.stdout
 
 
 def test_invite_before_pulumi_up_says_what_to_do(emulator):
-    result = dapctl(emulator, "invite", "adatum", "--stack", "dev")
+    result = dapctl("invite", "adatum", "--stack", "dev", endpoint=emulator.url)
     assert result.returncode == 3
     assert "run `pulumi up`" in result.stdout
 
 
 def test_invite_unknown_customer_lists_the_known_ones(emulator):
-    result = dapctl(emulator, "invite", "northwind", "--stack", "dev")
+    result = dapctl("invite", "northwind", "--stack", "dev", endpoint=emulator.url)
     assert result.returncode == 2
     assert "known: contoso, fabrikam, adatum" in result.stderr

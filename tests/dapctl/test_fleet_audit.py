@@ -9,8 +9,9 @@ import json
 import pytest
 
 from emulator.fleet_world import HELPDESK_AGENTS, generate_fleet
-from tests.dapctl.test_fleet import RELS, dapctl
 from tests.helpers import REPO
+from tests.support.cli import dapctl
+from tests.support.dev_world import RELATIONSHIPS_PATH as RELS
 
 READER = "acdd72a7-3385-48ef-bd42-f606fba81ae7"
 

@@ -10,8 +10,9 @@ from collections import Counter
 import pytest
 
 from emulator.fleet_world import ADMIN_AGENTS, HELPDESK_AGENTS, generate_fleet
-from tests.dapctl.test_fleet import RELS, dapctl
 from tests.helpers import REPO
+from tests.support.cli import dapctl
+from tests.support.dev_world import RELATIONSHIPS_PATH as RELS
 
 READER = "acdd72a7-3385-48ef-bd42-f606fba81ae7"
 OWNER = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"

@@ -15,9 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 
@@ -32,11 +29,12 @@ from catalog.resource_kinds import (
 from components.arm_resources import PartnerRoleAssignmentProvider
 from components.gdap_resources import GdapAccessAssignmentProvider, GdapRelationshipProvider
 from config.loading import flat_config_for_runtime
-from dapctl.plan_report import build_report
 from emulator.brownfield_world import generate_brownfield
+from operations.plan import build_report
 from stacks.mock_runtime import run_offline
 from stacks.program import main as program
 from tests.helpers import REPO
+from tests.support.cli import dapctl
 
 PROVIDERS = {
     GDAP_RELATIONSHIP_TYPE: GdapRelationshipProvider,
@@ -55,14 +53,7 @@ def imported(emulator, tmp_path):
     emulator.control.reset(world.scenario)
     world.write_partner_stack(tmp_path)
     (tmp_path / "Pulumi.yaml").write_text((REPO / "Pulumi.yaml").read_text())
-    env = {**os.environ, "PYTHONPATH": str(REPO), "CSP_DELEGATION_ENDPOINT": emulator.url}
-    result = subprocess.run(
-        [sys.executable, "-m", "dapctl", "import", "-C", str(tmp_path), "-f", "json"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    result = dapctl("import", "-C", str(tmp_path), "-f", "json", endpoint=emulator.url)
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     stacks = [c["name"] for c in report["customers"] if c["written"]]

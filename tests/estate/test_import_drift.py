@@ -5,24 +5,15 @@ every imported stack plans offline (the program and the policy pack) without a m
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 
 from emulator.brownfield_world import generate_brownfield
 from tests.helpers import REPO
+from tests.support.cli import dapctl
 
 ROOT = REPO
 LIGHTHOUSE_KINDS = ("Lighthouse", "Lighthouse scope")
 """Findings that explain a Lighthouse delegation drift reports as unexpected: left as it is, outside the stack."""
-
-
-def dapctl(url: str, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "CSP_DELEGATION_ENDPOINT": url}
-    return subprocess.run(
-        [sys.executable, "-m", "dapctl", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
-    )
 
 
 def explained(item: dict, findings: list[dict]) -> bool:
@@ -49,13 +40,22 @@ def test_drift_after_import_is_only_what_the_report_lists(emulator, tmp_path):
     emulator.control.reset(world.scenario)
     world.write_partner_stack(tmp_path)
     (tmp_path / "Pulumi.yaml").write_text((ROOT / "Pulumi.yaml").read_text())
-    imported = dapctl(emulator.url, "import", "-C", str(tmp_path), "-f", "json")
+    imported = dapctl("import", "-C", str(tmp_path), "-f", "json", endpoint=emulator.url)
     assert imported.returncode == 0, imported.stderr
     report = json.loads(imported.stdout)
     by_name = {c["name"]: c["tenantId"] for c in report["customers"]}
     imported_stacks = [f"Pulumi.{c['name']}.yaml" for c in report["customers"] if c["written"]]
     drift = dapctl(
-        emulator.url, "fleet", "drift", "-C", str(tmp_path), "--json", "--stacks", "*", "--exclude", "partner"
+        "fleet",
+        "drift",
+        "-C",
+        str(tmp_path),
+        "--json",
+        "--stacks",
+        "*",
+        "--exclude",
+        "partner",
+        endpoint=emulator.url,
     )
     assert drift.returncode in (0, 3), drift.stderr
     document = json.loads(drift.stdout)
@@ -67,7 +67,7 @@ def test_drift_after_import_is_only_what_the_report_lists(emulator, tmp_path):
         unexplained += [(stack, i["what"]) for i in items if not explained(i, mine)]
     assert unexplained == [], unexplained
     # and every imported stack plans offline through the program and the policy pack, with no mandatory violation
-    planned = dapctl("offline", "fleet", "plan", "-C", str(tmp_path), "--json", "--exclude", "partner")
+    planned = dapctl("fleet", "plan", "-C", str(tmp_path), "--json", "--exclude", "partner", endpoint="offline")
     assert planned.returncode == 0, planned.stderr
     plans = json.loads(planned.stdout)["stacks"]
     assert len(plans) == len(imported_stacks) and all(s["ok"] and s["customers"] == 1 for s in plans)

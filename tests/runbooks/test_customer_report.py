@@ -3,10 +3,7 @@ remove it without the partner; rendered by headless Chromium (no script, nothing
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 
 import pytest
 
@@ -14,17 +11,11 @@ from runbooks.audit import AuditReport, Target
 from runbooks.grants import Grant, Kind, Origin
 from runbooks.report import ReportNames, audit_markdown, to_html
 from tests.helpers import REPO, headless_chromium
+from tests.support.cli import dapctl
 
 CONTOSO = "3a8b9c0d-1e2f-4a3b-8c4d-5e6f7a8b9c0d"
 PARTNER = "2f4a9a1e-6c3b-4d8e-9f10-1a2b3c4d5e6f"
 ADMIN_AGENTS = "0b6c4e1a-2d3f-4a5b-9c6d-7e8f9a0b1c2d"
-
-
-def dapctl(*args: str, endpoint: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(REPO), "CSP_DELEGATION_ENDPOINT": endpoint}
-    return subprocess.run(
-        [sys.executable, "-m", "dapctl", *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=120
-    )
 
 
 def browse(page, tmp_path) -> str:

@@ -23,7 +23,9 @@ from intent.next_step import next_step
 from runbooks.grants import Grant, Kind
 from runbooks.journal import Journal
 from runbooks.selection import ALL, Selection, SelectionError, parse_selection
-from tests.dapctl.test_cli_access import CONTOSO, ROOT, dapctl
+from tests.helpers import REPO as ROOT
+from tests.support.cli import dapctl
+from tests.support.dev_world import CONTOSO
 
 ADMIN_AGENTS = "0b6c4e1a-2d3f-4a5b-9c6d-7e8f9a0b1c2d"
 OWNER = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
@@ -71,7 +73,6 @@ class World:
 
     def revoke(self, *args: str):
         return dapctl(
-            self.emulator.url,
             "revoke",
             "contoso",
             *args,
@@ -81,6 +82,7 @@ class World:
             "json",
             "--project-dir",
             str(self.project),
+            endpoint=self.emulator.url,
         )
 
     def owner_grants(self) -> list[dict]:
@@ -199,7 +201,9 @@ def test_remove_rbac_keep_the_relationship(active_world):
 def test_dry_run_lists_what_goes_and_what_stays(active_world):
     world = active_world
     before = world.emulator.control.arm_role_assignments()
-    dry = dapctl(world.emulator.url, "revoke", "contoso", "--only", "gdap,dap", "--project-dir", str(world.project))
+    dry = dapctl(
+        "revoke", "contoso", "--only", "gdap,dap", "--project-dir", str(world.project), endpoint=world.emulator.url
+    )
     assert dry.returncode == 0, dry.stdout + dry.stderr
     assert "keeps rbac, lighthouse" in dry.stdout and "kept:" in dry.stdout
     assert world.emulator.control.arm_role_assignments() == before and world.has_dap()
@@ -229,7 +233,7 @@ def test_dap_removal_is_refused_before_gdap_is_active_and_done_after(emulator, m
     assert not world.has_dap()
     assert world.relationship_status() == "active"
     # The partner still reaches the subscriptions, now through GDAP: its audit still sees the Owner grants.
-    audit = dapctl(emulator.url, "audit", "contoso", "-f", "json", "--project-dir", str(world.project))
+    audit = dapctl("audit", "contoso", "-f", "json", "--project-dir", str(world.project), endpoint=emulator.url)
     assert audit.returncode == 0, audit.stderr
     assert {g["subscription_id"] for g in json.loads(audit.stdout)["grants"] if g["kind"] == "rbac"} == set(
         world.subscriptions
@@ -252,7 +256,7 @@ def test_dap_removal_is_refused_while_azure_access_depends_on_it(emulator, monke
     assert accepted.returncode == 0, accepted.stdout + accepted.stderr
     assert not world.has_dap()
     # What the check predicted: the partner no longer reaches those subscriptions.
-    audit = dapctl(emulator.url, "audit", "contoso", "-f", "json", "--project-dir", str(world.project))
+    audit = dapctl("audit", "contoso", "-f", "json", "--project-dir", str(world.project), endpoint=emulator.url)
     assert not [g for g in json.loads(audit.stdout)["grants"] if g["kind"] == "rbac"]
 
 
@@ -262,7 +266,7 @@ def test_the_next_step_names_the_command_that_exists(emulator, monkeypatch, tmp_
     active = Relationship("rel-1", "contoso-gdap", "active", customer.tenant_id, None, ())
     step = next_step(customer, active, False)
     assert "dapctl revoke contoso --only dap --apply" in step
-    help_text = dapctl(emulator.url, "revoke", "--help").stdout
+    help_text = dapctl("revoke", "--help", endpoint=emulator.url).stdout
     assert "--only" in help_text and "--accept-azure-access-loss" in help_text
 
 
@@ -285,7 +289,7 @@ def test_an_interrupted_selective_run_is_resumed_with_its_selection(active_world
     """A journal left by `--only rbac` before anything was removed: --resume removes the RBAC grants and keeps
     the relationship and DAP, as the interrupted run would have."""
     world = active_world
-    audit = dapctl(world.emulator.url, "audit", "contoso", "-f", "json", "--project-dir", str(world.project))
+    audit = dapctl("audit", "contoso", "-f", "json", "--project-dir", str(world.project), endpoint=world.emulator.url)
     grants = [Grant.from_json(g) for g in json.loads(audit.stdout)["grants"]]
     rbac = [g for g in grants if g.kind is Kind.RBAC]
     assert len(rbac) == 2 and any(g.kind is Kind.GDAP_RELATIONSHIP for g in grants)

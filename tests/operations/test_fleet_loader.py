@@ -1,0 +1,40 @@
+"""The one fleet loader, and the fleet questions over it, without the command line."""
+
+from __future__ import annotations
+
+from emulator.fleet_world import generate_fleet
+from operations.fleet import Fleet, stack_names, status_of_fleet
+from tests.helpers import REPO
+
+
+def fleet_project(tmp_path, customers: int = 6):
+    world = generate_fleet(customers, seed=4)
+    world.write_stacks(tmp_path, REPO / "Pulumi.yaml")
+    return world
+
+
+def test_every_stack_is_loaded_once_and_a_broken_one_is_reported_not_fatal(tmp_path):
+    world = fleet_project(tmp_path)
+    broken = tmp_path / "Pulumi.customer-00002.yaml"
+    broken.write_text(broken.read_text().replace("delegation: gdap", "delegation: gdapp"))
+    fleet = Fleet.load(tmp_path, stack_names(tmp_path))
+    assert set(fleet.problems) == {"customer-00002"}
+    assert "customers[0].delegation" in fleet.problems["customer-00002"][0]
+    assert set(fleet.intents) == {c["name"] for c in world.customers} - {"customer-00002"}
+    jobs = fleet.customers()
+    assert [stack for stack, _, _ in jobs] == sorted(fleet.intents)  # one customer per stack, in stack order
+    assert all(customer.name == stack for stack, _, customer in jobs)
+
+
+def test_the_status_reads_each_partner_tenants_relationships_once(tmp_path):
+    fleet_project(tmp_path)
+    reads: list[str] = []
+
+    def relationships(tenant: str):
+        reads.append(tenant)
+        return []
+
+    rows, _, problems = status_of_fleet(tmp_path, stack_names(tmp_path), relationships)
+    assert len(reads) == 1  # one partner for the whole fleet
+    assert problems == {}
+    assert {stack for stack, _, _ in rows} == set(stack_names(tmp_path))

@@ -1,0 +1,1 @@
+"""What several test modules share: the in-process command runner and the shared worlds' constants."""

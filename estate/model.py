@@ -108,6 +108,8 @@ class CustomerEstate:
     relationships: tuple[Relationship, ...] = ()
     azure: AzureSide | None = None
     """None when the Azure side was not read."""
+    dap_error: str | None = None
+    """Why Partner Center's read of this customer by id failed: DAP is then unknown (``dap`` None), not off."""
 
 
 @dataclass(frozen=True)

@@ -465,6 +465,7 @@ class AutopilotService:
                     updates[found.id] = chosen[0]["value"] if chosen else None
                     items.append((found.identity, None))
                 job = Job(str(uuid.uuid4()), None, partner(), state.clock.now(), items, updates)
+                job.device_ids = {index: entry["id"] for index, entry in enumerate(entries)}
                 mine.jobs[job.id] = job
                 return svc._accepted(customer_id, job)
 

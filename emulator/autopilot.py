@@ -16,7 +16,7 @@ What decides, as in Microsoft's service:
 - devices the customer added (Microsoft Store for Business / Education, Intune) are listed but cannot be
   changed or removed by the partner (403);
 - with ``autopilot_requires_gdap`` (the default), changing or removing a device needs an active GDAP
-  relationship for the customer holding Directory Readers, Global Reader or Global Administrator (403).
+  relationship for the customer holding one of the roles Partner Center names for Autopilot (403).
 
 The Device served is the REST reference's ``Microsoft.Partner.Providers.Contracts.V1.Device``
 (learn.microsoft.com/rest/api/partner-center/device-deployment/get-devices): ``id``, ``serialNumber``,
@@ -76,12 +76,20 @@ POLICY_SETTINGS = (
     "skip_oem_registration",
     "skip_eula",
 )
-#: Directory Readers, Global Reader, Global Administrator: a GDAP relationship with one of them lets the
-#: partner manage the customer's devices.
+#: The GDAP roles of which Partner Center requires one for Autopilot device management ("Required GDAP roles",
+#: learn.microsoft.com/partner-center/customers/autopilot): Intune Administrator, Cloud Device Administrator,
+#: Windows 365 Administrator, Directory Readers, Global Reader, User Administrator, Privileged Role Administrator,
+#: Directory Writers; and Global Administrator (modelling choice: it holds every permission of each of them).
 DEVICE_MANAGEMENT_ROLES = frozenset(
     {
+        "3a2c62db-5318-420d-8d74-23affee5d9d5",
+        "7698a772-787b-4ac8-901f-60d6b08affd2",
+        "11451d60-acb2-45eb-a7d6-43d0f0125c13",
         "88d8e3e3-8f55-4a1e-953a-9b9898b8876b",
         "f2ef992c-3afb-46b9-b7cf-a126ee74c451",
+        "fe930be7-5e62-47db-91af-98c3a49a38b1",
+        "e8611ab8-c189-46e8-94e1-60213ab1f814",
+        "9360feb5-f418-4baa-8175-e2a00bac4301",
         "62e90394-69f5-4237-9190-012177145e10",
     }
 )
@@ -242,7 +250,7 @@ class AutopilotService:
             403,
             403,
             f"Partner {partner} has no active GDAP relationship with customer {customer_id} that includes "
-            "Directory Readers: device management needs one.",
+            "Directory Readers (or another role Partner Center names for Autopilot): device management needs one.",
         )
 
     def _settle(self, state: EmulatorState, customer_id: str) -> None:

@@ -266,3 +266,24 @@ async def test_devices_are_listed_100_a_page_and_the_client_reads_every_page(wor
     assert sorted(d["serialNumber"] for d in listed) == [f"SN{n:05d}" for n in range(500)]
     pages = world.control.requests(f"/partnercenter/v1/customers/{CONTOSO}/deviceBatches/big/devices", "GET")
     assert len(pages) == 5
+
+
+@pytest.mark.parametrize("role", ["Intune Administrator", "Cloud Device Administrator", "User Administrator"])
+async def test_any_gdap_role_partner_center_names_for_autopilot_lets_the_partner_manage_devices(world, role) -> None:
+    """ "Required GDAP roles" (learn.microsoft.com/partner-center/customers/autopilot): Intune Administrator, Cloud
+    Device Administrator, Windows 365 Administrator, Directory Readers, Global Reader, User Administrator,
+    Privileged Role Administrator, Directory Writers. The toolkit's rules agree with the service."""
+    from autopilot.rules import Delegation, Operation, Origin, decide
+
+    give_gdap(world, CONTOSO, role)
+    async with autopilot(world) as client:
+        await done(client, CONTOSO, await client.upload(CONTOSO, "ours", [hashed(3)]))
+        [device] = await client.list_devices(CONTOSO)
+        await client.delete_device(CONTOSO, "ours", device["id"])
+        assert await client.list_devices(CONTOSO) == []
+    allowed = decide(
+        Operation.DEVICE_REMOVE,
+        Delegation(reseller=True, gdap_roles=frozenset({directory_role_id(role)})),
+        Origin.THIS_PARTNER,
+    )
+    assert allowed.allowed, allowed

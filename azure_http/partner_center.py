@@ -9,17 +9,28 @@ with the number as ``code``. Needs app+user auth in production (a partner admin'
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from azure_http.answers import UnexpectedAnswer, json_object, page_items
+from azure_http.auth import TokenProvider
 from azure_http.base import ServiceClient
+from azure_http.endpoints import Endpoints
+from azure_http.throttle import READS, TENANT, ArmRateLimiter, BucketKey, BucketLimits
 
 Json = dict[str, Any]
 
 REMOVE_DAP_BODY: Json = {"AllowDelegatedAccess": False, "attributes": {"objectType": "Customer"}}
 
+
+#: "The Customer resource has a rate limit of 500 requests per minute per tenant identifier"
+#: (learn.microsoft.com/partner-center/developer/customer-resources): one bucket for the partner's customer reads
+#: and updates, paced on the client so a read of a thousand customers by id waits instead of collecting 429s.
+CUSTOMER_LIMIT = BucketLimits(500, 500 / 60)
+#: ``/v1/customers`` and ``/v1/customers/{id}``: the Customer resource (not its sub-resources, Autopilot's say).
+_CUSTOMER_PATH = re.compile(r"/v1/customers(/[^/]+)?/?$", re.IGNORECASE)
 
 #: Customers asked for a page. "Get a list of customers" documents ``size`` without a maximum; its example asks 40.
 CUSTOMER_PAGE = 100
@@ -63,6 +74,18 @@ class PartnerCenterClient(ServiceClient):
     client_request_id_header = "MS-RequestId"
 
     service = "partner_center"
+
+    def __init__(self, tokens: TokenProvider, endpoints: Endpoints | None = None, **options: Any) -> None:
+        """``rate_limiter``: by default one paces the Customer resource at its documented limit (see
+        ``CUSTOMER_LIMIT``); share one across the clients of a partner to pace them together."""
+        options.setdefault("rate_limiter", ArmRateLimiter({(TENANT, READS): CUSTOMER_LIMIT}, probe=False))
+        super().__init__(tokens, endpoints, **options)
+
+    def rate_limit_key(self, method: str, url: str) -> BucketKey | None:
+        """Every call on the Customer resource counts against the partner's one bucket; nothing else is paced."""
+        if _CUSTOMER_PATH.search(urlsplit(url).path):
+            return BucketKey(TENANT, (self.tenant_id or "home").lower(), READS)
+        return None
 
     async def get_customer(self, customer_tenant_id: str) -> Json:
         """The customer (``NotFound`` if it is not this partner's); ``allowDelegatedAccess`` = DAP held, present

@@ -19,6 +19,7 @@ from azure_http import (
     StaticToken,
     Unauthorized,
 )
+from azure_http.throttle import READS, TENANT, ArmRateLimiter, BucketLimits
 from tests.arm_scenario import (
     CONTOSO,
     FABRIKAM,
@@ -30,6 +31,7 @@ from tests.arm_scenario import (
     fast_retry,
     scenario,
 )
+from tests.helpers import VirtualTime
 
 pytestmark = pytest.mark.anyio
 
@@ -206,3 +208,19 @@ async def test_errors_have_the_documented_shape_and_every_answer_echoes_the_requ
     for answer in (missing, found):
         assert {k: answer.headers[k] for k in ids} == ids
     assert uuid.UUID(unnamed.headers["MS-RequestId"]) and uuid.UUID(unnamed.headers["MS-CorrelationId"])
+
+
+async def test_customer_reads_are_paced_at_the_documented_rate_and_nothing_else_is(world) -> None:
+    """ "The Customer resource has a rate limit of 500 requests per minute per tenant identifier" (Customer
+    resource): the client keeps to it (here a bucket of 5 refilling 1 a second, on a virtual clock) instead of
+    collecting 429s; Autopilot's sub-resources of a customer are not in that bucket."""
+    time = VirtualTime()
+    limiter = ArmRateLimiter({(TENANT, READS): BucketLimits(5, 1.0)}, probe=False, clock=time.now, sleep=time)
+    async with pc(world, rate_limiter=limiter) as client:
+        for _ in range(10):
+            await client.get_customer(CONTOSO)
+        waited = sum(time.delays)
+        await client.get_json(f"v1/customers/{CONTOSO}/deviceBatches")
+    assert 5 <= waited <= 7 and sum(time.delays) == waited  # 10 reads, 4 from the bucket, the rest paced
+    assert [r["status"] for r in world.control.requests("/partnercenter")] == [200] * 11
+    assert PartnerCenterClient(EmulatorTokens()).rate_limiter.limits[(TENANT, READS)] == BucketLimits(500, 500 / 60)

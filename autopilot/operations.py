@@ -4,6 +4,12 @@ Each operation asks ``autopilot.rules`` first, for every device, and calls Partn
 allow; a refusal names its rule. Whatever changes is read back afterwards: a device is "registered", "removed"
 or "assigned" only when Partner Center's own listing shows it so, otherwise it is "not confirmed" and the run
 is incomplete. Dry run unless ``apply``.
+
+A device is matched by what identified it in the upload: its hardware hash when one was uploaded, else its
+product key, else serial number with manufacturer and model (the identifying combinations Partner Center accepts,
+partner-center/developer/device-deployment-resources, DeviceBatchCreationRequest). A serial number alone never
+matches: two devices of one customer may share one (models of different makers do), and a dropped upload must
+not be taken for the device that is already there.
 """
 
 from __future__ import annotations
@@ -26,7 +32,16 @@ ERROR_WORDS = {
     ),
 }
 SUCCESS = frozenset(
-    {"registered", "removed", "assigned", "unassigned", "would register", "would remove", "would assign"}
+    {
+        "registered",
+        "already registered",
+        "removed",
+        "assigned",
+        "unassigned",
+        "would register",
+        "would remove",
+        "would assign",
+    }
 )
 #: Exit codes: every device done (0), some refused or failed (3), something not confirmed by a read-back (5).
 EXIT_OK, EXIT_FINDINGS, EXIT_INCOMPLETE = 0, 3, 5
@@ -79,29 +94,97 @@ class AutopilotRun:
         }
 
 
+#: The HTTP methods of ``allowedOperations`` that change a device (a profile assignment, a removal).
+CHANGING = frozenset({"PATCH", "DELETE"})
+
+
 def origin_of(device: dict[str, Any], partner_tenant: str, customer_tenant: str) -> Origin:
-    """Who added the device, from Partner Center's ``createdBy`` (the uploading tenant)."""
-    created_by = str(device.get("createdBy") or "").lower()
-    if created_by == partner_tenant.lower():
+    """Who added the device, from the documented Device fields (REST reference, device-deployment/get-devices):
+
+    - ``allowedOperations``, "the list of HTTP methods allowed on a device as GET, PATCH, DELETE" (Partner Center
+      SDK ``Device.AllowedOperations``): a device on which Partner Center allows this partner no change is one the
+      partner may not manage, which Partner Center's rules say of the devices the customer added (Microsoft Store
+      for Business / Education, Intune);
+    - ``uploadedBy``: the uploader; this partner when it names the partner's tenant.
+
+    Without ``allowedOperations`` an uploader that is neither this partner nor named at all counts as the
+    customer's: the device the partner may not touch (the safe reading)."""
+    uploaded_by = str(device.get("uploadedBy") or "").lower()
+    operations = device.get("allowedOperations")
+    if isinstance(operations, list):
+        if not CHANGING & {str(o).upper() for o in operations}:
+            return Origin.CUSTOMER
+        return Origin.THIS_PARTNER if uploaded_by == partner_tenant.lower() else Origin.OTHER_PARTNER
+    if uploaded_by == partner_tenant.lower():
         return Origin.THIS_PARTNER
-    if created_by == customer_tenant.lower() or not created_by:
-        return Origin.CUSTOMER  # unknown uploader: treated as the customer's, the one the partner may not touch
-    return Origin.OTHER_PARTNER
+    if uploaded_by and uploaded_by != customer_tenant.lower():
+        return Origin.OTHER_PARTNER
+    return Origin.CUSTOMER
 
 
 def label(device: dict[str, Any]) -> str:
     return device.get("serialNumber") or device.get("productKey") or device.get("id") or "?"
 
 
-def _keys(identity: dict[str, Any]) -> set[str]:
+def _every_key(device: dict[str, Any]) -> set[str]:
+    """Each way a listed device can be recognised (hardware hash, product key, serial + maker + model)."""
     keys = set()
-    if identity.get("hardwareHash"):
-        keys.add("hash:" + identity["hardwareHash"])
-    if identity.get("productKey"):
-        keys.add("pk:" + identity["productKey"].upper())
-    if identity.get("serialNumber"):
-        keys.add("sn:" + identity["serialNumber"].lower())
+    if device.get("hardwareHash"):
+        keys.add("hash:" + str(device["hardwareHash"]))
+    if device.get("productKey"):
+        keys.add("pk:" + str(device["productKey"]).upper())
+    if device.get("serialNumber") and device.get("oemManufacturerName") and device.get("modelName"):
+        parts = (device["serialNumber"], device["oemManufacturerName"], device["modelName"])
+        keys.add("smm:" + "|".join(str(p).lower() for p in parts))
     return keys
+
+
+def upload_key(identity: dict[str, Any]) -> str:
+    """The one key an uploaded device is recognised by: what identified it in the upload, strongest first."""
+    if identity.get("hardwareHash"):
+        return "hash:" + str(identity["hardwareHash"])
+    if identity.get("productKey"):
+        return "pk:" + str(identity["productKey"]).upper()
+    return next(iter(_every_key(identity)), "")
+
+
+def _index(devices: Iterable[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {key: device for device in devices for key in _every_key(device)}
+
+
+def _job_errors(job: dict[str, Any]) -> dict[str, tuple[str, str]]:
+    """The per-device errors of a finished job, by product key and by serial number: the identifying fields a
+    DeviceUploadDetails carries (it has no hardware hash). Used to explain a device that is not listed."""
+    errors = {}
+    for status in job.get("devicesStatus") or []:
+        if isinstance(status, dict) and status.get("errorCode"):
+            error = (str(status["errorCode"]), str(status.get("errorDescription") or ""))
+            if status.get("productKey"):
+                errors["pk:" + str(status["productKey"]).upper()] = error
+            if status.get("serialNumber"):
+                errors["sn:" + str(status["serialNumber"]).lower()] = error
+    return errors
+
+
+def _error_of(identity: dict[str, Any], errors: dict[str, tuple[str, str]]) -> tuple[str, str] | None:
+    for key in (
+        "pk:" + str(identity.get("productKey") or "").upper(),
+        "sn:" + str(identity.get("serialNumber") or "").lower(),
+    ):
+        if key in errors and key[3:]:
+            return errors[key]
+    return None
+
+
+def _free_batch_names(prefix: str, taken: set[str], count: int) -> list[str]:
+    """``count`` batch names ``<prefix>-<n>`` that no batch of the customer has yet (compared case-insensitively)."""
+    names, number = [], 0
+    while len(names) < count:
+        number += 1
+        name = f"{prefix}-{number}"
+        if name.lower() not in taken:
+            names.append(name)
+    return names
 
 
 async def upload(
@@ -117,26 +200,34 @@ async def upload(
     interval: float = 15,
     progress: Callable[[int, int], None] | None = None,
 ) -> AutopilotRun:
-    """Register ``rows`` in batches of ``chunk_size``, each polled to the end; then verify by listing."""
+    """Register ``rows`` in batches of ``chunk_size``, each polled to the end; then verify by listing.
+
+    A device the customer already has registered is "already registered" (success) and is not sent again, so a
+    rerun of the same upload sends nothing new. Batches are named ``<batch_prefix>-<n>`` with numbers no batch of
+    the customer uses yet: a rerun never collides with the batches of an earlier run."""
     run = AutopilotRun("upload", customer, apply)
     decision = decide(Operation.UPLOAD, delegation)
     if not decision.allowed:
         for row in rows:
             run.add(row.label, "refused", str(decision))
         return run
+    before = _index(await client.list_devices(customer))
+    to_send = []
+    for row in rows:
+        found = before.get(upload_key(row.identity))
+        if found is None:
+            to_send.append(row)
+        else:
+            run.add(row.label, "already registered", f"device {found.get('id')} in batch {found.get('batchId')!r}")
     if not apply:
-        for row in rows:
+        for row in to_send:
             run.add(row.label, "would register")
         return run
-    existing = {b["id"].lower() for b in await client.list_batches(customer)}
-    registered: list[DeviceRow] = []
-    for number, start in enumerate(range(0, len(rows), chunk_size), start=1):
-        chunk = rows[start : start + chunk_size]
-        batch = f"{batch_prefix}-{number}"
-        if batch.lower() in existing:
-            for row in chunk:
-                run.add(row.label, "failed", f"batch {batch!r} exists already: choose another --batch name")
-            continue
+    chunks = [to_send[start : start + chunk_size] for start in range(0, len(to_send), chunk_size)]
+    taken = {str(b.get("id") or "").lower() for b in await client.list_batches(customer)}
+    sent: list[tuple[DeviceRow, tuple[str, str] | None]] = []
+    done = 0
+    for batch, chunk in zip(_free_batch_names(batch_prefix, taken, len(chunks)), chunks, strict=True):
         try:
             tracking = await client.upload(customer, batch, [row.identity for row in chunk])
             job = await client.wait_for_job(customer, tracking, timeout=timeout, interval=interval)
@@ -144,26 +235,22 @@ async def upload(
             for row in chunk:
                 run.add(row.label, "not confirmed", f"batch {batch!r}: {err}")
             continue
-        errors = {}
-        for status in job.get("devicesStatus") or []:
-            if status.get("errorCode"):
-                for key in _keys(status):
-                    errors[key] = (str(status["errorCode"]), str(status.get("errorDescription") or ""))
-        for row in chunk:
-            failure = next((errors[k] for k in _keys(row.identity) if k in errors), None)
-            if failure is None:
-                registered.append(row)
-            else:
-                code, name = failure
-                run.add(row.label, "failed", f"{name} ({code}): {ERROR_WORDS.get(code, 'see Partner Center')}")
+        errors = _job_errors(job)
+        sent += [(row, _error_of(row.identity, errors)) for row in chunk]
+        done += len(chunk)
         if progress:
-            progress(min(start + chunk_size, len(rows)), len(rows))
-    listed: set[str] = set()
-    for device in await client.list_devices(customer):
-        listed |= _keys(device)
-    for row in registered:
-        if _keys(row.identity) & listed:
-            run.add(row.label, "registered")
+            progress(done, len(to_send))
+    if not sent:
+        return run
+    after = _index(await client.list_devices(customer))
+    for row, failure in sent:
+        listed = after.get(upload_key(row.identity))
+        if listed is not None:
+            already = failure is not None and failure[0] == "806"
+            run.add(row.label, "already registered" if already else "registered")
+        elif failure is not None:
+            code, name = failure
+            run.add(row.label, "failed", f"{name} ({code}): {ERROR_WORDS.get(code, 'see Partner Center')}")
         else:
             run.add(row.label, "not confirmed", "the job reported no error but the device is not listed")
     return run

@@ -36,10 +36,23 @@ from enum import StrEnum
 
 from catalog import directory_role_id
 
-#: Directory Readers, the least-privileged role Microsoft names for device management through GDAP, and the
-#: roles that include everything it allows: a GDAP relationship holding one of them suffices.
+#: The GDAP roles Partner Center requires at least one of for Autopilot device management ("Required GDAP roles",
+#: learn.microsoft.com/partner-center/customers/autopilot): Intune Administrator, Cloud Device Administrator,
+#: Windows 365 Administrator, Directory Readers, Global Reader, User Administrator, Privileged Role Administrator,
+#: Directory Writers; and Global Administrator, which holds every permission of each of them.
 DEVICE_MANAGEMENT_ROLES = frozenset(
-    directory_role_id(name) for name in ("Directory Readers", "Global Reader", "Global Administrator")
+    directory_role_id(name)
+    for name in (
+        "Intune Administrator",
+        "Cloud Device Administrator",
+        "11451d60-acb2-45eb-a7d6-43d0f0125c13",  # Windows 365 Administrator (not in catalog/roles.json)
+        "Directory Readers",
+        "Global Reader",
+        "User Administrator",
+        "Privileged Role Administrator",
+        "9360feb5-f418-4baa-8175-e2a00bac4301",  # Directory Writers (not in catalog/roles.json)
+        "Global Administrator",
+    )
 )
 
 
@@ -93,8 +106,8 @@ class Rule(StrEnum):
         "added by others; without it, only the partner's own devices."
     )
     GDAP_FOR_DEVICES = (
-        "Switch require_gdap_for_device_management: managing devices needs an active GDAP relationship with "
-        "Directory Readers (or a role that includes it, such as Global Reader)."
+        "Switch require_gdap_for_device_management: managing devices needs an active GDAP relationship with one "
+        "of the roles Partner Center names for Autopilot (Directory Readers is the least privileged)."
     )
 
 

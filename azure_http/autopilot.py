@@ -41,14 +41,15 @@ class AutopilotClient(PartnerCenterClient):
 
     # -- devices ----------------------------------------------------------------------------
     async def list_batches(self, customer: str) -> list[Json]:
-        return list((await self.get_json(f"{_base(customer)}/deviceBatches")).get("items") or [])
+        return [batch async for batch in self.collection(f"{_base(customer)}/deviceBatches")]
 
     async def list_devices(self, customer: str) -> list[Json]:
-        """Every device registered for the customer, each with the ``batchId`` it belongs to."""
+        """Every device registered for the customer, each with the ``batchId`` it belongs to: every page of every
+        batch (100 devices a page, continued by ``continuationToken``, see ``collection``)."""
         devices = []
         for batch in await self.list_batches(customer):
-            page = await self.get_json(f"{_base(customer)}/deviceBatches/{_seg(batch['id'])}/devices")
-            devices += [{**device, "batchId": batch["id"]} for device in page.get("items") or []]
+            path = f"{_base(customer)}/deviceBatches/{_seg(batch['id'])}/devices"
+            devices += [{**device, "batchId": batch["id"]} async for device in self.collection(path)]
         return devices
 
     async def upload(self, customer: str, batch_id: str, devices: list[Json], *, new_batch: bool = True) -> str:

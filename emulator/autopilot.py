@@ -16,10 +16,37 @@ What decides, as in Microsoft's service:
 - devices the customer added (Microsoft Store for Business / Education, Intune) are listed but cannot be
   changed or removed by the partner (403);
 - with ``autopilot_requires_gdap`` (the default), changing or removing a device needs an active GDAP
-  relationship for the customer holding Directory Readers, Global Reader or Global Administrator (403).
+  relationship for the customer holding one of the roles Partner Center names for Autopilot (403).
 
-Modelling choices where the docs are silent (say so when relying on them): ``createdBy`` of a device or a
-batch is the tenant id of whoever added it (this partner, another partner, or the customer); devices of an
+The Device served is the REST reference's ``Microsoft.Partner.Providers.Contracts.V1.Device``
+(learn.microsoft.com/rest/api/partner-center/device-deployment/get-devices): ``id``, ``serialNumber``,
+``productKey``, ``hardwareHash``, ``modelName``, ``oemManufacturerName``, ``policies``, ``uploadedBy``,
+``uploadedDate``, ``allowedOperations``, ``attributes``; nothing else (no ``createdBy``: only a DeviceBatch has
+one). How the partner rules show in it:
+
+- ``allowedOperations`` is "the list of HTTP methods allowed on a device as GET, PATCH, DELETE" (the
+  Partner Center .NET SDK's ``Device.AllowedOperations``, microsoft/Partner-Center-PowerShell
+  ``src/PartnerCenter/Models/DevicesDeployment/Device.cs``; partner-center/developer/device-deployment-resources).
+  Partner Center's rule "You can't manage devices your customer has uploaded to Microsoft Store for Business or
+  the Microsoft Intune Portal" (partner-center "Use Windows Autopilot profiles ... to customize a customer's
+  out-of-box experience", Autopilot profile management rules) shows as ``["GET"]`` on such a device; a device a
+  partner uploaded allows ``["GET", "PATCH", "DELETE"]`` (the GDAP requirement is checked on the call itself);
+- ``uploadedBy``: the REST reference types it as a string and says no more. Modelling choice: the tenant id of
+  whoever uploaded the device (this partner, another partner, or the customer).
+
+Device listings come "100 devices in a page. To retrieve the next page of 100 devices, the continuationToken in the
+response body must be included in the subsequent request as an MS-ContinuationToken header"
+(partner-center/developer/get-a-list-of-devices-for-the-specified-batch-and-customer).
+
+A job's ``devicesStatus`` entries are the documented DeviceUploadDetails (partner-center/developer/
+get-the-status-of-a-device-batch-upload and device-deployment-resources): ``deviceId``, ``serialNumber``,
+``productKey``, ``status`` ("in-progress", "finished", "finished_with_errors"), ``errorCode``,
+``errorDescription``: no hardware hash, so a device uploaded by hash alone is told apart only by reading the
+customer's devices back. Creating a policy answers 200 with the policy (REST reference "Create Policies";
+partner-center/developer/create-a-new-configuration-policy-for-the-specified-customer).
+
+Modelling choices where the docs are silent (say so when relying on them): ``createdBy`` of a batch (documented
+as "the name of the tenant that created the collection") is the tenant id of whoever created it; devices of an
 upload appear once its job has finished on the emulator clock; an empty ``policies`` list in a
 ``DevicePolicyUpdates`` entry removes the device's profile; a deleted policy is removed from its devices.
 """
@@ -38,7 +65,7 @@ from starlette.routing import BaseRoute, Route
 
 from emulator.clock import iso
 from emulator.gdap_model import USABLE, status_of
-from emulator.partner_center import ROOT, PartnerCenterError, front_door
+from emulator.partner_center import ROOT, PartnerCenterError, continuation, encode_token, front_door
 from emulator.state import EmulatorState
 
 CATEGORY = "o_o_b_e"
@@ -49,18 +76,31 @@ POLICY_SETTINGS = (
     "skip_oem_registration",
     "skip_eula",
 )
-#: Directory Readers, Global Reader, Global Administrator: a GDAP relationship with one of them lets the
-#: partner manage the customer's devices.
+#: The GDAP roles of which Partner Center requires one for Autopilot device management ("Required GDAP roles",
+#: learn.microsoft.com/partner-center/customers/autopilot): Intune Administrator, Cloud Device Administrator,
+#: Windows 365 Administrator, Directory Readers, Global Reader, User Administrator, Privileged Role Administrator,
+#: Directory Writers; and Global Administrator (modelling choice: it holds every permission of each of them).
 DEVICE_MANAGEMENT_ROLES = frozenset(
     {
+        "3a2c62db-5318-420d-8d74-23affee5d9d5",
+        "7698a772-787b-4ac8-901f-60d6b08affd2",
+        "11451d60-acb2-45eb-a7d6-43d0f0125c13",
         "88d8e3e3-8f55-4a1e-953a-9b9898b8876b",
         "f2ef992c-3afb-46b9-b7cf-a126ee74c451",
+        "fe930be7-5e62-47db-91af-98c3a49a38b1",
+        "e8611ab8-c189-46e8-94e1-60213ab1f814",
+        "9360feb5-f418-4baa-8175-e2a00bac4301",
         "62e90394-69f5-4237-9190-012177145e10",
     }
 )
 ALREADY_ASSIGNED = ("806", "ZtdDeviceAlreadyAssigned")
 OTHER_TENANT = ("808", "ZtdDeviceAssignedToOtherTenant")
 IDENTITY_FIELDS = ("hardwareHash", "productKey", "serialNumber", "oemManufacturerName", "modelName")
+#: "The collection contains 100 devices in a page" (Get a list of devices for the specified batch and customer).
+DEVICE_PAGE = 100
+#: What Partner Center lets a partner do with a device: all of it, or read only (the customer's own devices).
+ALL_OPERATIONS = ["GET", "PATCH", "DELETE"]
+READ_ONLY = ["GET"]
 
 
 def _identity_keys(device: dict[str, Any]) -> set[str]:
@@ -102,9 +142,11 @@ class Device:
     id: str
     batch_id: str
     identity: dict[str, Any]
-    created_by: str
+    #: The tenant that uploaded it: this partner, another partner, or the customer itself.
+    uploaded_by: str
     uploaded: datetime
     policy_id: str | None = None
+    customer_added: bool = False
 
     def to_json(self) -> dict[str, Any]:
         policies = [{"key": CATEGORY, "value": self.policy_id}] if self.policy_id else []
@@ -116,8 +158,9 @@ class Device:
             "modelName": self.identity.get("modelName"),
             "oemManufacturerName": self.identity.get("oemManufacturerName"),
             "policies": policies,
-            "createdBy": self.created_by,
+            "uploadedBy": self.uploaded_by,
             "uploadedDate": iso(self.uploaded),
+            "allowedOperations": list(READ_ONLY if self.customer_added else ALL_OPERATIONS),
             "attributes": {"objectType": "Device"},
         }
 
@@ -133,6 +176,8 @@ class Job:
     #: For a policy update: device id -> new policy id (None removes it).
     policy_updates: dict[str, str | None] = field(default_factory=dict)
     applied: bool = False
+    #: Index in ``items`` -> the id of the device it registered (once applied).
+    device_ids: dict[int, str] = field(default_factory=dict)
 
     def status(self, now: datetime, delay: float) -> str:
         elapsed = (now - self.started).total_seconds()
@@ -188,7 +233,7 @@ class AutopilotService:
     @staticmethod
     def _can_manage(state: EmulatorState, customer_id: str, device: Device) -> None:
         partner = state.settings.partner_tenant_id.lower()
-        if device.created_by == customer_id:
+        if device.customer_added:
             raise PartnerCenterError(
                 403, 403, f"Device {device.id} was added by the customer; a partner cannot change or remove it."
             )
@@ -205,7 +250,7 @@ class AutopilotService:
             403,
             403,
             f"Partner {partner} has no active GDAP relationship with customer {customer_id} that includes "
-            "Directory Readers: device management needs one.",
+            "Directory Readers (or another role Partner Center names for Autopilot): device management needs one.",
         )
 
     def _settle(self, state: EmulatorState, customer_id: str) -> None:
@@ -220,10 +265,11 @@ class AutopilotService:
                 if device_id in mine.devices:
                     mine.devices[device_id].policy_id = policy_id
             batch = mine.batches.get(job.batch_id or "")
-            for identity, error in job.items:
+            for index, (identity, error) in enumerate(job.items):
                 if error is not None or batch is None or state.settings.autopilot_drop_uploads:
                     continue
                 device = Device(str(uuid.uuid4()), batch.id, identity, job.created_by, job.started)
+                job.device_ids[index] = device.id
                 mine.devices[device.id] = device
                 batch.device_ids.append(device.id)
                 for key in _identity_keys(identity):
@@ -262,6 +308,17 @@ class AutopilotService:
             return json.loads(await request.body() or b"null")
         except ValueError:
             raise PartnerCenterError(400, 400, "The request body is not valid JSON.") from None
+
+    @staticmethod
+    def _device_page(request: Request, devices: list[dict[str, Any]]) -> Response:
+        """One page of 100 devices; ``continuationToken`` in the body while more follow."""
+        start = continuation(request, len(devices))
+        items = devices[start : start + DEVICE_PAGE]
+        body: dict[str, Any] = {"totalCount": len(items), "items": items}
+        if start + DEVICE_PAGE < len(devices):
+            body["continuationToken"] = encode_token(start + DEVICE_PAGE)
+        body["attributes"] = {"objectType": "Collection"}
+        return JSONResponse(body)
 
     @staticmethod
     def _collection(items: list[dict[str, Any]]) -> Response:
@@ -326,7 +383,8 @@ class AutopilotService:
                 if batch is None:
                     raise PartnerCenterError(404, 404, f"Device batch {request.path_params['batch_id']} was not found.")
                 if request.method == "GET":
-                    return svc._collection([mine.devices[d].to_json() for d in batch.device_ids if d in mine.devices])
+                    listed = [mine.devices[d].to_json() for d in batch.device_ids if d in mine.devices]
+                    return svc._device_page(request, listed)
             body = await svc._body(request)
             with state.lock:
                 return svc._accepted(customer_id, svc._upload(state, customer_id, batch, body))
@@ -366,7 +424,7 @@ class AutopilotService:
             with state.lock:
                 policy = svc._policy_body(body, str(uuid.uuid4()), None, state.clock.now())
                 svc._store(state).of(customer_id).policies[policy["id"]] = policy
-                return JSONResponse(policy, status_code=201)
+                return JSONResponse(policy)  # 200: REST reference "Create Policies"
 
         async def policy(request: Request) -> Response:
             customer_id = svc._customer(state, request.path_params["customer_id"])
@@ -415,6 +473,7 @@ class AutopilotService:
                     updates[found.id] = chosen[0]["value"] if chosen else None
                     items.append((found.identity, None))
                 job = Job(str(uuid.uuid4()), None, partner(), state.clock.now(), items, updates)
+                job.device_ids = {index: entry["id"] for index, entry in enumerate(entries)}
                 mine.jobs[job.id] = job
                 return svc._accepted(customer_id, job)
 
@@ -454,12 +513,12 @@ class AutopilotService:
         status = job.status(state.clock.now(), delay)
         done = status.startswith("finished")
         devices = []
-        for identity, error in job.items:
+        for index, (identity, error) in enumerate(job.items):
             entry: dict[str, Any] = {
+                "deviceId": job.device_ids.get(index),
                 "serialNumber": identity.get("serialNumber"),
                 "productKey": identity.get("productKey"),
-                "hardwareHash": identity.get("hardwareHash"),
-                "status": ("finished_with_errors" if error else "finished") if done else status,
+                "status": ("finished_with_errors" if error else "finished") if done else "in-progress",
                 "attributes": {"objectType": "DeviceUploadDetails"},
             }
             if done and error:
@@ -507,13 +566,14 @@ class AutopilotService:
         customer_id = customer_id.lower()
         added_by = str(body.get("addedBy") or "customer").lower()
         created_by = customer_id if added_by == "customer" else added_by
+        by_customer = added_by == "customer"
         store, mine = self._store(state), self._store(state).of(customer_id)
         batch_id = body.get("batchId") or f"{added_by}-{len(mine.batches) + 1}"
         batch = mine.batches.setdefault(batch_id, Batch(batch_id, created_by, state.clock.now()))
         out = []
         for index, raw in enumerate(body.get("devices") or []):
             identity = _check_identity(index, raw)
-            device = Device(str(uuid.uuid4()), batch.id, identity, created_by, state.clock.now())
+            device = Device(str(uuid.uuid4()), batch.id, identity, created_by, state.clock.now(), None, by_customer)
             mine.devices[device.id] = device
             batch.device_ids.append(device.id)
             for key in _identity_keys(identity):

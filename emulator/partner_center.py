@@ -2,16 +2,27 @@
 
 The partner's view of its CSP customers (reference/azure-facts.md, "Legacy DAP"):
 
-- ``GET /v1/customers`` and ``GET /v1/customers/{customer-tenant-id}``: the customer, with
-  ``allowDelegatedAccess`` true while the partner's AdminAgents or HelpdeskAgents still hold
-  DAP (the emulator tracks both; ``/_emulator/partner_center/customers/{id}`` shows them);
+- ``GET /v1/customers/{customer-tenant-id}``: the customer, with ``allowDelegatedAccess`` true while the
+  partner's AdminAgents or HelpdeskAgents still hold DAP (the emulator tracks both;
+  ``/_emulator/partner_center/customers/{id}`` shows them). ``allowDelegatedAccess`` is "only available when
+  getting a customer by ID, not by list" (Customer resource, learn.microsoft.com/partner-center/developer/
+  customer-resources), so ``GET /v1/customers`` leaves it out;
+- ``GET /v1/customers?size={size}``: pages of ``size`` customers ("Get a list of customers",
+  learn.microsoft.com/partner-center/developer/get-a-list-of-customers); a further page is announced as
+  ``links.next`` = ``{"uri": "/customers?size={size}&seekOperation=Next", "method": "GET", "headers":
+  [{"key": "MS-ContinuationToken", "value": ...}]}``, Partner Center's seek-based paging (the response examples of
+  the invoice line-item pages, e.g. partner-center/developer/get-invoice-billed-consumption-lineitems); without
+  ``size`` the whole list comes in one page (the SDK's "otherwise get all customers");
 - ``PATCH /v1/customers/{id}`` with ``{"AllowDelegatedAccess": false, "attributes":
   {"objectType": "Customer"}}``: removes DAP (both groups), idempotent; DAP cannot be granted
   back through the API (Microsoft stopped granting it in 2023);
 - ``GET /v1/customers/relationshiprequests``: the reseller relationship request URL.
 
-Only tokens for the partner tenant are accepted (401 otherwise). Errors use Partner Center's
-shape, ``{"code": <number>, "description": ..., "data": [], "source": "PartnerFD"}``. The partner
+Only tokens for the partner tenant are accepted (401 otherwise). Errors use Partner Center's documented shape
+(partner-center/developer/error-codes, "Error responses"): ``{"code": <string>, "description": ..., "source":
+"PartnerFD"}`` (``data`` is "only returned for some error types": never here). Every answer echoes the request's
+``MS-RequestId`` and ``MS-CorrelationId`` (a new GUID for one the caller did not send), as the response headers of
+"Partner Center REST headers" (partner-center/developer/headers) say. The partner
 id in links defaults to the partner tenant id. Removing DAP leaves Azure RBAC, GDAP and the
 reseller relationship (the customer's Graph ``contract``) alone, as in Microsoft's services.
 """
@@ -19,7 +30,9 @@ reseller relationship (the customer's Graph ``contract``) alone, as in Microsoft
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,14 +52,54 @@ RELATIONSHIP_REQUEST_URL = (
 )
 
 
+#: The request headers Partner Center echoes in its answer (partner-center/developer/headers, "Response headers").
+ECHOED_HEADERS = ("MS-RequestId", "MS-CorrelationId")
+CONTINUATION_HEADER = "MS-ContinuationToken"
+
+
 class PartnerCenterError(Exception):
-    def __init__(self, status: int, code: int, description: str) -> None:
+    def __init__(self, status: int, code: int | str, description: str) -> None:
         super().__init__(description)
-        self.status, self.code, self.description = status, code, description
+        self.status, self.code, self.description = status, str(code), description
 
     def response(self) -> Response:
-        body = {"code": self.code, "description": self.description, "data": [], "source": "PartnerFD"}
+        body = {"code": self.code, "description": self.description, "source": "PartnerFD"}
         return JSONResponse(body, status_code=self.status)
+
+
+def continuation(request: Request, total: int) -> int:
+    """Where a page starts: 0, or the offset the caller's ``MS-ContinuationToken`` names (400 when it names none
+    this emulator handed out)."""
+    token = request.headers.get(CONTINUATION_HEADER)
+    if token is None:
+        return 0
+    start = decode_token(token)
+    if start is None or not 0 < start <= total:
+        raise PartnerCenterError(400, 400, f"The {CONTINUATION_HEADER} header is not a continuation token.")
+    return start
+
+
+def encode_token(offset: int) -> str:
+    """An opaque continuation token (the emulator's own encoding of an offset)."""
+    return base64.urlsafe_b64encode(f"offset:{offset}".encode()).decode()
+
+
+def decode_token(token: str) -> int | None:
+    try:
+        text = base64.urlsafe_b64decode(token.encode()).decode()
+    except (ValueError, UnicodeDecodeError):
+        return None
+    kind, _, number = text.partition(":")
+    return int(number) if kind == "offset" and number.isdigit() else None
+
+
+def page_size(request: Request, name: str = "size") -> int | None:
+    raw = request.query_params.get(name)
+    if raw is None:
+        return None
+    if not raw.isdigit() or int(raw) < 1:
+        raise PartnerCenterError(400, 400, f"{name} must be a positive whole number.")
+    return int(raw)
 
 
 @dataclass
@@ -63,8 +116,9 @@ class Customer:
     def allow_delegated_access(self) -> bool:
         return self.dap_admin_agents or self.dap_helpdesk_agents
 
-    def to_json(self) -> dict[str, Any]:
-        return {
+    def to_json(self, *, by_id: bool = True) -> dict[str, Any]:
+        """The Customer resource; ``allowDelegatedAccess`` only ``by_id`` (a list leaves it out)."""
+        body = {
             "id": self.tenant_id,
             "companyProfile": {
                 "tenantId": self.tenant_id,
@@ -77,13 +131,17 @@ class Customer:
             "links": {"self": {"uri": f"/customers/{self.tenant_id}", "method": "GET", "headers": []}},
             "attributes": {"objectType": "Customer"},
         }
+        if not by_id:
+            del body["allowDelegatedAccess"]
+        return body
 
     def dap_json(self) -> dict[str, bool]:
         return {"adminAgents": self.dap_admin_agents, "helpdeskAgents": self.dap_helpdesk_agents}
 
 
 def front_door(state: EmulatorState, handler: Any) -> Any:
-    """Partner Center's entry for a route: its latency, partner-tenant tokens only, its error shape."""
+    """Partner Center's entry for a route: its latency, partner-tenant tokens only, its error shape, the
+    ``MS-RequestId`` / ``MS-CorrelationId`` of the request echoed in every answer."""
 
     async def endpoint(request: Request) -> Response:
         latency = state.settings.partner_center_latency
@@ -95,9 +153,12 @@ def front_door(state: EmulatorState, handler: Any) -> Any:
                 raise PartnerCenterError(
                     401, 401, "The token is not for the partner tenant: Partner Center serves the partner only."
                 )
-            return await handler(request)
+            response = await handler(request)
         except PartnerCenterError as exc:
-            return exc.response()
+            response = exc.response()
+        for name in ECHOED_HEADERS:
+            response.headers[name] = request.headers.get(name) or str(uuid.uuid4())
+        return response
 
     return endpoint
 
@@ -144,9 +205,27 @@ class PartnerCenterService:
         svc = self
 
         async def customers(request: Request) -> Response:
+            size = page_size(request)
             with state.lock:
-                items = [c.to_json() for c in svc._store(state).customers.values()]
-            body = {"totalCount": len(items), "items": items, "links": {}, "attributes": {"objectType": "Collection"}}
+                every = [c.to_json(by_id=False) for c in svc._store(state).customers.values()]
+            start = continuation(request, len(every)) if size else 0
+            end = start + size if size else len(every)
+            items = every[start:end]
+            links: dict[str, Any] = {}
+            if size:
+                links["self"] = {"uri": f"/customers?size={size}", "method": "GET", "headers": []}
+            if end < len(every):
+                links["next"] = {
+                    "uri": f"/customers?size={size}&seekOperation=Next",
+                    "method": "GET",
+                    "headers": [{"key": CONTINUATION_HEADER, "value": encode_token(end)}],
+                }
+            body = {
+                "totalCount": len(items),
+                "items": items,
+                "links": links,
+                "attributes": {"objectType": "Collection"},
+            }
             return JSONResponse(body)
 
         async def customer(request: Request) -> Response:

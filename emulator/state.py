@@ -82,8 +82,8 @@ class Settings:
     #: an Autopilot batch job is "queued" for the first half of this (emulator clock seconds), "processing"
     #: for the second, then finished; its devices appear when it finishes.
     autopilot_job_delay: float = 0.0
-    #: Microsoft's current rule: managing a customer's devices needs an active GDAP relationship with
-    #: Directory Readers (or Global Reader / Global Administrator). False models the older rules only.
+    #: Microsoft's current rule: managing a customer's devices needs an active GDAP relationship with one of the
+    #: roles Partner Center names for Autopilot (emulator.autopilot). False models the older rules only.
     autopilot_requires_gdap: bool = True
     #: a lying service, for tests: upload jobs report success but register nothing.
     autopilot_drop_uploads: bool = False

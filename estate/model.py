@@ -113,10 +113,13 @@ class CustomerEstate:
     default_domain: str
     contract_type: str
     dap: bool | None
-    """Partner Center's ``allowDelegatedAccess`` (None: Partner Center does not list the customer)."""
+    """Partner Center's ``allowDelegatedAccess``, read by id (None: Partner Center does not list the customer, or its
+    read failed: see ``dap_error``)."""
     relationships: tuple[Relationship, ...] = ()
     azure: AzureSide | None = None
     """None when the Azure side was not read."""
+    dap_error: str | None = None
+    """Why Partner Center's read of this customer by id failed: DAP is then unknown (``dap`` None), not off."""
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,11 @@ The reads, and why each is the one chosen:
 - Graph ``contracts``: every CSP customer of the partner (the list the import starts from);
 - every ``delegatedAdminRelationship``, once, indexed by customer (not once per customer: at 1,000 customers that is
   the difference between a few pages and thousands of reads), and the access assignments of each live one;
-- Partner Center's customer list: ``allowDelegatedAccess`` says whether DAP is still on, for all customers in one read;
+- Partner Center's customer list (paged), then each selected customer it lists read by id: ``allowDelegatedAccess``
+  says whether DAP is still on, and Partner Center documents it as "only available when getting a customer by ID,
+  not by list" (learn.microsoft.com/partner-center/developer/customer-resources). The reads by id run a bounded
+  number at once (the Customer resource allows 500 requests a minute per tenant; the client honours 429 and
+  Retry-After); a customer whose read fails is "not read", never "DAP off";
 - per selected customer, the Azure side as the audit sweeps it (``runbooks.audit.sweep_azure``): its subscriptions,
   the partner's role assignments there, and its Lighthouse delegations.
 
@@ -47,11 +51,13 @@ class ReadLimits:
     """Customers whose Azure side is read at once (ARM's buckets are per tenant and per subscription)."""
     per_customer: int = 4
     """Subscriptions of one customer read at once."""
+    partner_center: int = 8
+    """Partner Center customers read by id at once (for ``allowDelegatedAccess``)."""
 
     @classmethod
     def sequential(cls) -> ReadLimits:
         """One request at a time: what a script reading customer after customer does."""
-        return cls(graph=1, customers=1, per_customer=1)
+        return cls(graph=1, customers=1, per_customer=1, partner_center=1)
 
 
 @dataclass(frozen=True)
@@ -142,14 +148,46 @@ async def _same(rel: Relationship) -> Relationship:
     return rel
 
 
-async def read_dap(partner_center: PartnerCenterClient) -> dict[str, bool]:
-    """Customer tenant -> whether DAP is still on (Partner Center's ``allowDelegatedAccess``)."""
-    out = {}
+@dataclass(frozen=True)
+class DapRead:
+    """What Partner Center says of DAP, per customer tenant."""
+
+    dap: dict[str, bool]
+    """Tenant -> ``allowDelegatedAccess`` as read by id."""
+    unread: dict[str, str]
+    """Tenant -> why its read by id failed (Partner Center lists it, but DAP is unknown)."""
+
+
+async def listed_customers(partner_center: PartnerCenterClient) -> set[str]:
+    """The tenants Partner Center lists as the partner's customers (every page)."""
+    out = set()
     async for raw in partner_center.list_customers():
         tenant = str(raw.get("id") or (raw.get("companyProfile") or {}).get("tenantId") or "").lower()
         if tenant:
-            out[tenant] = bool(raw.get("allowDelegatedAccess"))
+            out.add(tenant)
     return out
+
+
+async def read_dap(partner_center: PartnerCenterClient, tenants: Iterable[str], at_once: int) -> DapRead:
+    """``allowDelegatedAccess`` of each tenant, read by id (the list does not carry it), ``at_once`` at a time."""
+    slots = asyncio.Semaphore(max(1, at_once))
+    dap: dict[str, bool] = {}
+    unread: dict[str, str] = {}
+
+    async def one(tenant: str) -> None:
+        async with slots:
+            try:
+                raw = await partner_center.get_customer(tenant)
+            except AzureHttpError as err:
+                unread[tenant] = str(err)
+                return
+        if isinstance(raw.get("allowDelegatedAccess"), bool):
+            dap[tenant] = raw["allowDelegatedAccess"]
+        else:
+            unread[tenant] = "Partner Center's answer has no allowDelegatedAccess"
+
+    await asyncio.gather(*(one(t) for t in sorted(set(tenants))))
+    return DapRead(dap, unread)
 
 
 async def read_azure(
@@ -182,18 +220,25 @@ async def read_estate(
     graph_slots = asyncio.Semaphore(max(1, limits.graph))
     async with (
         GraphClient(tokens, endpoints, tenant_id=partner, max_concurrency=max(1, limits.graph)) as graph,
-        PartnerCenterClient(tokens, endpoints, tenant_id=partner, max_concurrency=1) as partner_center,
+        PartnerCenterClient(
+            tokens, endpoints, tenant_id=partner, max_concurrency=max(1, limits.partner_center)
+        ) as partner_center,
         ArmClient(tokens, endpoints, tenant_id=partner, max_concurrency=max(1, limits.customers * 2)) as arm,
     ):
         if limits.graph == 1:  # one request at a time, really: no overlap between the three reads either
             contracts = await read_contracts(graph)
             relationships = await list_relationships(graph)
-            dap = await read_dap(partner_center)
+            listed = await listed_customers(partner_center)
         else:
-            contracts, relationships, dap = await asyncio.gather(
-                read_contracts(graph), list_relationships(graph), read_dap(partner_center)
+            contracts, relationships, listed = await asyncio.gather(
+                read_contracts(graph), list_relationships(graph), listed_customers(partner_center)
             )
         chosen = [c for c in contracts if select is None or select(c)]
+        # DAP only where it can matter: the chosen customers Partner Center lists (the others have no DAP to read).
+        dap_read = await read_dap(
+            partner_center, (c.tenant_id for c in chosen if c.tenant_id in listed), limits.partner_center
+        )
+        dap, dap_unread = dap_read.dap, dap_read.unread
         # Access assignments only where they are used: the chosen customers whose estate is imported.
         full = {c.tenant_id for c in chosen if skip_azure is None or not skip_azure(c)}
         if limits.graph == 1:
@@ -227,6 +272,7 @@ async def read_estate(
                     contract.contract_type,
                     dap.get(contract.tenant_id),
                     tuple(by_customer.get(contract.tenant_id, ())),
+                    dap_error=dap_unread.get(contract.tenant_id),
                 )
             async with customer_slots:
                 try:
@@ -244,6 +290,7 @@ async def read_estate(
                 dap=dap.get(contract.tenant_id),
                 relationships=tuple(by_customer.get(contract.tenant_id, ())),
                 azure=azure,
+                dap_error=dap_unread.get(contract.tenant_id),
             )
 
         customers = await asyncio.gather(*(one(c) for c in chosen))

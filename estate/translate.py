@@ -479,6 +479,14 @@ def translate_customer(
 ) -> CustomerImport:
     """The config entry for one customer (None when there is nothing to adopt) and its findings."""
     t = _Customer(c, partner, name)
+    if c.dap_error is not None:
+        t.find(
+            NOT_EXPRESSED,
+            "not read",
+            "",
+            f"Partner Center's read of the customer failed, so whether DAP is on is unknown (not taken as off): "
+            f"{c.dap_error}; run the import again",
+        )
     chosen, replaced = t.choose(mlt)
     entry: dict[str, Any] = {
         "name": name,
@@ -493,6 +501,9 @@ def translate_customer(
         entry["delegation"] = "gdap"  # the catalog's least-privilege relationship, to be created
     elif c.dap:
         entry["delegation"] = "dap"
+    elif c.dap_error is not None:
+        t.azure_entries()  # DAP unknown: nothing is written on a guess; its grants are still listed
+        return t.result
     elif include_ended:
         entry["delegation"] = "gdap"
         t.find(

@@ -124,7 +124,10 @@ def upload(
     customer: str = typer.Argument(..., help="Customer name from the stack config."),
     csv_file: Path = typer.Argument(..., help="The device list: Get-WindowsAutopilotInfo's CSV."),
     batch: str | None = typer.Option(
-        None, "--batch", help="Batch name prefix in Partner Center (default: <customer>-<file>)."
+        None,
+        "--batch",
+        help="Batch name prefix in Partner Center (default: <customer>-<file>); batches are numbered -1, -2, ... "
+        "skipping numbers already used.",
     ),
     stack: str = StackOption,
     project_dir: Path = ProjectDirOption,

@@ -10,8 +10,17 @@ import pytest
 
 from autopilot.delegation import read_delegation
 from autopilot.device_csv import DeviceCsvError, read_device_csv
-from autopilot.operations import EXIT_FINDINGS, EXIT_INCOMPLETE, EXIT_OK, assign, inventory, remove, upload
-from autopilot.rules import Delegation, Switches
+from autopilot.operations import (
+    EXIT_FINDINGS,
+    EXIT_INCOMPLETE,
+    EXIT_OK,
+    assign,
+    inventory,
+    origin_of,
+    remove,
+    upload,
+)
+from autopilot.rules import Delegation, Origin, Switches
 from azure_http import EmulatorTokens, Endpoints, GraphClient
 from azure_http.autopilot import AutopilotClient
 from catalog import directory_role_id
@@ -66,18 +75,20 @@ async def test_an_upload_of_hundreds_with_failures_is_explained_and_verified(wor
     async with pc, graph:
         delegation = await read_delegation(pc, graph, CONTOSO)
         dry = await upload(pc, CONTOSO, rows, delegation, batch_prefix="laptops", apply=False)
-        assert dry.counts() == {"would register": 320} and dry.exit_code == EXIT_OK
+        assert dry.counts() == {"would register": 317, "already registered": 3} and dry.exit_code == EXIT_OK
         assert [b["id"] for b in await pc.list_batches(CONTOSO)] == ["customer-1"]  # the dry run sent nothing
         run = await upload(pc, CONTOSO, rows, delegation, batch_prefix="laptops", apply=True, chunk_size=100)
         batches = {b["id"] for b in await pc.list_batches(CONTOSO)}
-    assert run.counts() == {"failed": 10, "registered": 310} and run.exit_code == EXIT_FINDINGS
+    assert run.counts() == {"failed": 7, "already registered": 3, "registered": 310}
+    assert run.exit_code == EXIT_FINDINGS
     failed = {o.device: o.detail for o in run.outcomes if o.outcome == "failed"}
     assert all(
         "ZtdDeviceAssignedToOtherTenant (808): registered to another organisation" in failed[f"SN{n:05d}"]
         for n in range(7)
     )
-    assert all("(806): already registered to this customer" in failed[f"SN{n:05d}"] for n in range(7, 10))
-    assert {"laptops-1", "laptops-2", "laptops-3", "laptops-4"} <= batches  # 320 devices in batches of 100
+    # The customer's own registrations of three of them: already there, nothing to do, not a failure.
+    assert {o.device for o in run.outcomes if o.outcome == "already registered"} == {"SN00007", "SN00008", "SN00009"}
+    assert {"laptops-1", "laptops-2", "laptops-3", "laptops-4"} <= batches  # 317 devices in batches of 100
 
 
 async def test_an_upload_not_seen_in_the_listing_is_not_confirmed(world, tmp_path) -> None:
@@ -90,6 +101,52 @@ async def test_an_upload_not_seen_in_the_listing_is_not_confirmed(world, tmp_pat
         run = await upload(pc, CONTOSO, rows, delegation, batch_prefix="one", apply=True)
     assert run.counts() == {"not confirmed": 2} and run.exit_code == EXIT_INCOMPLETE
     assert "not listed" in run.outcomes[0].detail
+
+
+async def test_a_dropped_upload_is_not_taken_for_another_device_with_the_same_serial_number(world, tmp_path) -> None:
+    """Issue 21.7: the customer already has a device with serial SN00001 (another machine: another hash). An upload
+    of SN00001 with its own hash that Partner Center silently drops is not "registered": the read-back matches by
+    the hardware hash that was uploaded, never by serial number alone."""
+    world.control.autopilot_add_devices(CONTOSO, [{"serialNumber": "SN00001", "hardwareHash": "T0HOTHERMACHINE="}])
+    world.control.settings(autopilot_drop_uploads=True)
+    rows = read_device_csv(write_csv(tmp_path / "one.csv", [1])).rows
+    pc, graph = clients(world)
+    async with pc, graph:
+        delegation = await read_delegation(pc, graph, CONTOSO)
+        run = await upload(pc, CONTOSO, rows, delegation, batch_prefix="one", apply=True)
+    assert run.counts() == {"not confirmed": 1} and run.exit_code == EXIT_INCOMPLETE
+
+
+async def test_a_rerun_of_the_same_upload_is_idempotent(world, tmp_path) -> None:
+    """Issue 21.7: running the same upload again registers nothing twice, fails nothing and needs no new batch
+    name; a third upload with more devices takes the next free batch name."""
+    pc, graph = clients(world)
+    csv = write_csv(tmp_path / "laptops.csv", range(5))
+    async with pc, graph:
+        delegation = await read_delegation(pc, graph, CONTOSO)
+        first = await upload(pc, CONTOSO, read_device_csv(csv).rows, delegation, batch_prefix="laptops", apply=True)
+        again = await upload(pc, CONTOSO, read_device_csv(csv).rows, delegation, batch_prefix="laptops", apply=True)
+        more = write_csv(tmp_path / "laptops.csv", range(7))
+        third = await upload(pc, CONTOSO, read_device_csv(more).rows, delegation, batch_prefix="laptops", apply=True)
+        batches = sorted(b["id"] for b in await pc.list_batches(CONTOSO))
+        devices = await pc.list_devices(CONTOSO)
+    assert first.counts() == {"registered": 5} and first.exit_code == EXIT_OK
+    assert again.counts() == {"already registered": 5} and again.exit_code == EXIT_OK
+    assert third.counts() == {"already registered": 5, "registered": 2} and third.exit_code == EXIT_OK
+    assert batches == ["laptops-1", "laptops-2"] and len(devices) == 7
+
+
+def test_ownership_is_decided_from_the_documented_device_fields() -> None:
+    """Issue 22.2: the documented Device has ``uploadedBy`` and ``allowedOperations`` and no ``createdBy``."""
+    every = ["GET", "PATCH", "DELETE"]
+    assert origin_of({"uploadedBy": PARTNER, "allowedOperations": every}, PARTNER, CONTOSO) is Origin.THIS_PARTNER
+    assert origin_of({"uploadedBy": OTHER_PARTNER, "allowedOperations": every}, PARTNER, CONTOSO) is (
+        Origin.OTHER_PARTNER
+    )
+    # Partner Center lets this partner only read it: a device the partner may not manage, whoever uploaded it.
+    assert origin_of({"uploadedBy": PARTNER, "allowedOperations": ["GET"]}, PARTNER, CONTOSO) is Origin.CUSTOMER
+    assert origin_of({"uploadedBy": PARTNER.upper()}, PARTNER, CONTOSO) is Origin.THIS_PARTNER
+    assert origin_of({"createdBy": PARTNER}, PARTNER, CONTOSO) is Origin.CUSTOMER  # an undocumented field: ignored
 
 
 async def test_remove_and_assign_follow_the_rules_and_read_back(world) -> None:

@@ -19,6 +19,7 @@ from azure_http import (
     StaticToken,
     Unauthorized,
 )
+from azure_http.throttle import READS, TENANT, ArmRateLimiter, BucketLimits
 from tests.arm_scenario import (
     CONTOSO,
     FABRIKAM,
@@ -30,6 +31,7 @@ from tests.arm_scenario import (
     fast_retry,
     scenario,
 )
+from tests.helpers import VirtualTime
 
 pytestmark = pytest.mark.anyio
 
@@ -159,3 +161,66 @@ async def test_the_customer_collection_has_the_documented_envelope_over_https(em
     assert response.status_code == 200 and set(body) == {"totalCount", "items", "links", "attributes"}
     assert body["attributes"] == {"objectType": "Collection"} and body["totalCount"] == len(body["items"]) == 2
     assert {item["attributes"]["objectType"] for item in body["items"]} == {"Customer"}
+
+
+async def test_the_customer_list_leaves_dap_out_and_the_read_by_id_has_it(world) -> None:
+    """Customer resource (learn.microsoft.com/partner-center/developer/customer-resources): allowDelegatedAccess
+    "is only available when getting a customer by ID, not by list"."""
+    async with pc(world) as client:
+        listed = await collect(client.list_customers())
+        by_id = await client.get_customer(CONTOSO)
+    assert listed and all("allowDelegatedAccess" not in c for c in listed)
+    assert by_id["allowDelegatedAccess"] is True
+
+
+async def test_the_customer_list_pages_by_size_and_the_client_reads_every_page(world) -> None:
+    """ "Get a list of customers" takes ``size``; further pages come as ``links.next`` with an MS-ContinuationToken
+    header. 250 more customers than the scenario's two: three pages of 100."""
+    world.control.pc_add_customers([{"tenantId": str(uuid.uuid4()), "companyName": f"C{i}"} for i in range(250)])
+    token = await EmulatorTokens().get_token("https://api.partnercenter.microsoft.com/.default", PARTNER)
+    async with httpx.AsyncClient(base_url=world.url) as http:
+        first = await http.get(
+            "/partnercenter/v1/customers", params={"size": 40}, headers={"Authorization": f"Bearer {token}"}
+        )
+    body = first.json()
+    assert len(body["items"]) == 40 and body["links"]["next"]["method"] == "GET"
+    assert body["links"]["next"]["uri"] == "/customers?size=40&seekOperation=Next"
+    assert [h["key"] for h in body["links"]["next"]["headers"]] == ["MS-ContinuationToken"]
+    world.control.clear_requests()
+    async with pc(world) as client:
+        customers = await collect(client.list_customers())
+    assert len(customers) == len({c["id"] for c in customers}) == 252
+    sent = world.control.requests("/partnercenter/v1/customers", "GET")
+    assert len(sent) == 3 and all("size=100" in r["query"] for r in sent), sent
+
+
+async def test_errors_have_the_documented_shape_and_every_answer_echoes_the_request_ids(world) -> None:
+    """ "Partner Center REST error codes" (partner-center/developer/error-codes): ``code`` (a string),
+    ``description``, ``source``; "Partner Center REST headers": MS-RequestId and MS-CorrelationId come back."""
+    token = await EmulatorTokens().get_token("https://api.partnercenter.microsoft.com/.default", PARTNER)
+    ids = {"MS-RequestId": str(uuid.uuid4()), "MS-CorrelationId": str(uuid.uuid4())}
+    async with httpx.AsyncClient(base_url=world.url, headers={"Authorization": f"Bearer {token}"}) as http:
+        missing = await http.get(f"/partnercenter/v1/customers/{uuid.uuid4()}", headers=ids)
+        found = await http.get(f"/partnercenter/v1/customers/{CONTOSO}", headers=ids)
+        unnamed = await http.get(f"/partnercenter/v1/customers/{CONTOSO}")
+    assert missing.status_code == 404 and set(missing.json()) == {"code", "description", "source"}
+    assert missing.json()["code"] == "600" and missing.json()["description"]
+    for answer in (missing, found):
+        assert {k: answer.headers[k] for k in ids} == ids
+    assert uuid.UUID(unnamed.headers["MS-RequestId"]) and uuid.UUID(unnamed.headers["MS-CorrelationId"])
+
+
+async def test_customer_reads_are_paced_at_the_documented_rate_and_nothing_else_is(world) -> None:
+    """ "The Customer resource has a rate limit of 500 requests per minute per tenant identifier" (Customer
+    resource): the client keeps to it (here a bucket of 5 refilling 1 a second, on a virtual clock) instead of
+    collecting 429s; Autopilot's sub-resources of a customer are not in that bucket."""
+    time = VirtualTime()
+    limiter = ArmRateLimiter({(TENANT, READS): BucketLimits(5, 1.0)}, probe=False, clock=time.now, sleep=time)
+    async with pc(world, rate_limiter=limiter) as client:
+        for _ in range(10):
+            await client.get_customer(CONTOSO)
+        waited = sum(time.delays)
+        await client.get_json(f"v1/customers/{CONTOSO}/deviceBatches")
+    assert 5 <= waited <= 7 and sum(time.delays) == waited  # 10 reads, 4 from the bucket, the rest paced
+    assert [r["status"] for r in world.control.requests("/partnercenter")] == [200] * 11
+    assert PartnerCenterClient(EmulatorTokens()).rate_limiter.limits[(TENANT, READS)] == BucketLimits(500, 500 / 60)

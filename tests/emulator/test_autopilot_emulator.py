@@ -83,7 +83,7 @@ async def test_an_upload_of_hundreds_is_a_job_that_ends_with_per_device_errors(w
     }
     assert len(job["devicesStatus"]) == 301
     partner_devices = [d for d in listed if d["batchId"] == "contoso-2026-11"]
-    assert len(partner_devices) == 285 and {d["createdBy"] for d in partner_devices} == {
+    assert len(partner_devices) == 285 and {d["uploadedBy"] for d in partner_devices} == {
         world.state.settings.partner_tenant_id
     }
 
@@ -126,7 +126,18 @@ async def test_who_may_change_which_device(world) -> None:
     async with autopilot(world) as client:
         await done(client, CONTOSO, await client.upload(CONTOSO, "ours", [hashed(3)]))
         devices = {d["serialNumber"]: d for d in await client.list_devices(CONTOSO)}
-        assert devices["SN00001"]["createdBy"] == CONTOSO and devices["SN00002"]["createdBy"] == OTHER_PARTNER
+        assert devices["SN00001"]["uploadedBy"] == CONTOSO and devices["SN00002"]["uploadedBy"] == OTHER_PARTNER
+        # Partner Center's rules, as the API shows them: the customer's own device allows this partner only GET.
+        assert devices["SN00001"]["allowedOperations"] == ["GET"]
+        assert (
+            devices["SN00002"]["allowedOperations"]
+            == devices["SN00003"]["allowedOperations"]
+            == [
+                "GET",
+                "PATCH",
+                "DELETE",
+            ]
+        )
 
         # Without GDAP (Directory Readers), no device may be changed, not even the partner's own.
         with pytest.raises(Forbidden, match="Directory Readers"):
@@ -190,3 +201,89 @@ async def test_profiles_are_created_read_updated_assigned_and_deleted(world) -> 
         with pytest.raises(NotFound):
             await client.get_policy(FABRIKAM, created["id"])
         assert all(not d["policies"] for d in await client.list_devices(FABRIKAM))
+
+
+#: The Device of the REST reference (learn.microsoft.com/rest/api/partner-center/device-deployment/get-devices,
+#: Microsoft.Partner.Providers.Contracts.V1.Device), less ``links`` (the emulator sends none).
+DOCUMENTED_DEVICE = {
+    "allowedOperations",
+    "attributes",
+    "hardwareHash",
+    "id",
+    "modelName",
+    "oemManufacturerName",
+    "policies",
+    "productKey",
+    "serialNumber",
+    "uploadedBy",
+    "uploadedDate",
+}
+#: DeviceUploadDetails (partner-center/developer/device-deployment-resources).
+DOCUMENTED_UPLOAD_DETAILS = {
+    "deviceId",
+    "serialNumber",
+    "productKey",
+    "status",
+    "errorCode",
+    "errorDescription",
+    "attributes",
+}
+
+
+async def test_devices_job_status_and_profiles_have_the_documented_shape(world) -> None:
+    world.control.settings(autopilot_job_delay=10)
+    world.control.autopilot_add_devices(CONTOSO, [hashed(1)])
+    async with autopilot(world) as client:
+        tracking = await client.upload(CONTOSO, "ours", [hashed(2), hashed(1)])
+        running = await client.job_status(CONTOSO, tracking)
+        world.control.advance(10)
+        finished = await client.job_status(CONTOSO, tracking)
+        devices = await client.list_devices(CONTOSO)
+        created = await client.request(
+            "POST",
+            f"v1/customers/{CONTOSO}/policies",
+            json={"name": "Kiosk", "category": "o_o_b_e", "policySettings": ["skip_eula"]},
+        )
+    assert all(set(d) - {"batchId"} == DOCUMENTED_DEVICE for d in devices)  # no createdBy on a device
+    assert {d["status"] for d in running["devicesStatus"]} == {"in-progress"}
+    assert all(set(d) <= DOCUMENTED_UPLOAD_DETAILS for d in running["devicesStatus"] + finished["devicesStatus"])
+    registered, refused = finished["devicesStatus"]
+    assert registered["status"] == "finished" and registered["deviceId"] in {d["id"] for d in devices}
+    assert refused["status"] == "finished_with_errors" and refused["errorCode"] == "806"
+    assert created.status_code == 200  # REST reference "Create Policies": 200 with the new policy
+
+
+async def test_devices_are_listed_100_a_page_and_the_client_reads_every_page(world) -> None:
+    """ "The collection contains 100 devices in a page. To retrieve the next page of 100 devices, the
+    continuationToken in the response body must be included in the subsequent request as an MS-ContinuationToken
+    header" (partner-center/developer/get-a-list-of-devices-for-the-specified-batch-and-customer)."""
+    async with autopilot(world) as client:
+        await done(client, CONTOSO, await client.upload(CONTOSO, "big", [hashed(n) for n in range(500)]))
+        first = await client.get_json(f"v1/customers/{CONTOSO}/deviceBatches/big/devices")
+        world.control.clear_requests()
+        listed = await client.list_devices(CONTOSO)
+    assert len(first["items"]) == 100 and isinstance(first["continuationToken"], str)
+    assert sorted(d["serialNumber"] for d in listed) == [f"SN{n:05d}" for n in range(500)]
+    pages = world.control.requests(f"/partnercenter/v1/customers/{CONTOSO}/deviceBatches/big/devices", "GET")
+    assert len(pages) == 5
+
+
+@pytest.mark.parametrize("role", ["Intune Administrator", "Cloud Device Administrator", "User Administrator"])
+async def test_any_gdap_role_partner_center_names_for_autopilot_lets_the_partner_manage_devices(world, role) -> None:
+    """ "Required GDAP roles" (learn.microsoft.com/partner-center/customers/autopilot): Intune Administrator, Cloud
+    Device Administrator, Windows 365 Administrator, Directory Readers, Global Reader, User Administrator,
+    Privileged Role Administrator, Directory Writers. The toolkit's rules agree with the service."""
+    from autopilot.rules import Delegation, Operation, Origin, decide
+
+    give_gdap(world, CONTOSO, role)
+    async with autopilot(world) as client:
+        await done(client, CONTOSO, await client.upload(CONTOSO, "ours", [hashed(3)]))
+        [device] = await client.list_devices(CONTOSO)
+        await client.delete_device(CONTOSO, "ours", device["id"])
+        assert await client.list_devices(CONTOSO) == []
+    allowed = decide(
+        Operation.DEVICE_REMOVE,
+        Delegation(reseller=True, gdap_roles=frozenset({directory_role_id(role)})),
+        Origin.THIS_PARTNER,
+    )
+    assert allowed.allowed, allowed

@@ -68,7 +68,8 @@ def test_the_emulator_serves_it_as_microsoft_does(emulator):
         ):
             contracts = [c async for c in graph.list_contracts()]
             rels = [r async for r in graph.list_relationships()]
-            customers = [c async for c in pc.list_customers()]
+            # allowDelegatedAccess comes only with the read by id (Partner Center's Customer resource).
+            customers = [await pc.get_customer(c["id"]) async for c in pc.list_customers()]
         return contracts, rels, customers
 
     contracts, rels, customers = run_sync(read())

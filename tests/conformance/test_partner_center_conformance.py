@@ -2,8 +2,7 @@
 
 ``specs/partner_center_customers.json`` is transcribed from learn.microsoft.com (customer-resources,
 utility-resources, headers): a customer by ID, the customer list (where ``allowDelegatedAccess`` is
-"only available when getting a customer by ID, not by list") and the response headers. The deviations
-marked ``xfail(strict=True)`` belong to the Partner Center change.
+"only available when getting a customer by ID, not by list") and the response headers.
 """
 
 from __future__ import annotations
@@ -34,11 +33,6 @@ def test_customer_by_id_conforms(pc) -> None:
     assert customer["id"] == CONTOSO and isinstance(customer["allowDelegatedAccess"], bool)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the list carries allowDelegatedAccess, which the Customer resource documents as by-ID only "
-    "(issue defect 1): owned by the Partner Center change",
-)
 def test_customer_list_conforms(pc) -> None:
     response = pc.get(CUSTOMERS)
     assert response.status_code == 200
@@ -46,11 +40,6 @@ def test_customer_list_conforms(pc) -> None:
     assert not problems, problems
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Partner Center's REST headers page lists MS-RequestId and MS-CorrelationId as response headers; "
-    "the emulator does not echo them: owned by the Partner Center change",
-)
 def test_answers_echo_the_partner_center_request_headers(pc) -> None:
     request_id, correlation_id = str(uuid.uuid4()), str(uuid.uuid4())
     response = pc.get(

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import REPO
+from tests.support.python_source import parse
 
 PACKAGES = ("dapctl", "operations")
 
@@ -36,7 +37,7 @@ def modules(package: str) -> dict[str, Path]:
 
 def imports_of(name: str, path: Path) -> set[str]:
     """Every module ``name`` imports (absolute names; ``from x import y`` counts x.y when x.y is a module too)."""
-    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    tree = parse(path)
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     found: set[str] = set()
     for node in ast.walk(tree):
@@ -117,7 +118,7 @@ def test_operations_use_no_command_line_library_and_nothing_of_dapctl():
 @pytest.mark.parametrize("package", PACKAGES)
 def test_nothing_writes_the_environment(package):
     for name, path in modules(package).items():
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        for node in ast.walk(parse(path)):
             targets = node.targets if isinstance(node, ast.Assign) else []
             for target in targets:
                 written = isinstance(target, ast.Subscript) and ast.unparse(target.value) == "os.environ"
@@ -129,6 +130,6 @@ def test_nothing_writes_the_environment(package):
 def test_commands_exit_with_named_codes():
     """Every ``typer.Exit`` of dapctl names its code from ``exit_codes`` (or passes on a computed one)."""
     for name, path in modules("dapctl").items():
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        for node in ast.walk(parse(path)):
             if isinstance(node, ast.Call) and ast.unparse(node.func) == "typer.Exit" and node.args:
                 assert not isinstance(node.args[0], ast.Constant), f"{name}: typer.Exit({ast.unparse(node.args[0])})"

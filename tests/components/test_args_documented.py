@@ -5,12 +5,13 @@ from __future__ import annotations
 import ast
 
 from tests.helpers import REPO
+from tests.support.python_source import parse
 
 
 def test_every_args_field_has_a_docstring():
     missing = []
     for path in sorted((REPO / "components").glob("*.py")):
-        for cls in ast.parse(path.read_text(encoding="utf-8")).body:
+        for cls in parse(path).body:
             if not isinstance(cls, ast.ClassDef) or not cls.name.endswith(("Args", "Spec", "Adoption")):
                 continue
             for i, node in enumerate(cls.body):

@@ -23,8 +23,9 @@ from azure_http.arm import ArmClient, role_guid_of
 from azure_http.connect import connect
 from azure_http.models import RoleAssignment
 
+from . import provider_io
 from .legacy_types import with_legacy_dynamic_alias
-from .provider_io import client_options, created_id, require_inputs
+from .provider_io import created_id, require_inputs
 
 IDENTITY_INPUTS = ("tenantId", "scope", "roleDefinitionId", "principalId", "principalType")
 ROLE_ASSIGNMENTS = "providers/Microsoft.Authorization/roleAssignments"
@@ -39,7 +40,7 @@ def _same_grant(assignment: RoleAssignment, props: dict[str, Any]) -> bool:
 
 def _arm(tenant_id: str) -> ArmClient:
     conn = connect()
-    return ArmClient(conn.tokens, conn.endpoints, tenant_id=tenant_id, **client_options)
+    return ArmClient(conn.tokens, conn.endpoints, tenant_id=tenant_id, **provider_io.client_options)
 
 
 def _outs(props: dict[str, Any], assignment: dict[str, Any], adopted: bool) -> dict[str, Any]:

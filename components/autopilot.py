@@ -23,8 +23,9 @@ from azure_http import GraphClient, NotFound, run_sync
 from azure_http.autopilot import AutopilotClient
 from azure_http.connect import connect
 
+from . import provider_io
 from .legacy_types import with_legacy_dynamic_alias
-from .provider_io import client_options, created_id, require_inputs
+from .provider_io import created_id, require_inputs
 
 INPUTS = ("partnerTenantId", "customerTenantId", "name", "description", "settings", "requireDelegatedAdmin")
 REPLACE_ON = ("partnerTenantId", "customerTenantId")
@@ -64,7 +65,9 @@ class AutopilotProfileProvider(ResourceProvider):
     @staticmethod
     def _client(props: dict[str, Any]) -> AutopilotClient:
         conn = connect()
-        return AutopilotClient(conn.tokens, conn.endpoints, tenant_id=props["partnerTenantId"], **client_options)
+        return AutopilotClient(
+            conn.tokens, conn.endpoints, tenant_id=props["partnerTenantId"], **provider_io.client_options
+        )
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         policy = run_sync(self._create(props))

@@ -43,8 +43,9 @@ from azure_http.gdap import (
 )
 from catalog import gdap_naming
 
+from . import provider_io
 from .legacy_types import with_legacy_dynamic_alias
-from .provider_io import client_options, created_id, require_inputs
+from .provider_io import created_id, require_inputs
 
 GONE_ASSIGNMENT = frozenset({ASSIGNMENT_DELETING, ASSIGNMENT_DELETED})
 REL_INPUTS = (
@@ -72,7 +73,7 @@ class GdapStateError(RuntimeError):
 def _graph(partner_tenant_id: str | None) -> GraphClient:
     """A Graph client for the partner tenant (None: the credential's own tenant, which is the partner's)."""
     conn = connect()
-    return GraphClient(conn.tokens, conn.endpoints, tenant_id=partner_tenant_id, **client_options)
+    return GraphClient(conn.tokens, conn.endpoints, tenant_id=partner_tenant_id, **provider_io.client_options)
 
 
 def _role_ids(body: dict[str, Any]) -> list[str]:

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import catalog
+from azure_http.gdap import auto_extends
 
 from .model import PENDING_STATUSES, CustomerEstate, LighthouseDelegation, RbacGrant, Relationship
 
@@ -202,7 +203,7 @@ class _Customer:
             entry["duration"] = rel.duration
         elif rel.duration:
             self.find(NOTE, "duration", rel.id, f"duration {rel.duration!r} is not PnD/PnW/PnY: left to the default")
-        entry["autoExtend"] = (rel.auto_extend_duration or "PT0S") not in ("PT0S", "P0D")
+        entry["autoExtend"] = auto_extends(rel.auto_extend_duration)
         if catalog.GLOBAL_ADMINISTRATOR in rel.role_ids:
             entry["allowGlobalAdministrator"] = True
             self.find(

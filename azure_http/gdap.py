@@ -41,38 +41,61 @@ APPROVED_STATUSES: Final = frozenset({APPROVED, ACTIVATING, ACTIVE, EXPIRING})
 #: The order in which a customer's several open relationships are preferred (the most advanced first).
 PREFERENCE: Final = {ACTIVE: 0, EXPIRING: 1, APPROVED: 2, ACTIVATING: 2, APPROVAL_PENDING: 3, CREATED: 4}
 
-# Actions for POST .../{id}/requests. approve and reject are the customer's.
+# Actions of a relationship's requests. The partner may POST only lockForApproval and terminate ("The possible
+# values are: lockForApproval, terminate", Graph v1.0 delegatedadminrelationship-post-requests); approve and reject
+# are the customer's (Microsoft 365 admin center) and show up only in the request list.
 LOCK_FOR_APPROVAL: Final = "lockForApproval"
 APPROVE: Final = "approve"
 TERMINATE: Final = "terminate"
 REJECT: Final = "reject"
-ACTIONS: Final = frozenset({LOCK_FOR_APPROVAL, APPROVE, TERMINATE, REJECT})
+ACTIONS: Final = frozenset({LOCK_FOR_APPROVAL, TERMINATE})
 
-# autoExtendDuration values the service accepts ("PT0S" and "P0D" both mean never).
+# autoExtendDuration values the service accepts: "Supported values are: P0D, PT0S, P180D. The default value is
+# PT0S" (Graph v1.0 delegatedAdminRelationship, microsoftgraph/microsoft-graph-docs-contrib
+# api-reference/v1.0/resources/delegatedadminrelationship.md). PT0S and P0D both mean never.
 NO_AUTO_EXTEND: Final = frozenset({"PT0S", "P0D"})
 #: What this toolkit sends for "never" (Graph's own default).
 NEVER_AUTO_EXTEND: Final = "PT0S"
 AUTO_EXTEND_180_DAYS: Final = "P180D"
 
-# Durations: Graph documents ISO 8601 durations such as P730D and P2Y (delegatedAdminRelationship: "The duration
-# of the relationship in ISO 8601 format ... between P1D and P2Y") and may echo either form.
-_DURATION_RE: Final = re.compile(r"^P(?:([0-9]{1,6})Y)?(?:([0-9]{1,6})W)?(?:([0-9]{1,6})D)?\Z")  # ASCII digits
+_DURATION = re.compile(
+    r"^P(?:(?P<years>\d+)Y)?(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?"
+    r"(?:T(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+)S)?)?$",
+    re.ASCII,
+)
 
 
-def duration_days(value: str) -> int | None:
-    """Days in an ISO 8601 duration of years, weeks and days (a year counts 365 days, as Graph's P2Y = P730D);
-    None when ``value`` is no such duration. The one normaliser: import, policy and diff compare through it."""
-    match = _DURATION_RE.match(value or "")
-    if match is None or not any(match.groups()):
+def duration_seconds(value: str | None) -> int | None:
+    """Seconds in a GDAP duration (``P730D``, ``P2Y``, ``P0D``, ``PT0S``; a year counts 365 days, as Graph counts
+    ``P2Y`` = ``P730D``); None for None or anything else (months, fractions, free text), which then compares as
+    written."""
+    match = _DURATION.match(value) if isinstance(value, str) and value not in ("P", "PT") else None
+    if match is None or value.endswith("T"):
         return None
-    years, weeks, days = (int(g or 0) for g in match.groups())
-    return years * 365 + weeks * 7 + days
+    n = {k: int(v or 0) for k, v in match.groupdict().items()}
+    days = n["years"] * 365 + n["weeks"] * 7 + n["days"]
+    return ((days * 24 + n["hours"]) * 60 + n["minutes"]) * 60 + n["seconds"]
 
 
 def same_duration(a: str | None, b: str | None) -> bool:
-    """Whether two durations are equal (``P2Y`` and ``P730D`` are), or the same text when either is no duration."""
-    days_a, days_b = duration_days(a or ""), duration_days(b or "")
-    return a == b if days_a is None or days_b is None else days_a == days_b
+    """Whether two durations are the same length (``P0D`` is ``PT0S``, ``P2Y`` is ``P730D``): Graph may echo
+    another spelling than the one sent, and a spelling is never a change."""
+    if a == b:
+        return True
+    seconds_a, seconds_b = duration_seconds(a), duration_seconds(b)
+    return seconds_a is not None and seconds_a == seconds_b
+
+
+def auto_extends(value: str | None) -> bool:
+    """Whether an ``autoExtendDuration`` extends the relationship at all (absent: Graph's default, never)."""
+    return not (value is None or same_duration(value, NEVER_AUTO_EXTEND))
+
+
+def duration_days(value: str | None) -> int | None:
+    """Whole days in a GDAP duration (``P2Y`` is 730, ``P0D`` and ``PT0S`` are 0); None for anything that is not a
+    duration (see ``duration_seconds``) or not a whole number of days. Import and policy read lengths through it."""
+    seconds = duration_seconds(value)
+    return None if seconds is None or seconds % 86400 else seconds // 86400
 
 
 # Access assignment statuses.

@@ -2,8 +2,9 @@
 
 Every method maps to one documented Graph call (see reference/azure-facts.md) and returns the
 service's JSON as is (including ``@odata.etag``), so callers can pass etags back for
-``If-Match`` and see exactly what Graph said. Only ``wait_until_status`` adds behaviour:
-bounded polling over the eventual consistency of approval and activation.
+``If-Match`` and see exactly what Graph said. The ``wait_*`` methods, ``remove_global_administrator`` and
+``set_access_assignment_roles`` add behaviour: bounded polling over eventual consistency and Graph's
+long-running operations.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ Json = dict[str, Any]
 
 #: delegatedAdminRelationshipOperation statuses (Graph's longRunningOperationStatus).
 OPERATION_SUCCEEDED, OPERATION_FAILED = "succeeded", "failed"
+#: An access assignment in these statuses will not become active.
+_ASSIGNMENT_FAILED = frozenset({gdap.ASSIGNMENT_ERROR, gdap.ASSIGNMENT_DELETING, gdap.ASSIGNMENT_DELETED})
 #: Graph shows the operation type ``delegatedAdminRelationshipUpdate`` only to callers that ask for it.
 _PREFER_UNKNOWN_ENUMS = {"Prefer": "include-unknown-enum-members"}
 
@@ -136,9 +139,14 @@ class GraphClient(ServiceClient):
 
     # -- requests (lockForApproval, approve, terminate, reject) ---------------------------
     async def request_action(self, rel_id: str, action: str) -> Json:
-        """POST ``{"action": action}`` to the relationship's requests; returns the request object."""
+        """POST ``{"action": action}`` to the relationship's requests; returns the request object.
+
+        Only the partner's actions (lockForApproval, terminate): approving or rejecting is the customer's."""
         if action not in gdap.ACTIONS:
-            raise ValueError(f"unknown GDAP action {action!r}; expected one of {sorted(gdap.ACTIONS)}")
+            raise ValueError(
+                f"GDAP action {action!r} is not one a partner can request; expected one of {sorted(gdap.ACTIONS)} "
+                "(approve and reject are the customer's, in the Microsoft 365 admin center)"
+            )
         return await self.send_json("POST", f"{self._rel(rel_id)}/requests", {"action": action})  # type: ignore[return-value]
 
     async def lock_for_approval(self, rel_id: str) -> Json:
@@ -283,6 +291,85 @@ class GraphClient(ServiceClient):
         else:
             body = {"accessDetails": gdap.unified_roles(list(roles_or_patch))}
         return await self.send_json("PATCH", self._assignments(rel_id, assignment_id), body, if_match=etag)
+
+    async def set_access_assignment_roles(
+        self,
+        rel_id: str,
+        assignment_id: str,
+        etag: str,
+        role_ids: Iterable[str],
+        *,
+        timeout: float = 900.0,
+        poll_interval: float = 10.0,
+    ) -> Json:
+        """Change an assignment's roles and wait until Graph has applied them; return the assignment as read then.
+
+        Graph "typically returns a 202 Accepted response code with a URL to a long-running operation in the
+        Location response header" and a Retry-After; "if the values specified in the call are identical to the
+        values in the existing object", 200 with the object (v1.0 delegatedadminaccessassignment-update, in
+        microsoftgraph/microsoft-graph-docs-contrib). The operation is polled (every ``Retry-After`` or
+        ``poll_interval`` seconds, on the client's injected clock, at most ``timeout``) until it ``succeeded``
+        (``UnexpectedStatus`` when it ``failed``), then the assignment until it is ``active`` with the roles asked
+        for: what the next read returns, so the next ``pulumi up`` sees no drift.
+        """
+        wanted = gdap.unified_roles(list(role_ids))
+        path = self._assignments(rel_id, assignment_id)
+        response = await self.request("PATCH", path, json={"accessDetails": wanted}, if_match=etag)
+        if response.status_code == 202:
+            operation_id = _operation_id(response.headers.get("location"), rel_id)
+            if operation_id is None:
+                raise UnexpectedAnswer("PATCH", self.url(path), 202, "no Location header naming the operation")
+            interval = parse_retry_after(response.headers.get("retry-after")) or poll_interval
+            await self.wait_for_operation(rel_id, operation_id, timeout=timeout, poll_interval=interval)
+        return await self.wait_for_access_assignment(
+            rel_id,
+            assignment_id,
+            [r["roleDefinitionId"] for r in wanted["unifiedRoles"]],
+            timeout=timeout,
+            poll_interval=poll_interval,
+        )
+
+    async def wait_for_access_assignment(
+        self,
+        rel_id: str,
+        assignment_id: str,
+        role_ids: Iterable[str] | None = None,
+        *,
+        timeout: float = 900.0,
+        poll_interval: float = 10.0,
+    ) -> Json:
+        """Poll an access assignment until it is ``active`` (with exactly ``role_ids``, when given); return it.
+
+        A new assignment is ``pending`` until Graph has made it (v1.0 delegatedadminrelationship-post-accessassignments
+        answers 201 with status ``pending``). ``UnexpectedStatus`` as soon as it is ``error``, ``deleting`` or
+        ``deleted``; ``WaitTimeout`` after ``timeout`` seconds on the client's clock.
+        """
+        wanted = None if role_ids is None else sorted(r.lower() for r in role_ids)
+
+        def done(assignment: Json) -> bool:
+            roles = sorted(r.lower() for r in gdap.role_ids_of(assignment))
+            return assignment.get("status") == gdap.ASSIGNMENT_ACTIVE and (wanted is None or roles == wanted)
+
+        def describe(last: Json | None, waited: float) -> str:
+            status = (last or {}).get("status", "unknown")
+            what = f"GDAP access assignment {assignment_id} of relationship {rel_id}"
+            if status in _ASSIGNMENT_FAILED:
+                return f"{what} is '{status}': it will not become active with the roles asked for"
+            return (
+                f"{what} is still '{status}' after {waited:.1f}s (limit {timeout:g}s), not yet active with the roles "
+                "asked for; run again later"
+            )
+
+        return await poll_until(
+            lambda: self.get_access_assignment(rel_id, assignment_id),
+            done,
+            timeout=timeout,
+            interval=poll_interval,
+            describe=describe,
+            failed=lambda assignment: assignment.get("status") in _ASSIGNMENT_FAILED,
+            sleep=self._sleep,
+            clock=self._clock,
+        )
 
     async def delete_access_assignment(self, rel_id: str, assignment_id: str, etag: str) -> None:
         await self.request("DELETE", self._assignments(rel_id, assignment_id), if_match=etag)

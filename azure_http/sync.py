@@ -27,13 +27,22 @@ def run_sync(coro: Coroutine[Any, Any, T]) -> T:
     ``asyncio.get_event_loop()``, such as Pulumi's runtime and its mocks). Context variables
     are carried over.
     """
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
+    if not _loop_running():
+        # Outside the ``except`` that found no loop: an error of the work is raised on its own, not as
+        # "During handling of the above exception (RuntimeError: no running event loop) ...".
         return _run_on_new_loop(coro)
     context = contextvars.copy_context()
     with concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="azure_http.run_sync") as pool:
         return pool.submit(context.run, _run_on_new_loop, coro).result()
+
+
+def _loop_running() -> bool:
+    """Whether this thread runs an event loop (the question ``asyncio.get_running_loop`` answers by raising)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
 
 
 def _run_on_new_loop(coro: Coroutine[Any, Any, T]) -> T:

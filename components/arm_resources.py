@@ -23,7 +23,9 @@ from azure_http.arm import ArmClient, role_guid_of
 from azure_http.connect import connect
 from azure_http.models import RoleAssignment
 
+from . import provider_io
 from .legacy_types import with_legacy_dynamic_alias
+from .provider_io import created_id, require_inputs
 
 IDENTITY_INPUTS = ("tenantId", "scope", "roleDefinitionId", "principalId", "principalType")
 ROLE_ASSIGNMENTS = "providers/Microsoft.Authorization/roleAssignments"
@@ -38,7 +40,7 @@ def _same_grant(assignment: RoleAssignment, props: dict[str, Any]) -> bool:
 
 def _arm(tenant_id: str) -> ArmClient:
     conn = connect()
-    return ArmClient(conn.tokens, conn.endpoints, tenant_id=tenant_id)
+    return ArmClient(conn.tokens, conn.endpoints, tenant_id=tenant_id, **provider_io.client_options)
 
 
 def _outs(props: dict[str, Any], assignment: dict[str, Any], adopted: bool) -> dict[str, Any]:
@@ -46,8 +48,8 @@ def _outs(props: dict[str, Any], assignment: dict[str, Any], adopted: bool) -> d
     return {
         **props,
         # What ARM reports, so a refresh shows drift (a grant re-made by hand as another type, say).
-        "principalType": actual.get("principalType", props["principalType"]),
-        "roleDefinitionId": actual.get("roleDefinitionId", props["roleDefinitionId"]),
+        "principalType": actual.get("principalType", props.get("principalType")),
+        "roleDefinitionId": actual.get("roleDefinitionId", props.get("roleDefinitionId")),
         "assignmentId": assignment["id"],
         "assignmentName": assignment.get("name"),
         "adopted": adopted,
@@ -57,7 +59,8 @@ def _outs(props: dict[str, Any], assignment: dict[str, Any], adopted: bool) -> d
 class PartnerRoleAssignmentProvider(ResourceProvider):
     def create(self, props: dict[str, Any]) -> CreateResult:
         assignment, adopted = run_sync(self._create(props))
-        return CreateResult(assignment["id"], _outs(props, assignment, adopted))
+        path = f"PUT {props['scope']}/{ROLE_ASSIGNMENTS}/{props['name']}"
+        return CreateResult(created_id("Azure role assignment", assignment, path), _outs(props, assignment, adopted))
 
     async def _create(self, props: dict[str, Any]) -> tuple[dict[str, Any], bool]:
         async with _arm(props["tenantId"]) as arm:
@@ -103,10 +106,26 @@ class PartnerRoleAssignmentProvider(ResourceProvider):
         return None
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        """Refresh from ARM. The id is the assignment's full ARM id, but the token must come from the customer's
+        tenant, which only the state knows: an id alone is a clear error. Given the tenant and the id, the
+        inputs are read back from ARM."""
+        require_inputs("Azure role assignment", id_, props, ("tenantId",))
         assignment = run_sync(self._get(id_, props["tenantId"]))
         if assignment is None:
             return ReadResult(None, {})
-        return ReadResult(id_, _outs(props, assignment, bool(props.get("adopted"))))
+        if props.get("scope"):
+            return ReadResult(id_, _outs(props, assignment, bool(props.get("adopted"))))
+        actual = assignment.get("properties") or {}
+        inputs = {
+            "tenantId": props["tenantId"],
+            "scope": actual.get("scope"),
+            "roleDefinitionId": actual.get("roleDefinitionId"),
+            "principalId": actual.get("principalId"),
+            "principalType": actual.get("principalType"),
+            "name": assignment.get("name"),
+            "description": actual.get("description"),
+        }
+        return ReadResult(id_, _outs(inputs, assignment, False), inputs)
 
     async def _get(self, id_: str, tenant_id: str) -> dict[str, Any] | None:
         async with _arm(tenant_id) as arm:

@@ -23,7 +23,9 @@ from azure_http import GraphClient, NotFound, run_sync
 from azure_http.autopilot import AutopilotClient
 from azure_http.connect import connect
 
+from . import provider_io
 from .legacy_types import with_legacy_dynamic_alias
+from .provider_io import created_id, require_inputs
 
 INPUTS = ("partnerTenantId", "customerTenantId", "name", "description", "settings", "requireDelegatedAdmin")
 REPLACE_ON = ("partnerTenantId", "customerTenantId")
@@ -63,11 +65,14 @@ class AutopilotProfileProvider(ResourceProvider):
     @staticmethod
     def _client(props: dict[str, Any]) -> AutopilotClient:
         conn = connect()
-        return AutopilotClient(conn.tokens, conn.endpoints, tenant_id=props["partnerTenantId"])
+        return AutopilotClient(
+            conn.tokens, conn.endpoints, tenant_id=props["partnerTenantId"], **provider_io.client_options
+        )
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         policy = run_sync(self._create(props))
-        return CreateResult(policy["id"], {**props, **_outs(policy)})
+        path = f"POST customers/{props['customerTenantId']}/policies"
+        return CreateResult(created_id("Autopilot profile", policy, path), {**props, **_outs(policy)})
 
     async def _create(self, props: dict[str, Any]) -> dict[str, Any]:
         async with self._client(props) as pc:
@@ -95,6 +100,8 @@ class AutopilotProfileProvider(ResourceProvider):
             )
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        # Partner Center addresses a profile under its customer, with the partner's token: the id alone is not enough.
+        require_inputs("Autopilot profile", id_, props, ("partnerTenantId", "customerTenantId"))
         policy = run_sync(self._get(id_, props))
         if policy is None:
             return ReadResult(None, {})

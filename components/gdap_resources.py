@@ -7,7 +7,16 @@ serialized provider is a secret in state regardless.
 
 What Graph allows depends on the relationship's status, and the diff follows it: in ``created``
 everything can be patched; once active only ``autoExtendDuration``; anything else (roles, duration,
-customer) means a new relationship the customer must approve again, i.e. a replacement.
+customer tenant) means a new relationship the customer must approve again, i.e. a replacement.
+
+Two things are never a change. The customer's display name: Graph documents it as "the display name of the
+customer tenant as set by Microsoft Entra ID. Read-only" (``delegatedAdminRelationshipCustomerParticipant``),
+"configured either by the partner at the time the relationship is created or by the system after the customer
+approves" (``delegatedAdminRelationship``), so it may differ from the Partner Center company name the config
+holds; state keeps the declared name and Graph's is an output of its own (``graphCustomerDisplayName``). And a
+duration's spelling: ``P0D`` is ``PT0S`` and ``P2Y`` is ``P730D`` (``azure_http.gdap.same_duration``).
+Sources: microsoftgraph/microsoft-graph-docs-contrib api-reference/v1.0/resources/delegatedadminrelationship.md,
+delegatedadminrelationshipcustomerparticipant.md, api/delegatedadminrelationship-update.md.
 """
 
 from __future__ import annotations
@@ -29,11 +38,14 @@ from azure_http.gdap import (
     USABLE_STATUSES,
     approval_link,
     role_ids_of,
+    same_duration,
     unified_roles,
 )
 from catalog import gdap_naming
 
+from . import provider_io
 from .legacy_types import with_legacy_dynamic_alias
+from .provider_io import created_id, require_inputs
 
 GONE_ASSIGNMENT = frozenset({ASSIGNMENT_DELETING, ASSIGNMENT_DELETED})
 REL_INPUTS = (
@@ -45,7 +57,11 @@ REL_INPUTS = (
     "autoExtendDuration",
     "roleIds",
 )
-PATCHABLE_CREATED = frozenset({"customerDisplayName", "displayName", "duration", "autoExtendDuration", "roleIds"})
+#: Inputs compared as durations (another spelling of the same length is no change).
+DURATION_INPUTS = frozenset({"duration", "autoExtendDuration"})
+#: Never a change: Graph's customer name is read-only and Entra's to set (see the module docstring).
+NEVER_CHANGES = frozenset({"customerDisplayName"})
+PATCHABLE_CREATED = frozenset({"displayName", "duration", "autoExtendDuration", "roleIds"})
 PATCHABLE_ACTIVE = frozenset({"autoExtendDuration"})
 ASSIGNMENT_INPUTS = ("partnerTenantId", "relationshipId", "groupId", "roleIds")
 
@@ -54,22 +70,27 @@ class GdapStateError(RuntimeError):
     """Graph refused what the plan needs; the message says why and what to do."""
 
 
-def _graph(partner_tenant_id: str) -> GraphClient:
+def _graph(partner_tenant_id: str | None) -> GraphClient:
+    """A Graph client for the partner tenant (None: the credential's own tenant, which is the partner's)."""
     conn = connect()
-    return GraphClient(conn.tokens, conn.endpoints, tenant_id=partner_tenant_id)
+    return GraphClient(conn.tokens, conn.endpoints, tenant_id=partner_tenant_id, **provider_io.client_options)
 
 
 def _role_ids(body: dict[str, Any]) -> list[str]:
     return sorted(role_ids_of(body))
 
 
-def _relationship_outs(rel: dict[str, Any], partner_tenant_id: str) -> dict[str, Any]:
-    """State as Graph reports it, inputs included, so a refresh shows drift against the config."""
+def _relationship_outs(rel: dict[str, Any], partner_tenant_id: str | None) -> dict[str, Any]:
+    """State as Graph reports it, inputs included, so a refresh shows drift against the config.
+
+    The customer's display name is not among them: Graph's (Entra's) is ``graphCustomerDisplayName``, and the
+    declared one stays as declared. ``partner_tenant_id`` None: read by id alone, with the credential's own
+    tenant (the partner's), which is then left unsaid."""
     customer = rel.get("customer") or {}
     return {
-        "partnerTenantId": partner_tenant_id,
+        **({"partnerTenantId": partner_tenant_id} if partner_tenant_id else {}),
         "customerTenantId": customer.get("tenantId"),
-        "customerDisplayName": customer.get("displayName"),
+        "graphCustomerDisplayName": customer.get("displayName"),
         "graphDisplayName": rel.get("displayName"),
         "duration": rel.get("duration"),
         "autoExtendDuration": rel.get("autoExtendDuration"),
@@ -83,10 +104,25 @@ def _relationship_outs(rel: dict[str, Any], partner_tenant_id: str) -> dict[str,
     }
 
 
+def changed_inputs(olds: dict[str, Any], news: dict[str, Any]) -> list[str]:
+    """The declared inputs that differ, as Graph would see them: durations by length, never the customer's
+    display name, and not the partner tenant when the old state does not say it (read by id alone)."""
+    changed = []
+    for key in REL_INPUTS:
+        old, new = olds.get(key), news.get(key)
+        if key in NEVER_CHANGES or (key == "partnerTenantId" and old is None):
+            continue
+        if key in DURATION_INPUTS and same_duration(old, new):
+            continue
+        if old != new:
+            changed.append(key)
+    return changed
+
+
 def relationship_diff(olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
     """What a change costs in the relationship's current status: nothing, a PATCH, or a new relationship."""
     status = olds.get("status")
-    changed = [k for k in REL_INPUTS if olds.get(k) != news.get(k)]
+    changed = changed_inputs(olds, news)
     if status in ENDED_STATUSES:
         # Terminated or expired (by the customer, by time or by hand): only a new relationship restores access.
         return DiffResult(changes=True, replaces=changed or ["status"], delete_before_replace=True)
@@ -126,6 +162,7 @@ class GdapRelationshipProvider(ResourceProvider):
                 rel = await self._adopt_named(graph, props)
             else:
                 rel = await self._create_or_adopt(graph, props)
+            created_id("GDAP relationship", rel, "POST tenantRelationships/delegatedAdminRelationships")
             if rel.get("status") == CREATED:
                 await graph.lock_for_approval(rel["id"])
                 rel = await graph.get_relationship(rel["id"])
@@ -193,12 +230,23 @@ class GdapRelationshipProvider(ResourceProvider):
         return rel
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        rel = run_sync(self._get(props["partnerTenantId"], id_))
+        """Refresh from Graph; given only the id (a lost state, an import), read it with the credential's own
+        tenant and return its inputs as Graph shows them (the declared display names then come from Graph)."""
+        partner = props.get("partnerTenantId")
+        rel = run_sync(self._get(partner, id_))
         if rel is None:
             return ReadResult(None, {})
-        return ReadResult(id_, {**props, **_relationship_outs(rel, props["partnerTenantId"])})
+        outs = _relationship_outs(rel, partner)
+        if "displayName" in props:
+            return ReadResult(id_, {**props, **outs})
+        inputs = {
+            **{k: outs.get(k) for k in REL_INPUTS if k in outs},
+            "displayName": rel.get("displayName"),
+            "customerDisplayName": outs["graphCustomerDisplayName"],
+        }
+        return ReadResult(id_, {**inputs, **outs}, inputs)
 
-    async def _get(self, partner_tenant_id: str, rel_id: str) -> dict[str, Any] | None:
+    async def _get(self, partner_tenant_id: str | None, rel_id: str) -> dict[str, Any] | None:
         async with _graph(partner_tenant_id) as graph:
             try:
                 return await graph.get_relationship(rel_id)
@@ -215,18 +263,20 @@ class GdapRelationshipProvider(ResourceProvider):
     async def _update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
         if drops_only_global_admin(olds, news):
             return await self._drop_global_admin(id_, olds, news)
+        changed = set(changed_inputs(olds, news))
         patch: dict[str, Any] = {}
-        if olds.get("displayName") != news["displayName"]:
+        if "displayName" in changed:
             patch["displayName"] = gdap_naming.generation_name(news["displayName"], 1)
-        if olds.get("duration") != news["duration"]:
+        if "duration" in changed:
             patch["duration"] = news["duration"]
-        if olds.get("autoExtendDuration") != news["autoExtendDuration"]:
+        if "autoExtendDuration" in changed:
             patch["autoExtendDuration"] = news["autoExtendDuration"]
-        if olds.get("roleIds") != news["roleIds"]:
+        if "roleIds" in changed:
             patch["accessDetails"] = unified_roles(news["roleIds"])
-        if olds.get("customerDisplayName") != news.get("customerDisplayName"):
-            patch["customer"] = {"tenantId": news["customerTenantId"], "displayName": news.get("customerDisplayName")}
+        # (Never the customer's display name: read-only in Graph.)
         async with _graph(news["partnerTenantId"]) as graph:
+            if not patch:
+                return await graph.get_relationship(id_)
             try:
                 await graph.update_relationship(id_, olds["etag"], patch)
             except PreconditionFailed:
@@ -246,7 +296,7 @@ class GdapRelationshipProvider(ResourceProvider):
                 )
             await graph.remove_global_administrator(id_)
             rel = await graph.get_relationship(id_)
-            if rel.get("autoExtendDuration") != news["autoExtendDuration"]:
+            if not same_duration(rel.get("autoExtendDuration"), news["autoExtendDuration"]):
                 await graph.update_relationship(
                     id_, rel["@odata.etag"], {"autoExtendDuration": news["autoExtendDuration"]}
                 )
@@ -286,12 +336,17 @@ class GdapAccessAssignmentProvider(ResourceProvider):
         return CreateResult(assignment["id"], {**props, **_assignment_outs(assignment)})
 
     async def _create(self, props: dict[str, Any]) -> dict[str, Any]:
+        """Create (or adopt) and wait until Graph reports it ``active`` with the declared roles: a new assignment
+        is ``pending`` at first (v1.0 delegatedadminrelationship-post-accessassignments)."""
         rel_id = props["relationshipId"]
         async with _graph(props["partnerTenantId"]) as graph:
             if props.get("adoptId"):
                 return await self._adopt_named(graph, props)
             try:
-                return await graph.create_access_assignment(rel_id, props["groupId"], props["roleIds"])
+                made = await graph.create_access_assignment(rel_id, props["groupId"], props["roleIds"])
+                path = f"POST tenantRelationships/delegatedAdminRelationships/{rel_id}/accessAssignments"
+                made_id = created_id("GDAP access assignment", made, path)
+                return await graph.wait_for_access_assignment(rel_id, made_id, props["roleIds"])
             except Conflict:
                 # The group already has an assignment (made by hand, or a lost state): adopt it, fixing its roles.
                 existing = [
@@ -303,12 +358,12 @@ class GdapAccessAssignmentProvider(ResourceProvider):
                 if not existing:
                     raise
                 current = existing[0]
-                if _role_ids(current) != sorted(props["roleIds"]):
-                    await graph.update_access_assignment(
-                        rel_id, current["id"], current["@odata.etag"], _access_details(props["roleIds"])
-                    )
                 pulumi.log.info(f"adopted existing access assignment {current['id']} for group {props['groupId']}")
-                return await graph.get_access_assignment(rel_id, current["id"])
+                if _role_ids(current) != sorted(props["roleIds"]):
+                    return await graph.set_access_assignment_roles(
+                        rel_id, current["id"], current["@odata.etag"], props["roleIds"]
+                    )
+                return await graph.wait_for_access_assignment(rel_id, current["id"], props["roleIds"])
 
     async def _adopt_named(self, graph: GraphClient, props: dict[str, Any]) -> dict[str, Any]:
         """The assignment the config names for adoption (``adoptAssignmentId``): taken over (its roles set to the
@@ -329,22 +384,21 @@ class GdapAccessAssignmentProvider(ResourceProvider):
                 f"access assignment {wanted} maps group {group}, not {props['groupId']}: fix the access entry's group "
                 "or its adoptAssignmentId"
             )
-        if _role_ids(current) != sorted(props["roleIds"]):
-            await graph.update_access_assignment(
-                rel_id, wanted, current["@odata.etag"], _access_details(props["roleIds"])
-            )
-            current = await graph.get_access_assignment(rel_id, wanted)
         pulumi.log.info(f"adopted access assignment {wanted} for group {group}")
+        if _role_ids(current) != sorted(props["roleIds"]):
+            return await graph.set_access_assignment_roles(rel_id, wanted, current["@odata.etag"], props["roleIds"])
         return current
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        # Graph addresses an assignment under its relationship: the id alone cannot be read.
+        require_inputs("GDAP access assignment", id_, props, ("relationshipId",))
         assignment = run_sync(self._get(id_, props))
         if assignment is None or assignment.get("status") in GONE_ASSIGNMENT:
             return ReadResult(None, {})
         return ReadResult(id_, {**props, **_assignment_outs(assignment)})
 
     async def _get(self, id_: str, props: dict[str, Any]) -> dict[str, Any] | None:
-        async with _graph(props["partnerTenantId"]) as graph:
+        async with _graph(props.get("partnerTenantId")) as graph:
             try:
                 return await graph.get_access_assignment(props["relationshipId"], id_)
             except NotFound:
@@ -365,15 +419,15 @@ class GdapAccessAssignmentProvider(ResourceProvider):
     async def _update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
         async with _graph(news["partnerTenantId"]) as graph:
             try:
-                await graph.update_access_assignment(
-                    news["relationshipId"], id_, olds["etag"], _access_details(news["roleIds"])
+                # Graph's long-running update (202 + operation), waited for: state holds the roles Graph applied.
+                return await graph.set_access_assignment_roles(
+                    news["relationshipId"], id_, olds["etag"], news["roleIds"]
                 )
             except PreconditionFailed:
                 raise GdapStateError(
                     f"access assignment {id_} changed in Graph since Pulumi last read it (etag mismatch): run "
                     "`pulumi refresh`, review the change, then `pulumi up` again"
                 ) from None
-            return await graph.get_access_assignment(news["relationshipId"], id_)
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         run_sync(self._delete(id_, props))
@@ -387,10 +441,6 @@ class GdapAccessAssignmentProvider(ResourceProvider):
                 await graph.delete_access_assignment(props["relationshipId"], id_, current["@odata.etag"])
             except NotFound:
                 return
-
-
-def _access_details(role_ids: list[str]) -> dict[str, Any]:
-    return {"accessDetails": unified_roles(role_ids)}
 
 
 def _assignment_outs(assignment: dict[str, Any]) -> dict[str, Any]:
@@ -429,6 +479,7 @@ class GdapRelationship(pulumi.dynamic.Resource, module="gdap", name="GdapRelatio
             "autoExtendDuration": auto_extend_duration,
             "roleIds": sorted(role_ids),
             "graphDisplayName": None,
+            "graphCustomerDisplayName": None,
             "status": None,
             "etag": None,
             "approvalLink": None,

@@ -155,14 +155,19 @@ OPERATION_NOT_STARTED, OPERATION_RUNNING, OPERATION_SUCCEEDED, OPERATION_FAILED 
 )
 #: The evolvable enum member Graph shows only to callers sending ``Prefer: include-unknown-enum-members``.
 RELATIONSHIP_UPDATE = "delegatedAdminRelationshipUpdate"
+#: The documented v1.0 member ("The possible values are: delegatedAdminAccessAssignmentUpdate, unknownFutureValue",
+#: api-reference/v1.0/resources/delegatedadminrelationshipoperation.md).
+ACCESS_ASSIGNMENT_UPDATE = "delegatedAdminAccessAssignmentUpdate"
 
 
 @dataclass
 class Operation:
-    """A long-running update of a relationship: today only Global Administrator removed while active.
+    """A long-running update under a relationship: Global Administrator removed from an active relationship, or
+    an access assignment's roles changed (``assignment`` set: Graph answers that PATCH with 202 and the Location
+    of an operation of the relationship, api-reference/v1.0/api/delegatedadminaccessassignment-update.md).
 
-    The relationship keeps its roles until the operation finishes (emulator clock); a failed one changes
-    nothing. ``data`` is the requested change as a JSON string, as Graph's ``data`` property holds it.
+    The relationship (or assignment) keeps its roles until the operation finishes (emulator clock); a failed one
+    changes nothing. ``data`` is the requested change as a JSON string, as Graph's ``data`` property holds it.
     """
 
     id: str
@@ -173,12 +178,19 @@ class Operation:
     delay: float
     outcome: str
     applied: bool = False
+    assignment: Assignment | None = None
+    """The access assignment this operation updates (None: the relationship itself)."""
 
     def status(self, now: datetime) -> str:
         elapsed = (now - self.created).total_seconds()
         if elapsed >= self.delay:
             return self.outcome
         return OPERATION_NOT_STARTED if elapsed < self.delay / 3 else OPERATION_RUNNING
+
+    def _operation_type(self, include_unknown_enum_members: bool) -> str:
+        if self.assignment is not None:
+            return ACCESS_ASSIGNMENT_UPDATE
+        return RELATIONSHIP_UPDATE if include_unknown_enum_members else "unknownFutureValue"
 
     def finished_at(self) -> datetime:
         return self.created + timedelta(seconds=self.delay)
@@ -190,7 +202,7 @@ class Operation:
             "@odata.type": "#microsoft.graph.delegatedAdminRelationshipOperation",
             "@odata.etag": etag_for("op", self.id, status),
             "id": self.id,
-            "operationType": RELATIONSHIP_UPDATE if include_unknown_enum_members else "unknownFutureValue",
+            "operationType": self._operation_type(include_unknown_enum_members),
             "data": self.data,
             "status": status,
             "createdDateTime": iso(self.created),
@@ -216,10 +228,10 @@ class Relationship:
     seq: int = field(default_factory=lambda: next(_seq))
     operations: list[Operation] = field(default_factory=list)
 
-    def pending_operation(self, now: datetime) -> Operation | None:
-        """The update operation still notStarted or running, if any."""
+    def pending_operation(self, now: datetime, assignment: Assignment | None = None) -> Operation | None:
+        """The update operation of the relationship (or of ``assignment``) still notStarted or running, if any."""
         for op in self.operations:
-            if op.status(now) in (OPERATION_NOT_STARTED, OPERATION_RUNNING):
+            if op.assignment is assignment and op.status(now) in (OPERATION_NOT_STARTED, OPERATION_RUNNING):
                 return op
         return None
 
@@ -332,8 +344,13 @@ def refresh(rel: Relationship, now: datetime, settings: Settings) -> None:
         if not op.applied and op.status(now) in (OPERATION_SUCCEEDED, OPERATION_FAILED):
             op.applied = True
             if op.status(now) == OPERATION_SUCCEEDED:
-                rel.roles = list(op.roles)
-                rel.touch(op.finished_at())
+                if op.assignment is not None:
+                    op.assignment.roles = list(op.roles)
+                    op.assignment.version += 1
+                    op.assignment.last_modified = op.finished_at()
+                else:
+                    rel.roles = list(op.roles)
+                    rel.touch(op.finished_at())
     if rel.phase == APPROVING:
         done_at = rel.phase_since + timedelta(seconds=settings.activation_delay)
         if now >= done_at:

@@ -257,9 +257,17 @@ class GdapService:
                         raise m.bad(f"The access assignment is already '{current['status']}'.")
                     a.set_phase("deleting", now)
                     return Response(status_code=204)
-                svc._patch_assignment(state, rel, a, current["status"], body, now)
-                out = svc._assignment_json(state, rel, a, now)
-            return JSONResponse(out)
+                operation = svc._patch_assignment(state, rel, a, current["status"], body, now)
+            if operation is None:  # "If the values specified ... are identical ...: 200 OK with the original object"
+                return JSONResponse(current)
+            # "typically returns a 202 Accepted response code with a URL to a long-running operation in the Location
+            # response header", with Retry-After and, in Graph's example, the body {} (v1.0
+            # delegatedadminaccessassignment-update).
+            headers = {
+                "Location": graph_url(request, f"{BASE}/{rel_id}/operations/{operation.id}"),
+                "Retry-After": f"{state.settings.gdap_operation_retry_after:g}",
+            }
+            return JSONResponse({}, status_code=202, headers=headers)
 
         return [
             Route(BASE, relationships, methods=["GET", "POST"]),
@@ -356,8 +364,14 @@ class GdapService:
                 raise m.bad(f"lockForApproval needs a relationship in status 'created'; it is '{status}'.")
             rel.set_phase(m.APPROVAL_PENDING, now)
         elif action in ("approve", "reject"):
-            # The customer's actions (a customer admin calling Graph in their own tenant).
-            self.customer_decides(state, rel, approve=action == "approve", now=now)
+            # Graph documents the partner's actions as lockForApproval and terminate only ("The possible values
+            # are: lockForApproval, terminate", api-reference/v1.0/api/delegatedadminrelationship-post-requests.md
+            # in microsoftgraph/microsoft-graph-docs-contrib); the customer approves or rejects in the Microsoft
+            # 365 admin center (here: the control route /_emulator/gdap/relationships/{id}/approve).
+            raise m.bad(
+                f"The action '{action}' is the customer's: a partner can request only lockForApproval or terminate. "
+                "The customer approves or rejects in the Microsoft 365 admin center."
+            )
         elif action == "terminate":
             if status == m.CREATED:
                 raise m.bad("The relationship is 'created': delete it instead of terminating it.")
@@ -371,7 +385,7 @@ class GdapService:
                 raise m.bad(f"The relationship is already '{status}'.")
             rel.set_phase(m.TERMINATING, now)
         else:
-            raise m.bad(f"action must be lockForApproval, approve, terminate or reject, not {action!r}.")
+            raise m.bad(f"action must be lockForApproval or terminate, not {action!r}.")
         return store.add_request(rel_id, action, now)
 
     def customer_decides(self, state: EmulatorState, rel: m.Relationship, *, approve: bool, now: datetime) -> None:
@@ -438,7 +452,9 @@ class GdapService:
         status: str,
         body: dict[str, Any],
         now: datetime,
-    ) -> None:
+    ) -> m.Operation | None:
+        """Validate a PATCH of an access assignment; returns the long-running operation that will apply it, or None
+        when it changes nothing (answered 200 with the assignment as it is)."""
         m.check_body_fields(body, ("accessContainer", "accessDetails"))
         if status not in ("pending", "active"):
             raise m.bad(f"The access assignment is '{status}' and cannot be updated.")
@@ -447,9 +463,20 @@ class GdapService:
         container = body.get("accessContainer")
         if container is not None and (container or {}).get("accessContainerId", a.group_id).lower() != a.group_id:
             raise m.bad("accessContainer cannot be changed; create a new access assignment for another group.")
-        if "accessDetails" in body:
-            a.roles = self._subset_roles(rel, body["accessDetails"])
-        a.set_phase("pending", now)
+        if "accessDetails" not in body:
+            return None
+        roles = self._subset_roles(rel, body["accessDetails"])
+        if set(roles) == set(a.roles):
+            return None
+        if rel.pending_operation(now, a) is not None:
+            raise ServiceError(409, "An update of this access assignment is already in progress.", "conflict")
+        s = state.settings
+        data = json.dumps({"accessDetails": body["accessDetails"]}, separators=(",", ":"))
+        operation = m.Operation(
+            str(uuid.uuid4()), roles, data, now, s.gdap_operation_delay, s.gdap_operation_outcome, assignment=a
+        )
+        rel.operations.append(operation)
+        return operation
 
     # -- control routes (/_emulator/gdap/...) ----------------------------------------------
     def control_routes(self, state: EmulatorState) -> list[BaseRoute]:

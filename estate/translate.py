@@ -221,7 +221,7 @@ class _Customer:
                 )
         elif rel.duration:
             self.find(NOTE, "duration", rel.id, f"duration {rel.duration!r} is not PnD/PnW/PnY: left to the default")
-        entry["autoExtend"] = (rel.auto_extend_duration or "PT0S") not in ("PT0S", "P0D")
+        entry["autoExtend"] = gdap.auto_extends(rel.auto_extend_duration)
         if catalog.GLOBAL_ADMINISTRATOR in rel.role_ids:
             entry["allowGlobalAdministrator"] = True
             self.find(

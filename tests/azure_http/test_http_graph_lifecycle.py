@@ -128,11 +128,11 @@ async def test_full_lifecycle(graph: GraphClient, emulator) -> None:
         await graph.create_access_assignment(rel_id, "aaaaaaaa-0000-4000-8000-000000000003", [GLOBAL_ADMIN])
     assert GLOBAL_ADMIN in not_subset.value.message
 
-    # Update an assignment: a stale etag fails, a fresh one works (and it is pending again).
+    # Update an assignment: Graph's long-running update (202 + operation) waited for; then a stale etag fails.
     helpdesk = await assignment_after(graph, emulator, rel_id, helpdesk["id"])
     assert helpdesk["status"] == "active"
-    changed = await graph.update_access_assignment(rel_id, helpdesk["id"], helpdesk["@odata.etag"], [GLOBAL_READER])
-    assert changed is not None and role_ids_of(changed) == [GLOBAL_READER]
+    changed = await graph.set_access_assignment_roles(rel_id, helpdesk["id"], helpdesk["@odata.etag"], [GLOBAL_READER])
+    assert role_ids_of(changed) == [GLOBAL_READER] and changed["status"] == "active"
     with pytest.raises(PreconditionFailed):
         await graph.update_access_assignment(rel_id, helpdesk["id"], helpdesk["@odata.etag"], [HELPDESK])
 
@@ -185,16 +185,19 @@ async def test_reject_ends_the_relationship(graph: GraphClient, emulator) -> Non
     assert (await graph.get_relationship(rel["id"]))["status"] == "terminated"
 
 
-async def test_customer_approve_through_graph_requests(graph: GraphClient, emulator) -> None:
-    """approve/reject are the customer's actions; the emulator accepts them on the Graph route too."""
+async def test_the_partner_cannot_approve_its_own_relationship(graph: GraphClient, emulator) -> None:
+    """approve/reject are the customer's: Graph documents only lockForApproval and terminate for the partner's
+    requests (v1.0 delegatedadminrelationship-post-requests). The client refuses to send them, the emulator too."""
     rel = await graph.create_relationship("Via requests", [HELPDESK], customer_tenant_id=CUSTOMER)
-    with pytest.raises(Conflict, match="approvalPending"):
-        await graph.request_action(rel["id"], "approve")
     await graph.lock_for_approval(rel["id"])
-    await graph.request_action(rel["id"], "approve")
+    for action in ("approve", "reject", "approveAll"):
+        with pytest.raises(ValueError, match="not one a partner can request"):
+            await graph.request_action(rel["id"], action)
+        with pytest.raises(BadRequest, match="lockForApproval"):
+            await graph.send_json("POST", f"{graph._rel(rel['id'])}/requests", {"action": action})
+    assert (await graph.get_relationship(rel["id"]))["status"] == "approvalPending"
+    emulator.control.approve(rel["id"])  # the customer, in the admin center
     assert (await graph.get_relationship(rel["id"]))["status"] == "active"
-    with pytest.raises(ValueError, match="unknown GDAP action"):
-        await graph.request_action(rel["id"], "approveAll")
 
 
 async def test_update_access_assignment_accepts_a_patch_body(graph: GraphClient, emulator) -> None:
@@ -202,4 +205,5 @@ async def test_update_access_assignment_accepts_a_patch_body(graph: GraphClient,
     assignment = emulator.control.seed_access_assignment(rel["id"], groupId=ADMIN_AGENTS, roles=[HELPDESK])
     patch = {"accessDetails": {"unifiedRoles": [{"roleDefinitionId": GLOBAL_READER}]}}
     out = await graph.update_access_assignment(rel["id"], assignment["id"], assignment["@odata.etag"], patch)
-    assert out is not None and role_ids_of(out) == [GLOBAL_READER]
+    assert out == {}  # 202 Accepted, as Graph's example shows it: the operation applies the change
+    assert role_ids_of(await graph.get_access_assignment(rel["id"], assignment["id"])) == [GLOBAL_READER]

@@ -91,3 +91,17 @@ def test_returns_plain_values() -> None:
         return 42
 
     assert run_sync(answer()) == 42
+
+
+def test_an_error_of_the_work_is_raised_alone() -> None:
+    """No "During handling of the above exception (no running event loop)" before every provider error."""
+    import traceback
+
+    async def fails() -> None:
+        raise ValueError("the service refused")
+
+    with pytest.raises(ValueError) as caught:
+        run_sync(fails())
+    assert caught.value.__context__ is None
+    text = "".join(traceback.format_exception(caught.value))
+    assert "During handling" not in text and "no running event loop" not in text

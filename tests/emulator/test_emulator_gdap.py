@@ -292,3 +292,44 @@ def test_unknown_route_and_method(api) -> None:
     assert error_of(api.get("/graph/v1.0/nope"))[:2] == (404, "itemNotFound")
     assert error_of(api.put(RELS))[0] == 405
     assert error_of(api.post(RELS, content=b"{not json", headers={"Content-Type": "application/json"}))[0] == 400
+
+
+def test_the_partner_can_request_only_lock_for_approval_and_terminate(api, emulator) -> None:
+    """Graph v1.0 delegatedadminrelationship-post-requests: "The possible values are: lockForApproval, terminate"."""
+    rel = api.post(RELS, json=body()).json()
+    url = f"{RELS}/{rel['id']}"
+    assert api.post(f"{url}/requests", json={"action": "lockForApproval"}).status_code == 201
+    for action in ("approve", "reject"):
+        status, code, message = error_of(api.post(f"{url}/requests", json={"action": action}))
+        assert (status, code) == (400, "badRequest") and "customer" in message
+    assert api.get(url).json()["status"] == "approvalPending"
+    assert [r["action"] for r in api.get(f"{url}/requests").json()["value"]] == ["lockForApproval"]
+
+
+def test_an_access_assignment_update_is_a_long_running_operation(api, emulator) -> None:
+    """Graph v1.0 delegatedadminaccessassignment-update: 202 Accepted, Location of an operation of the relationship,
+    Retry-After, body {}; identical values: 200 with the assignment as it is."""
+    emulator.control.settings(gdap_operation_delay=30, gdap_operation_retry_after=10)
+    rel = emulator.control.seed_relationship(displayName="Ops", roles=[HELPDESK, GLOBAL_READER], status="active")
+    a = emulator.control.seed_access_assignment(rel["id"], groupId=GROUP, roles=[HELPDESK])
+    url = f"{RELS}/{rel['id']}/accessAssignments/{a['id']}"
+    same = api.patch(
+        url,
+        json={"accessDetails": {"unifiedRoles": [{"roleDefinitionId": HELPDESK}]}},
+        headers={"If-Match": a["@odata.etag"]},
+    )
+    assert same.status_code == 200 and same.json()["id"] == a["id"] and "location" not in same.headers
+    wider = {"accessDetails": {"unifiedRoles": [{"roleDefinitionId": HELPDESK}, {"roleDefinitionId": GLOBAL_READER}]}}
+    accepted = api.patch(url, json=wider, headers={"If-Match": a["@odata.etag"]})
+    assert accepted.status_code == 202 and accepted.json() == {} and accepted.headers["retry-after"] == "10"
+    location = accepted.headers["location"]
+    assert f"{RELS}/{rel['id']}/operations/" in location
+    operation = api.get(location.removeprefix(emulator.url)).json()
+    assert operation["operationType"] == "delegatedAdminAccessAssignmentUpdate"
+    assert operation["status"] in ("notStarted", "running")
+    assert [r["roleDefinitionId"] for r in api.get(url).json()["accessDetails"]["unifiedRoles"]] == [HELPDESK]
+    assert error_of(api.patch(url, json=wider, headers={"If-Match": api.get(url).json()["@odata.etag"]}))[0] == 409
+    emulator.control.advance(30)
+    assert api.get(location.removeprefix(emulator.url)).json()["status"] == "succeeded"
+    roles = [r["roleDefinitionId"] for r in api.get(url).json()["accessDetails"]["unifiedRoles"]]
+    assert roles == [HELPDESK, GLOBAL_READER]

@@ -4,7 +4,7 @@ GDAP relationships and access assignments, contracts: every answer's body has on
 defines (plus ``@odata.*`` annotations), single objects carry ``@odata.context``, collections page by absolute
 ``@odata.nextLink``, the OData options each List page documents work (``$select``, ``$orderby``, ``$count``) and
 the undocumented ones are refused, errors have Graph's ``ODataError`` shape, and every answer carries Graph's
-``request-id`` / ``client-request-id``. ``xfail(strict=True)`` marks a deviation another change owns.
+``request-id`` / ``client-request-id``.
 """
 
 from __future__ import annotations
@@ -160,11 +160,6 @@ def test_access_assignment_create_get_and_list_conform(graph, emulator) -> None:
     assert [a["id"] for a in listed] == [assignment["id"]]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Graph documents 202 Accepted with a Location to poll for an access-assignment update "
-    "(delegatedadminaccessassignment-update.md); the emulator answers 200 at once: owned by the GDAP change",
-)
 def test_access_assignment_update_is_long_running(graph, emulator) -> None:
     rel = active_relationship(graph, emulator, "lro")
     url = f"{RELS}/{rel['id']}/accessAssignments"

@@ -185,11 +185,6 @@ def test_adoption_is_a_round_trip(imported, monkeypatch):
     assert any(t.entra_name for t in truths)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the GDAP relationship provider compares customerDisplayName (Entra's name, read-only) and durations as "
-    "text: its fix (defects 5 and 6) is another branch's; azure_http.gdap.same_duration is the comparison to use",
-)
 def test_the_second_up_plans_nothing_for_adopted_relationships(imported, monkeypatch):
     emulator, project, stacks, _, _ = imported
     monkeypatch.setenv("CSP_DELEGATION_ENDPOINT", emulator.url)

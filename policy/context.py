@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from config.errors import ConfigError
-from config.namespace import project_keys as strip_namespace
+from config.namespace import project_keys as strip_namespace  # the one reader of namespaced keys, for the pack too
 
 if TYPE_CHECKING:
     from config.schema import StackConfig

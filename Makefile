@@ -12,10 +12,15 @@ PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 # requirements.txt and requirements-dev.txt are locks (every package, pinned, with hashes), written by `make lock`
 # from requirements.in / requirements-dev.in. The project itself is installed editable on top, without
 # dependencies and without build isolation, so nothing outside the lock is fetched.
-$(BIN)/.runtime: requirements.txt pyproject.toml
+# The revocation runbook carries its dependencies (runbooks/packaging.py): their wheels, for Python 3.10 and
+# pure Python only, are downloaded once here, hash-checked against the runbook's lock, so a plan runs offline.
+$(BIN)/.runtime: requirements.txt pyproject.toml runbooks/automation_requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) --require-hashes --no-deps -r requirements.txt
 	$(PIP) --no-deps --no-build-isolation -e .
+	$(BIN)/python -m pip download --quiet --disable-pip-version-check --require-hashes --no-deps --only-binary=:all: \
+		--python-version 3.10 --implementation py --abi none --platform any \
+		-d $(VENV)/runbook-wheels -r runbooks/automation_requirements.txt
 	touch $@
 
 $(BIN)/.dev: $(BIN)/.runtime requirements-dev.txt
@@ -32,8 +37,8 @@ lock: $(BIN)/.dev
 	$(UV_COMPILE) requirements.in -o requirements.txt
 	$(UV_COMPILE) requirements-dev.in -c requirements.txt -o requirements-dev.txt
 	$(UV_COMPILE) policy/requirements.in -c requirements.txt -o policy/requirements.txt
-	$(BIN)/uv pip compile --quiet --custom-compile-command "make lock" --no-annotate --python-version 3.10 \
-		runbooks/automation_requirements.in -c requirements.txt -o runbooks/automation_requirements.txt
+	$(BIN)/uv pip compile --quiet --custom-compile-command "make lock" --no-annotate --generate-hashes \
+		--python-version 3.10 runbooks/automation_requirements.in -c requirements.txt -o runbooks/automation_requirements.txt
 
 ## plan: print the offline plan of $(STACK) (what the stack declares, on Pulumi's mock runtime)
 plan: $(BIN)/.runtime

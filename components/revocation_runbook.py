@@ -4,10 +4,10 @@ Removing DAP or GDAP leaves the partner's Azure RBAC grants in place. This compo
 the customer's subscriptions, an Automation account whose managed identity holds only what removal
 needs (a custom role: read and delete role assignments and Lighthouse assignments, and the
 ``roleAssignments/write`` Azure requires of a customer-tenant identity that removes a Lighthouse delegation, on the
-customer's subscriptions), and the runbook itself: runbooks/ bundled by runbooks.packaging, with the partner
-tenant and the partner's principal ids baked in. The runbook file is published from a blob named after
-its content hash, so a change of code or parameters changes what Pulumi sees; the read-only SAS that
-lets Automation fetch it is a secret in state.
+customer's subscriptions), and the runbook itself: runbooks/ bundled by runbooks.packaging with its pure-Python
+dependencies (so the account declares no Python packages), the partner tenant and the partner's principal
+ids baked in. The runbook file is published from a blob named after its content hash, so a change of code or
+parameters changes what Pulumi sees; the read-only SAS that lets Automation fetch it is a secret in state.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 import pulumi
 from pulumi_azure_native import authorization, automation, resources, storage
 
-from runbooks.packaging import automation_packages, build_runbook
+from runbooks.packaging import RunbookBuildError, build_runbook, bundled_wheels
 
 from .naming import deterministic_guid, subscription_scope
 
@@ -86,6 +86,10 @@ class RevocationRunbook(pulumi.ComponentResource):
             raise ValueError(f"{name}: the revocation runbook needs its host subscription and provider")
         child = pulumi.ResourceOptions(parent=self, provider=args.provider)
         host = pulumi.Output.from_input(args.host_subscription_id)
+        try:  # the runbook carries its locked pure-Python dependencies: no Automation packages to declare
+            bundled_wheels()
+        except RunbookBuildError as err:  # checked now, before anything is declared: a message, no traceback
+            raise pulumi.RunError(f"{name}: {err}") from None
 
         group = resources.ResourceGroup(
             f"{name}-rg", resource_group_name=args.resource_group, location=args.location, opts=child
@@ -156,17 +160,6 @@ class RevocationRunbook(pulumi.ComponentResource):
             disable_local_auth=True,
             opts=child,
         )
-        packages = [
-            automation.Python3Package(
-                f"{name}-pkg-{package.name}",
-                automation_account_name=automation_account.name,
-                resource_group_name=group.name,
-                package_name=package.name,
-                content_link=automation.ContentLinkArgs(uri=package.url, version=package.version),
-                opts=child,
-            )
-            for package in automation_packages()
-        ]
         self.runbook = automation.Runbook(
             f"{name}-runbook",
             automation_account_name=automation_account.name,
@@ -181,7 +174,7 @@ class RevocationRunbook(pulumi.ComponentResource):
                 uri=content_uri,
                 content_hash=automation.ContentHashArgs(algorithm="SHA256", value=bundle.apply(lambda b: b.sha256)),
             ),
-            opts=pulumi.ResourceOptions(parent=self, provider=args.provider, depends_on=packages),
+            opts=child,
         )
 
         scopes = [pulumi.Output.from_input(s).apply(subscription_scope) for s in args.subscription_ids]

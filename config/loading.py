@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
 from pathlib import Path
@@ -11,7 +10,8 @@ from typing import Any
 from azure_http.endpoint_url import quoted
 
 from .errors import ConfigError, ConfigProblem
-from .schema import NAMESPACE, StackConfig, parse_config
+from .namespace import NAMESPACE, project_keys
+from .schema import StackConfig, parse_config
 from .yaml_loader import read_config_section
 
 #: Pulumi's stack names: letters, digits, '-', '_', '.' (a stack selector's org/project part is not a file name).
@@ -19,31 +19,6 @@ _STACK_NAME_RE = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,99}$")
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 """The repository's own project (the sample dev stack); dapctl defaults to the current directory."""
-
-
-def _strip_namespace(flat: dict[str, Any], source: str) -> dict[str, Any]:
-    """Keep the project's keys without their ``csp-delegation:`` prefix; JSON strings become objects."""
-    raw: dict[str, Any] = {}
-    for key, value in flat.items():
-        namespace, _, name = key.partition(":")
-        if namespace != NAMESPACE or not name:
-            continue
-        if isinstance(value, dict) and "secure" in value:
-            raise ConfigError(
-                [
-                    ConfigProblem(
-                        name,
-                        "secrets are not read from this file by dapctl; keep secrets out of the delegation config",
-                    )
-                ],
-                source,
-            )
-        if isinstance(value, str):
-            # plain text (or JSON nested too deep to be config) stays text: the schema says what is wrong
-            with contextlib.suppress(ValueError, RecursionError):
-                value = json.loads(value)
-        raw[name] = value
-    return raw
 
 
 def check_stack_name(stack: str) -> str:
@@ -74,7 +49,7 @@ def raw_from_stack_file(stack: str, project_dir: Path = PROJECT_DIR) -> dict[str
             [ConfigProblem("stack", f"no file {path.name}: known stacks are {', '.join(known) or 'none'}")],
             str(path),
         )
-    return _strip_namespace(read_config_section(path, NAMESPACE), str(path))
+    return project_keys(read_config_section(path, NAMESPACE), str(path))
 
 
 def load_stack_file(stack: str, project_dir: Path = PROJECT_DIR) -> StackConfig:
@@ -92,9 +67,18 @@ def flat_config_for_runtime(stack: str, project_dir: Path = PROJECT_DIR) -> dict
     return {f"{NAMESPACE}:{k}": v if isinstance(v, str) else json.dumps(v) for k, v in raw.items()}
 
 
-def load_from_pulumi() -> StackConfig:
-    """The validated config of the running Pulumi stack (every key in the project's namespace)."""
+def runtime_config_keys() -> dict[str, Any]:
+    """Every key of the running stack's config, of every namespace, as the Pulumi SDK holds them: the engine's
+    ``PULUMI_CONFIG`` (JSON of ``namespace:key`` -> text) and what the language host or the mock runtime set
+    with ``pulumi.runtime.set_all_config``. ``pulumi.Config(name)`` reads one namespace of the same values."""
     from pulumi.runtime import config as runtime_config
 
-    flat = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
-    return parse_config(_strip_namespace(flat, "stack config"))
+    return {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
+
+
+def load_from_pulumi() -> StackConfig:
+    """The validated config of the running Pulumi stack (every key in the project's namespace).
+
+    All namespaces are checked first (:func:`config.namespace.project_keys`), exactly as dapctl checks the
+    stack file: a misspelt ``csp-delegaton:customers`` stops the program instead of emptying the stack."""
+    return parse_config(project_keys(runtime_config_keys(), "stack config"))

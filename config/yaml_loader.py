@@ -10,7 +10,8 @@ config schema ever sees it:
   the last value: a stray ``csp-delegation:customers: []`` would drop every customer), keys are text,
   values are JSON-like (no ``!!binary``, dates, sets);
 - **shaped**: the document is a mapping, ``config:`` is a mapping of ``namespace:key`` names, and a
-  misspelt project namespace is an error that names the right one.
+  misspelt project namespace is an error that names the right one (:mod:`config.namespace`, the check
+  the stack program and the policy pack run on the Pulumi runtime's config too).
 
 Every problem is a ``ConfigProblem`` with a field path or a line; no message quotes more than a
 bounded prefix of the input. The C loader (libyaml) is used when PyYAML has it, for speed.
@@ -19,7 +20,6 @@ bounded prefix of the input. The C loader (libyaml) is used when PyYAML has it, 
 from __future__ import annotations
 
 import datetime
-import difflib
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,7 @@ import yaml
 from azure_http.endpoint_url import quoted
 
 from .errors import ConfigError, ConfigProblem, child_path
+from .namespace import key_problems
 
 MAX_BYTES = 1024 * 1024
 MAX_DEPTH = 40
@@ -239,39 +240,10 @@ def read_config_section(path: Path, namespace: str) -> dict[str, Any]:
             [ConfigProblem("config", f"holds {_what(config)}: it must be a mapping of {namespace}:<key> entries")],
             source,
         )
-    problems = [p for key in config for p in _key_problems(key, namespace)]
+    problems = [p for key in config for p in key_problems(str(key), namespace)]
     if problems:
         raise ConfigError(problems, source)
     return config
-
-
-def _key_problems(key: str, namespace: str) -> list[ConfigProblem]:
-    where = child_path("config", key)
-    name_space, colon, name = key.partition(":")
-    if not colon or not name_space or not name:
-        return [
-            ConfigProblem(
-                where,
-                f"not a config key: Pulumi config keys are <namespace>:<name>, e.g. {namespace}:"
-                f"{name_space or name or 'customers'}",
-            )
-        ]
-    if name_space != namespace and _looks_like(name_space, namespace):
-        return [
-            ConfigProblem(
-                where,
-                f"unknown namespace {quoted(name_space, 60)}: did you mean {namespace}:{name[:60]}? "
-                "(other namespaces are provider settings, ignored here)",
-            )
-        ]
-    return []
-
-
-def _looks_like(candidate: str, namespace: str) -> bool:
-    lowered = candidate.lower()
-    if lowered == namespace or lowered.replace("_", "-") == namespace:
-        return True
-    return bool(difflib.get_close_matches(lowered, [namespace], n=1, cutoff=0.75))
 
 
 def _what(value: Any) -> str:

@@ -15,17 +15,18 @@ config the schema refuses gives the unknown context.
 
 from __future__ import annotations
 
-import contextlib
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+from config.errors import ConfigError
+from config.namespace import project_keys as strip_namespace  # the one reader of namespaced keys, for the pack too
 
 if TYPE_CHECKING:
     from config.schema import StackConfig
     from intent import StackIntent
 
-NAMESPACE = "csp-delegation"
+__all__ = ["PolicyContext", "strip_namespace"]
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,6 @@ class PolicyContext:
         unknown context (fail closed: the program refuses such a config anyway)."""
         if not raw or ("customers" not in raw and "partner" not in raw):
             return cls.unknown()
-        from config.errors import ConfigError
         from config.schema import parse_config
         from intent import resolve
 
@@ -90,27 +90,16 @@ class PolicyContext:
     @classmethod
     def from_pulumi_runtime(cls) -> PolicyContext:
         """Inside the policy pack: the stack config the CLI passed to the analyzer process."""
-        from pulumi.runtime import config as runtime_config
+        from config.loading import runtime_config_keys
 
-        flat = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
-        return cls.from_raw(strip_namespace(flat))
+        try:
+            raw = strip_namespace(runtime_config_keys(), "stack config")
+        except ConfigError:  # a misspelt namespace: the program refuses the stack, the pack fails closed
+            return cls.unknown()
+        return cls.from_raw(raw)
 
     def allows_global_admin(self, tenant_id: str) -> bool:
         return tenant_id.lower() in self.global_admin_tenants
 
     def existing_roles(self, subscription_id: str) -> frozenset[str]:
         return self.existing_subscriptions.get(subscription_id.lower(), frozenset())
-
-
-def strip_namespace(flat: Mapping[str, Any]) -> dict[str, Any]:
-    """``csp-delegation:customers`` -> ``customers``; JSON text (how the engine passes objects) parsed."""
-    raw: dict[str, Any] = {}
-    for key, value in flat.items():
-        namespace, _, name = key.partition(":")
-        if namespace != NAMESPACE or not name:
-            continue
-        if isinstance(value, str):
-            with contextlib.suppress(json.JSONDecodeError):
-                value = json.loads(value)
-        raw[name] = value
-    return raw

@@ -14,9 +14,9 @@ import pytest
 from components.revocation_runbook import REMOVAL_ACTIONS, sas_expiry
 from config.errors import ConfigError
 from config.schema import parse_config
-from runbooks.packaging import automation_packages, build_runbook
+from runbooks.packaging import build_runbook
 from stacks.mock_runtime import placeholder_id
-from tests.helpers import ADMIN_AGENTS_ID, HELPDESK_AGENTS_ID, canonical, dev_raw, lock_pins, run
+from tests.helpers import ADMIN_AGENTS_ID, HELPDESK_AGENTS_ID, dev_raw, run
 
 CONTOSO = "3a8b9c0d-1e2f-4a3b-8c4d-5e6f7a8b9c0d"
 PARTNER = "2f4a9a1e-6c3b-4d8e-9f10-1a2b3c4d5e6f"
@@ -81,19 +81,10 @@ def test_runbook_lives_in_the_chosen_subscription_and_tenant(applied):
             assert provider.inputs["subscriptionId"] == alias_subscription
 
 
-def test_third_party_packages_are_pinned_like_the_project(applied):
-    packages = {
-        r.inputs["packageName"]: r
-        for r in applied.resources
-        if r.type.endswith("Python3Package") and r.name.startswith("contoso-")
-    }
-    assert set(packages) == {p.name for p in automation_packages()}
-    locked = lock_pins("requirements.txt")
-    backports = lock_pins("runbooks/automation_requirements.in")
-    for package in automation_packages():
-        assert package.url.endswith(f"/{package.name}-{package.version}-py3-none-any.whl")
-        expected = locked.get(canonical(package.name)) or backports.get(canonical(package.name))
-        assert package.version == expected, f"{package.name}: runbook pins {package.version}, the lock {expected}"
+def test_no_automation_packages_are_declared(applied):
+    """The runbook file carries its pure-Python dependencies (runbooks/packaging.py): the account needs none."""
+    assert not [r for r in applied.resources if r.type.endswith("Python3Package")]
+    assert applied.named("contoso-revocation-runbook").inputs["runbookType"] == "Python3"
 
 
 def test_changing_the_partner_groups_changes_the_published_content():

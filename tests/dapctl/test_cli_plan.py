@@ -24,7 +24,7 @@ def test_plan_dev_shows_groups_customers_subscriptions_and_owner_grants():
     assert "role: Owner" in out
     assert "(known after apply)" in out
     # a provider per runbook host subscription, and the customer tenant's own only where Lighthouse needs it
-    assert "Summary: 56 resources in 15 components" in out
+    assert "Summary: 40 resources in 15 components" in out
     assert "Graph not read (offline plan)" in out
     assert "policy: 0 mandatory, 1 advisory violation(s)" in out
 

@@ -53,7 +53,7 @@ def test_every_cloud_resource_has_an_explicit_provider_for_the_right_tenant(appl
         for r in applied.resources
         if r.custom and not r.type.startswith("pulumi:providers:") and not is_dynamic(r.type)
     ]
-    assert len(cloud) == 12 + 2 * 15 + 3  # + two revocation runbooks: 15 resources each, 1 grant per subscription
+    assert len(cloud) == 12 + 2 * 7 + 3  # + two revocation runbooks: 7 resources each (no packages), 1 grant per sub
     for r in cloud:
         tenant = tenant_of(applied, r)
         if r.type in (GROUP, MEMBER, ALIAS):

@@ -186,6 +186,78 @@ def _check_resumable(journal, customer_tenant_id: str):
     return state.selection
 
 
+def resume_command(
+    customer: str | None, tenant: str | None, stack: str, project_dir: Path, journal_dir: Path | None
+) -> str:
+    """The exact command that continues this customer's journalled revocation."""
+    import shlex
+
+    words = ["dapctl", "revoke", *([customer] if customer else ["--tenant", tenant or ""]), "--stack", stack]
+    if Path(project_dir) != Path("."):
+        words += ["--project-dir", str(project_dir)]
+    if journal_dir is not None:
+        words += ["--journal", str(journal_dir)]
+    return shlex.join([*words, "--resume"])
+
+
+def _refuse_unfinished_journal(journal, resume_with: str) -> None:
+    """``--apply`` over a journal whose run is not finished would start a fresh one, and its report would omit what
+    the earlier run removed: refused (exit 2, nothing sent), naming ``--resume`` and ``--restart``."""
+    from runbooks.journal import JournalError
+
+    if not journal.exists():
+        return
+    try:
+        state = journal.load()
+    except JournalError as err:
+        errors.print(
+            f"[bold red]Journal error:[/] {escape(str(err))}\nPass --restart to discard it and start afresh.",
+            highlight=False,
+        )
+        raise typer.Exit(exit_codes.USAGE) from None
+    pending = state.pending()
+    if not pending:
+        return
+    errors.print(
+        f"[bold red]Refused:[/] an unfinished revocation of this customer is journalled in "
+        f"{escape(str(journal.directory))} ({len(state.plan) - len(pending)} of {len(state.plan)} step(s) done, "
+        f"{len(pending)} not). Finish it: `{escape(resume_with)}` (its report includes what the earlier run "
+        "removed), or pass --restart to discard the journal and start afresh. Nothing was changed.",
+        highlight=False,
+    )
+    raise typer.Exit(exit_codes.USAGE)
+
+
+def _plan_stamp(journal) -> int | None:
+    """When the journal's plan was last written (None: no plan): tells this run's journal from an earlier one's."""
+    return journal.plan_path.stat().st_mtime_ns if journal is not None and journal.exists() else None
+
+
+def _interrupted(journal, resume_with: str, started: bool) -> None:
+    """Ctrl-C: what the run did (from its journal), where the journal is, and the command that finishes it.
+    ``started``: this run wrote (or resumed) the journal; otherwise it was stopped before removing anything."""
+    from runbooks.journal import DONE, JournalError
+
+    if not started:
+        errors.print("\n[bold yellow]Interrupted[/] before anything was removed: nothing was changed.", highlight=False)
+        raise typer.Exit(exit_codes.INTERRUPTED)
+    try:
+        state = journal.load()
+    except JournalError as err:
+        errors.print(f"\n[bold yellow]Interrupted.[/] The journal cannot be read: {escape(str(err))}", highlight=False)
+        raise typer.Exit(exit_codes.INTERRUPTED) from None
+    done = [g for g in state.plan if state.outcomes.get(g.id, {}).get("outcome") in DONE]
+    errors.print(
+        f"\n[bold yellow]Interrupted:[/] {len(done)} of {len(state.plan)} step(s) done, {len(state.plan) - len(done)} "
+        f"left; nothing is verified yet. The journal is in {escape(str(journal.directory))}.",
+        highlight=False,
+    )
+    for grant in done:
+        errors.print(f"  done: {escape(str(grant.kind))} {escape(grant.id)}", highlight=False)
+    errors.print(f"Finish it (and verify): {escape(resume_with)}", highlight=False)
+    raise typer.Exit(exit_codes.INTERRUPTED)
+
+
 def _confirmed(cfg, customer, plan, journal, yes: bool, selection=None) -> bool:
     """Ask the person at the terminal, naming the tenant and what will go (``--yes`` answers for them)."""
     from collections import Counter
@@ -544,6 +616,9 @@ def revoke(
     deadline_seconds: float = DeadlineOption,
     apply: bool = typer.Option(False, "--apply", help="Remove the grants (default: dry run, nothing changes)."),
     resume: bool = typer.Option(False, "--resume", help="Finish an interrupted --apply run from its journal."),
+    restart: bool = typer.Option(
+        False, "--restart", help="With --apply: discard an unfinished journal of this customer and start afresh."
+    ),
     journal_dir: Path | None = typer.Option(None, "--journal", help="Journal folder (default .dapctl/<customer>)."),
     fmt: ReportFormat = FormatOption,
     output: Path | None = OutputOption,
@@ -571,9 +646,13 @@ def revoke(
     With --apply, the plan (tenant, what and how many) is shown and confirmed at the terminal first; --yes
     confirms in automation, where there is no terminal (without it, nothing is sent).
 
+    Every --apply run is journalled (.dapctl/<customer>, or --journal): --apply over an unfinished journal of
+    the customer is refused (exit 2) and names --resume, which finishes it, or --restart, which discards it.
+    Ctrl-C prints what was done, where the journal is and the exact --resume command (exit 130).
+
     Exit codes with --apply: 0 complete (verified gone by reading Azure again), 1 failed (something remains, or
     Graph/ARM could not be read), 5 incomplete (nothing known to remain, but something could not be verified:
-    the report says what and why), 2 bad input.
+    the report says what and why), 2 bad input, 130 interrupted.
 
     Example: dapctl revoke contoso            (dry run: what would go)
              dapctl revoke contoso --apply -f html -o contoso-revocation.html
@@ -601,9 +680,15 @@ def revoke(
     cfg, target_customer, view, notes = _customer_and_view(
         stack, project_dir, customer, principals, False, endpoint, tenant
     )
+    if restart and (resume or not apply):
+        raise typer.BadParameter("--restart goes with --apply (not --resume)", param_hint="'--restart'")
     journal = None
+    resume_with = resume_command(customer, tenant, stack, project_dir, journal_dir)
     if apply or resume:
         journal = Journal(check_journal_dir(journal_dir or Path(".dapctl") / target_customer.name))
+    if apply and not resume and not restart:
+        _refuse_unfinished_journal(journal, resume_with)
+    stamp = _plan_stamp(journal)
     if resume:
         recorded = _check_resumable(journal, target_customer.tenant_id)
         if (only or keep) and selection != recorded:
@@ -659,6 +744,8 @@ def revoke(
                 raise typer.Exit(exit_codes.OK)
             with progress_bar(errors, "revoking") as progress:
                 report = run_sync(run(plan))
+    except KeyboardInterrupt:
+        _interrupted(journal, resume_with, resume or _plan_stamp(journal) != stamp)
     except (AzureHttpError, OfflineMode) as err:
         _fail_http(err)
     except ValueError as err:

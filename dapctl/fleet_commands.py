@@ -233,6 +233,29 @@ def drift(
         raise typer.Exit(3)
 
 
+def _audit_interrupted(done: int, total: int, out, project_dir, patterns, exclude, fmt) -> None:
+    """Ctrl-C: how many customers were audited, where they are, and the exact command that finishes the run."""
+    import shlex
+
+    errors.print(f"\n[bold yellow]Interrupted:[/] {done} of {total} customer(s) audited.", highlight=False)
+    if out is None:
+        errors.print("Nothing was written (no --out): run it again, with --out FILE to make it resumable.")
+        raise typer.Exit(exit_codes.INTERRUPTED)
+    words = ["dapctl", "fleet", "audit"]
+    if Path(project_dir) != Path("."):
+        words += ["--project-dir", str(project_dir)]
+    for pattern in patterns:
+        words += ["--stacks", pattern]
+    for pattern in exclude:
+        words += ["--exclude", pattern]
+    if fmt != "table":
+        words += ["--format", fmt]
+    words += ["--out", str(out), "--resume"]
+    errors.print(f"Each audited customer is a line of {escape(str(out))}.", highlight=False)
+    errors.print(f"Finish it: {escape(shlex.join(words))}", highlight=False)
+    raise typer.Exit(exit_codes.INTERRUPTED)
+
+
 @app.command(epilog=exit_codes.EPILOG)
 def audit(
     project_dir: Path = ProjectDirOption,
@@ -251,6 +274,8 @@ def audit(
 ) -> None:
     """Every access path the partner holds in every customer of every stack (GDAP, DAP, Azure RBAC, Lighthouse),
     with the relationships read once for the fleet; exit 5 when some customer could not be fully read.
+
+    Ctrl-C prints how many customers were audited and, with --out, the exact --resume command (exit 130).
 
     Example: dapctl fleet audit --out audit.jsonl -f markdown > audit.md   (then --resume after an interruption)
     """
@@ -328,9 +353,15 @@ def audit(
         except OSError as err:
             errors.print(f"[bold red]--out:[/] could not write {escape(str(out))}: {escape(str(err))}")
             raise typer.Exit(1) from None
+        except KeyboardInterrupt:
+            interrupted = True
+        else:
+            interrupted = False
         finally:
             if log is not None:
                 log.close()
+    if interrupted:
+        _audit_interrupted(len(rows), len(jobs), out, project_dir, patterns, exclude, fmt)
     ordered = [rows[(stack, customer.name)] for stack, _, customer in jobs if (stack, customer.name) in rows]
     if fmt == "json":
         sys.stdout.write(json.dumps(document(ordered, problems), indent=2) + "\n")

@@ -14,6 +14,7 @@ from azure_http.deadline import deadline
 from config.errors import ConfigError
 
 from . import exit_codes
+from .access_check import DEFAULT_GRACE_DAYS
 from .cli import (
     DeadlineOption,
     EndpointOption,
@@ -38,18 +39,22 @@ def render(results: list, as_json: bool) -> None:
         sys.stdout.write(json.dumps(document, indent=2) + "\n")
         return
     table = Table(title="Partner access per customer")
-    for column in ("customer", "token", "reached through", "Azure", "findings"):
+    for column in ("customer", "status", "token", "reached through", "Azure", "findings / not granted yet"):
         table.add_column(column, overflow="fold")
+    status_colour = {"ok": "green", "not-granted-yet": "yellow", "lost": "bold red"}
     for r in results:
         paths = "\n".join(f"{p.group}: {', '.join(p.roles)} via {p.via}" for p in r.paths) or "-"
         azure = f"{len(r.subscriptions)} of {r.declared_subscriptions} declared" if r.token == "ok" else "not read"
+        azure += "".join(f"\n{d.name}: {d.status}" for d in r.declared if d.status != "ok")
         colour = "green" if r.token == "ok" else "bold red"
+        waits = [f"waiting: {w.what}" + (f" ({w.age_days} days)" if w.age_days is not None else "") for w in r.waiting]
         table.add_row(
             f"{escape(r.customer)}\n{r.tenant_id}",
+            f"[{status_colour.get(r.status, 'white')}]{r.status}[/]",
             f"[{colour}]{r.token}[/]",
             escape(paths),
-            azure,
-            escape("\n".join(r.findings)) or "[green]none[/]",
+            escape(azure),
+            escape("\n".join([*r.findings, *waits])) or "[green]none[/]",
         )
     console.print(table)
 
@@ -63,11 +68,23 @@ def check(
     endpoint: str | None = EndpointOption,
     deadline_seconds: float = DeadlineOption,
     as_json: bool = typer.Option(False, "--json", help="Print the results as JSON."),
+    grace_days: float = typer.Option(
+        DEFAULT_GRACE_DAYS,
+        "--grace-days",
+        min=0,
+        help="Days a relationship awaiting approval or a pending access assignment is 'not granted yet' (exit 0) "
+        "before it is a finding.",
+    ),
 ) -> None:
     """Per customer: a token in its tenant (the partner application's consent), the groups and roles that reach it
-    through which relationship (or DAP), and the Azure subscriptions reachable. Exit 3 when any access is lost.
+    through which relationship (or DAP), and the Azure subscriptions reachable; per declared group its access
+    assignment, per declared subscription whether it is reached and its declared grant (AdminAgents' Owner) is
+    still there. Exit 3 when any access is lost, in part too (1 of 2 subscriptions, a group's assignment gone).
 
-    Example: dapctl access check --all --json
+    Access not granted yet (a relationship awaiting the customer's approval, an access assignment still
+    pending) is status `not-granted-yet` with its age, exit 0, until it is older than --grace-days.
+
+    Example: dapctl access check --all --json --grace-days 14
     """
     from azure_http import AzureHttpError, run_sync
     from azure_http.connect import OfflineMode
@@ -86,7 +103,7 @@ def check(
     conn = _connection(endpoint)
     try:
         with deadline(deadline_seconds):
-            results = run_sync(check_access(conn, cfg, customers))
+            results = run_sync(check_access(conn, cfg, customers, grace_days=grace_days))
     except (AzureHttpError, OfflineMode) as err:
         _fail_http(err)
     render(results, as_json)

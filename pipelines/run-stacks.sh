@@ -56,7 +56,7 @@ one() {
         drift=$?
       .venv/bin/dapctl gdap status --stack "$stack" --fail-on-warning --json > "${dir}/gdap.json" \
         2> "${dir}/gdap-errors.txt" || gdap=$?
-      .venv/bin/dapctl access check --all --stack "$stack" --grace-days "${ACCESS_GRACE_DAYS:-14}" --json \
+      .venv/bin/dapctl access check --all --stack "$stack" --json --grace-days "${ACCESS_GRACE_DAYS:-14}" \
         > "${dir}/access.json" \
         2> "${dir}/access-errors.txt" || access=$?
       {

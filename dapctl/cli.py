@@ -187,7 +187,12 @@ def _check_resumable(journal, customer_tenant_id: str):
 
 
 def resume_command(
-    customer: str | None, tenant: str | None, stack: str, project_dir: Path, journal_dir: Path | None
+    customer: str | None,
+    tenant: str | None,
+    stack: str,
+    project_dir: Path,
+    journal_dir: Path | None,
+    endpoint: str | None = None,
 ) -> str:
     """The exact command that continues this customer's journalled revocation."""
     import shlex
@@ -197,6 +202,8 @@ def resume_command(
         words += ["--project-dir", str(project_dir)]
     if journal_dir is not None:
         words += ["--journal", str(journal_dir)]
+    if endpoint:
+        words += ["--endpoint", endpoint]
     return shlex.join([*words, "--resume"])
 
 
@@ -683,7 +690,7 @@ def revoke(
     if restart and (resume or not apply):
         raise typer.BadParameter("--restart goes with --apply (not --resume)", param_hint="'--restart'")
     journal = None
-    resume_with = resume_command(customer, tenant, stack, project_dir, journal_dir)
+    resume_with = resume_command(customer, tenant, stack, project_dir, journal_dir, endpoint)
     if apply or resume:
         journal = Journal(check_journal_dir(journal_dir or Path(".dapctl") / target_customer.name))
     if apply and not resume and not restart:

@@ -233,7 +233,7 @@ def drift(
         raise typer.Exit(3)
 
 
-def _audit_interrupted(done: int, total: int, out, project_dir, patterns, exclude, fmt) -> None:
+def _audit_interrupted(done: int, total: int, out, project_dir, patterns, exclude, fmt, endpoint) -> None:
     """Ctrl-C: how many customers were audited, where they are, and the exact command that finishes the run."""
     import shlex
 
@@ -250,6 +250,8 @@ def _audit_interrupted(done: int, total: int, out, project_dir, patterns, exclud
         words += ["--exclude", pattern]
     if fmt != "table":
         words += ["--format", fmt]
+    if endpoint:
+        words += ["--endpoint", endpoint]
     words += ["--out", str(out), "--resume"]
     errors.print(f"Each audited customer is a line of {escape(str(out))}.", highlight=False)
     errors.print(f"Finish it: {escape(shlex.join(words))}", highlight=False)
@@ -361,7 +363,7 @@ def audit(
             if log is not None:
                 log.close()
     if interrupted:
-        _audit_interrupted(len(rows), len(jobs), out, project_dir, patterns, exclude, fmt)
+        _audit_interrupted(len(rows), len(jobs), out, project_dir, patterns, exclude, fmt, endpoint)
     ordered = [rows[(stack, customer.name)] for stack, _, customer in jobs if (stack, customer.name) in rows]
     if fmt == "json":
         sys.stdout.write(json.dumps(document(ordered, problems), indent=2) + "\n")

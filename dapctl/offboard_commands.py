@@ -125,7 +125,7 @@ def offboard(
             "customer": customer,
             "applied": apply,
             "revocationExitCode": code,
-            "offboarded": written or (apply and not edit.changed and code in (exit_codes.OK, exit_codes.INCOMPLETE)),
+            "offboarded": written or not edit.changed,  # what the stack file now says
             "acceptedUnverified": written and code == exit_codes.INCOMPLETE,
             "configDiff": edit.diff(),
             "stateSteps": [{"urn": s.urn, "command": s.command, "why": s.why} for s in steps],

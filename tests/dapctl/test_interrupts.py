@@ -85,13 +85,17 @@ def test_ctrl_c_during_revoke_apply_says_what_was_done_and_how_to_resume(onboard
     said = " ".join(err.split())
     assert f"Interrupted: {len(subscriptions)} of " in said and "nothing is verified yet" in said
     assert str(journal) in said
-    command = f"dapctl revoke contoso --stack dev --project-dir {project} --journal {journal} --resume"
+    command = (
+        f"dapctl revoke contoso --stack dev --project-dir {project} --journal {journal} --endpoint {emulator.url} "
+        "--resume"
+    )
     assert f"Finish it (and verify): {command}" in said
     assert "Traceback" not in err
 
     # The printed command finishes the run, and its report counts what the interrupted run removed.
     emulator.control.remove_fault(held["id"])
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "CSP_DELEGATION_ENDPOINT": emulator.url}
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("CSP_DELEGATION_ENDPOINT", None)
     resumed = subprocess.run(
         [*as_process(command), "--yes", "-f", "json"], cwd=tmp_path, env=env, capture_output=True, text=True
     )
@@ -116,13 +120,14 @@ def test_ctrl_c_during_fleet_audit_says_how_far_it_got_and_how_to_resume(onboard
     assert code == 130, err
     said = " ".join(err.split())
     assert "Interrupted: 1 of 3 customer(s) audited" in said
-    command = f"dapctl fleet audit --project-dir {project} --format json --out {out} --resume"
+    command = f"dapctl fleet audit --project-dir {project} --format json --endpoint {emulator.url} --out {out} --resume"
     assert f"Finish it: {command}" in said
     assert stdout == "" and "Traceback" not in err
     assert [json.loads(line)["customer"] for line in lines(out)] == ["contoso"]
 
     emulator.control.remove_fault(held["id"])
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "CSP_DELEGATION_ENDPOINT": emulator.url}
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("CSP_DELEGATION_ENDPOINT", None)
     resumed = subprocess.run(as_process(command), cwd=tmp_path, env=env, capture_output=True, text=True)
     assert resumed.returncode in (0, 5), resumed.stderr
     assert sorted(json.loads(line)["customer"] for line in lines(out)) == ["adatum", "contoso", "fabrikam"]

@@ -346,6 +346,8 @@ async def check_fleet_access(
     *,
     concurrency: int = 16,
     progress: Callable[[int, int], None] | None = None,
+    now: datetime | None = None,
+    grace_days: float = DEFAULT_GRACE_DAYS,
 ) -> list[tuple[str, CustomerAccess]]:
     """``check_customer`` for every (stack, intent, customer): each partner tenant's relationships read once,
     its Graph and Partner Center clients shared, ``concurrency`` customers at a time; results in job order."""
@@ -365,7 +367,10 @@ async def check_fleet_access(
             nonlocal done
             graph, pc, relationships = partners[cfg.partner.tenant_id]
             async with slots:
-                results[index] = (stack_name, await check_customer(conn, graph, pc, cfg, customer, relationships))
+                checked = await check_customer(
+                    conn, graph, pc, cfg, customer, relationships, now=now, grace_days=grace_days
+                )
+                results[index] = (stack_name, checked)
             done += 1
             if progress:
                 progress(done, len(jobs))

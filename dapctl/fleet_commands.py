@@ -16,6 +16,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from . import exit_codes
+from .access_check import DEFAULT_GRACE_DAYS
 from .cli import DeadlineOption, EndpointOption, ProjectDirOption, console, errors
 from .options import check_endpoint
 
@@ -413,14 +414,21 @@ def access(
     deadline_seconds: float = DeadlineOption,
     concurrency: int = typer.Option(16, "--concurrency", min=1, max=64, help="Customers checked at once."),
     as_json: bool = typer.Option(False, "--json", help="One JSON document (schemaVersion 1)."),
+    grace_days: float = typer.Option(
+        DEFAULT_GRACE_DAYS,
+        "--grace-days",
+        min=0,
+        help="Days access may be 'not granted yet' (approval, assignment pending).",
+    ),
 ) -> None:
     """Whether the partner still reaches every customer of every stack: a token in its tenant (the app's
     consent), the groups and roles that reach it through which relationship or DAP, its Azure subscriptions.
-    Exit 3 when any access is lost (the scheduled drift run files it), 2 when a stack's config is broken.
+    Exit 3 when any access is lost (the scheduled drift run files it), 2 when a stack's config is broken. Access
+    not granted yet (approval or an access assignment pending) is not lost until older than --grace-days.
 
     Example: dapctl fleet access --json
     """
-    from .access_check import check_fleet_access
+    from .access_check import NOT_GRANTED_YET, check_fleet_access
     from .fleet import load_configs
 
     check_endpoint(endpoint)
@@ -431,14 +439,18 @@ def access(
         endpoint,
         deadline_seconds,
         "checking access",
-        lambda conn, progress: check_fleet_access(conn, jobs, concurrency=concurrency, progress=progress),
+        lambda conn, progress: check_fleet_access(
+            conn, jobs, concurrency=concurrency, progress=progress, grace_days=grace_days
+        ),
     )
     lost = [(stack, r) for stack, r in results if r.findings]
+    awaited = sum(1 for _, r in results if r.status == NOT_GRANTED_YET)
     if as_json:
         document = {
             "schemaVersion": 1,
             "customers": [{"stack": stack, **r.to_json()} for stack, r in results],
             "lost": len(lost),
+            "notGrantedYet": awaited,
             "configProblems": problems,
         }
         sys.stdout.write(json.dumps(document, indent=2) + "\n")
@@ -449,6 +461,8 @@ def access(
         for stack, r in lost:
             table.add_row(escape(stack), escape(r.customer), r.token, escape("\n".join(r.findings)))
         console.print(table)
+        if awaited:
+            console.print(f"{awaited} customer(s) not granted yet (within {grace_days:g} days): not counted as lost")
         _config_problems(problems)
     if problems:
         raise typer.Exit(exit_codes.USAGE)

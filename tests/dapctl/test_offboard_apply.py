@@ -88,3 +88,21 @@ def test_an_unverified_revocation_does_not_mark_the_customer_offboarded_unless_a
     assert edited.strip().startswith("lifecycle: offboarded  # set by dapctl offboard --accept-unverified on ")
     assert "not everything was verified" in edited
     assert load_intent("dev", project).customer("contoso").lifecycle is Lifecycle.OFFBOARDED
+
+
+def test_a_subscription_that_could_not_be_listed_leaves_the_customer_declared(cli, onboarded):
+    """One subscription's role assignments cannot be listed (ARM 500 throughout): the revocation cannot verify
+    it, so the offboarding is partial and must not be recorded as clean."""
+    run, project = cli
+    emulator, _, _, subscriptions = onboarded
+    stack_file = project / "Pulumi.dev.yaml"
+    before = stack_file.read_text()
+    emulator.control.add_fault(
+        f"/arm/subscriptions/{subscriptions[1]}/providers/Microsoft.Authorization/roleAssignments",
+        method="GET",
+        status=500,
+        times=None,
+    )
+    partial = run("offboard", "contoso", "--apply", "--yes")
+    assert partial.exit_code in (1, 5), partial.output
+    assert stack_file.read_text() == before

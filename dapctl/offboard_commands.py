@@ -106,18 +106,18 @@ def offboard(
     steps = state_steps(stack, project_dir, customer) if edit.changed else []
     with _human_output_to_stderr(as_json):
         code, written = _offboard(
-            customer,
-            target,
-            stack,
-            project_dir,
-            endpoint,
-            deadline_seconds,
-            apply,
-            yes,
-            journal_dir,
-            edit,
-            steps,
-            accept_unverified,
+            customer=customer,
+            target=target,
+            stack=stack,
+            project_dir=project_dir,
+            endpoint=endpoint,
+            deadline_seconds=deadline_seconds,
+            apply=apply,
+            yes=yes,
+            journal_dir=journal_dir,
+            edit=edit,
+            steps=steps,
+            accept_unverified=accept_unverified,
         )
     if as_json:
         document = {
@@ -136,6 +136,7 @@ def offboard(
 
 
 def _offboard(
+    *,
     customer,
     target,
     stack,

@@ -9,10 +9,25 @@ the keywords every provider passes to the clients it makes (empty in ``pulumi up
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 #: Extra keywords for the clients the providers make (tests: ``sleep`` and ``clock``).
 client_options: dict[str, Any] = {}
+
+
+@contextmanager
+def clients_using(**options: Any) -> Iterator[None]:
+    """The providers' clients take ``options`` (``sleep``, ``clock``) while the block runs; restored after. For
+    callers that drive a provider outside the engine against the emulator (``dapctl demo``)."""
+    saved = dict(client_options)
+    client_options.update(options)
+    try:
+        yield
+    finally:
+        client_options.clear()
+        client_options.update(saved)
 
 
 class ProviderInputError(RuntimeError):

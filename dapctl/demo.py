@@ -21,11 +21,12 @@ import catalog
 from azure_http import EmulatorTokens, GraphClient
 from azure_http.arm import ArmClient
 from azure_http.connect import ENV, connect
+from components import provider_io
 from components.arm_resources import PartnerRoleAssignmentProvider
 from components.gdap_resources import GdapAccessAssignmentProvider, GdapRelationshipProvider
 from components.naming import deterministic_guid, role_definition_id, subscription_scope
 from dapctl.render.reports import Format, render_audit, render_revoke
-from emulator.client import EmulatorControl
+from emulator.client import EmulatorControl, EmulatorPace
 from emulator.server import EmulatorServer
 from intent import CustomerIntent, StackIntent
 from operations.customer_audit import audit_customer, partner_clients, partner_view
@@ -185,14 +186,17 @@ class Demo:
             if access.group not in self.ids:
                 self.say(f"[yellow]{access.group}: no object id in the dev config (created by Pulumi); skipped here[/]")
                 continue
-            created = GdapAccessAssignmentProvider().create(
-                {
-                    "partnerTenantId": self.cfg.partner.tenant_id,
-                    "relationshipId": relationship_id,
-                    "groupId": self.ids[access.group],
-                    "roleIds": list(access.role_ids),
-                }
-            )
+            # The provider waits until Graph reports the mapping active: on the emulator's clock, not the wall's.
+            pace = EmulatorPace(self.control)
+            with provider_io.clients_using(sleep=pace.sleep, clock=pace.clock):
+                created = GdapAccessAssignmentProvider().create(
+                    {
+                        "partnerTenantId": self.cfg.partner.tenant_id,
+                        "relationshipId": relationship_id,
+                        "groupId": self.ids[access.group],
+                        "roleIds": list(access.role_ids),
+                    }
+                )
             roles = ", ".join(catalog.directory_role_name(r) for r in access.role_ids)
             self.say(f"{access.group} mapped to {roles} ({created.outs['status']})")
 

@@ -17,6 +17,7 @@ import typer
 
 import catalog
 from azure_http.endpoint_url import EndpointError, quoted
+from operations.access_defaults import DEFAULT_GRACE_DAYS
 
 OUTPUT_HINT = "'--output' / '-o'"
 
@@ -109,6 +110,13 @@ def check_days(value: int, option: str, maximum: int = 3650) -> int:
     return value
 
 
+GraceDaysOption = typer.Option(
+    DEFAULT_GRACE_DAYS,
+    "--grace-days",
+    min=0,
+    help="Days a relationship awaiting approval or a pending access assignment is 'not granted yet' (exit 0) "
+    "before it is a finding.",
+)
 YesOption = typer.Option(False, "--yes", "-y", help="Confirm the change without asking (for automation).")
 
 

@@ -281,3 +281,22 @@ class EmulatorControl:
     def autopilot_register_elsewhere(self, devices: list[dict[str, Any]], tenant_id: str | None = None) -> None:
         """Mark devices as registered in some other tenant (their upload then fails with 808)."""
         self._call("POST", "/autopilot/registered", {"devices": devices, "tenantId": tenant_id})
+
+
+class EmulatorPace:
+    """Time for a client that waits on the emulator: a ``sleep`` that moves the emulator's clock instead of
+    waiting, and a ``clock`` that counts what was slept. A long-running wait (an access assignment becoming
+    active) then costs round trips, not the seconds Graph would take; a wait that never ends still reaches its
+    timeout on this clock."""
+
+    def __init__(self, control: EmulatorControl) -> None:
+        self.control = control
+        self.seconds = 0.0
+
+    def clock(self) -> float:
+        return self.seconds
+
+    async def sleep(self, seconds: float) -> None:
+        seconds = max(0.0, seconds)
+        self.control.advance(seconds)
+        self.seconds += seconds

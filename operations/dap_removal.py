@@ -6,27 +6,36 @@ FAQ). ``dapctl revoke CUSTOMER --only dap`` (DAP removed, GDAP kept) runs these 
 has just made, before anything is sent:
 
 1. the config declares GDAP for the customer, and a GDAP relationship with the customer is **active** and
-   holds every declared role (the roles ``tenant_access.declared_access`` computes from the config);
+   holds every declared role (the roles ``customer_audit.declared_access`` computes from the config);
 2. the partner's Azure access does not depend on DAP. The partner reaches a customer subscription through
    admin-on-behalf-of: a partner group's role assignment there (on a CSP subscription, AdminAgents'
    Owner as a ForeignGroup) is usable only while a delegation puts that group's members into the tenant.
-   So each subscription where the partner holds an RBAC grant must have one whose principal is a group
-   mapped by an access assignment of an active GDAP relationship; a subscription where no such group
-   holds a grant reaches the partner through DAP alone, and removing DAP cuts it off. The operator may
-   accept that loss explicitly (``--accept-azure-access-loss``); the refusal names the subscriptions.
+   The operators reach a subscription today through the groups whose grants cover all of it (scope the
+   subscription, a management group above it or the tenant root; when the partner holds only narrower
+   grants there, through those). At least one of those very groups must be mapped by an **active** access
+   assignment of an active GDAP relationship: a ``pending`` assignment lets nobody in yet (Graph
+   ``delegatedAdminAccessAssignment.status``), and another group that holds a role on one resource group
+   keeps the operators nothing (its members are other people as far as this check can tell: group
+   membership is not read, so only the group that reaches the subscription today counts). A subscription
+   where no such group is mapped reaches the partner through DAP alone, and removing DAP cuts it off. The
+   operator may accept that loss explicitly (``--accept-azure-access-loss``); the refusal names the
+   subscriptions and, per subscription, the groups and what their mapping lacks.
+
+Sources: Graph delegatedAdminAccessAssignment status values (pending, active, deleting, deleted, error),
+https://learn.microsoft.com/graph/api/resources/delegatedadminaccessassignment; Azure RBAC scope inheritance,
+https://learn.microsoft.com/azure/role-based-access-control/scope-overview.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from azure_http.gdap import ASSIGNMENT_DELETED, ASSIGNMENT_DELETING, ASSIGNMENT_ERROR, USABLE_STATUSES
+from azure_http.gdap import ASSIGNMENT_ACTIVE, USABLE_STATUSES
 from runbooks.audit import AuditReport
 from runbooks.declared import DeclaredAccess
 from runbooks.grants import Kind
 
 ACCEPT_FLAG = "--accept-azure-access-loss"
-_NOT_MAPPING = (ASSIGNMENT_DELETING, ASSIGNMENT_DELETED, ASSIGNMENT_ERROR)
 
 
 @dataclass
@@ -37,6 +46,8 @@ class DapRemovalCheck:
     """Subscriptions whose partner access leans on DAP alone (a blocker unless accepted)."""
     relationship: str | None = None
     """The active relationship with the declared roles, when there is one."""
+    why: dict[str, str] = field(default_factory=dict)
+    """Per subscription at risk: the groups the operators reach it through, and what their mapping lacks."""
 
     @property
     def allowed(self) -> bool:
@@ -69,22 +80,44 @@ def check_dap_removal(report: AuditReport, declared: DeclaredAccess | None, acce
             "then run this again"
         )
     usable = {g.id for g in relationships if g.status in USABLE_STATUSES}
-    mapped = {
-        (g.principal_id or "").lower()
-        for g in report.by_kind(Kind.GDAP_ACCESS)
-        if g.details.get("relationshipId") in usable
-        and g.status not in (ASSIGNMENT_DELETING, ASSIGNMENT_DELETED, ASSIGNMENT_ERROR)
-    }
-    by_subscription: dict[str, set[str]] = {}
-    for grant in report.by_kind(Kind.RBAC):
-        if grant.subscription_id:
-            by_subscription.setdefault(grant.subscription_id, set()).add((grant.principal_id or "").lower())
-    check.azure_at_risk = sorted(s for s, principals in by_subscription.items() if not principals & mapped)
+    access = [g for g in report.by_kind(Kind.GDAP_ACCESS) if g.details.get("relationshipId") in usable]
+    mapped = {(g.principal_id or "").lower() for g in access if g.status == ASSIGNMENT_ACTIVE}
+    waiting = {(g.principal_id or "").lower(): g.status for g in access if g.status != ASSIGNMENT_ACTIVE}
+    reached = operator_groups(report)
+    check.azure_at_risk = sorted(s for s, groups in reached.items() if not groups & mapped)
+    check.why = {s: _why(reached[s], waiting) for s in check.azure_at_risk}
     if check.azure_at_risk and not accept_azure_loss:
         check.blockers.append(
             f"the partner's Azure access to {len(check.azure_at_risk)} subscription(s) "
-            f"({', '.join(check.azure_at_risk)}) depends on DAP: no group mapped in an active GDAP relationship "
-            "holds a role there. Map the group that holds it (e.g. AdminAgents) in the GDAP relationship, or "
-            f"grant a mapped group an Azure role there; or pass {ACCEPT_FLAG} to remove DAP anyway"
+            f"({'; '.join(f'{s}: {check.why[s]}' for s in check.azure_at_risk)}) depends on DAP: no group the "
+            "operators reach it through is mapped by an active access assignment of an active GDAP relationship. "
+            "Map the group that holds it (e.g. AdminAgents) in the GDAP relationship and wait until its access "
+            f"assignment is active; or pass {ACCEPT_FLAG} to remove DAP anyway"
         )
     return check
+
+
+def covers_subscription(scope: str | None, subscription_id: str) -> bool:
+    """Whether a grant at ``scope`` reaches all of the subscription: the subscription itself, or a scope above it
+    (a management group, the tenant root) that the audit listed in that subscription."""
+    scope = (scope or "").rstrip("/").lower()
+    return not scope.startswith("/subscriptions/") or scope == f"/subscriptions/{subscription_id.lower()}"
+
+
+def operator_groups(report: AuditReport) -> dict[str, set[str]]:
+    """Per subscription the partner reaches: the principals of the grants that reach all of it (or, where the
+    partner holds only narrower grants there, of those)."""
+    holders: dict[str, list] = {}
+    for grant in report.by_kind(Kind.RBAC):
+        if grant.subscription_id:
+            holders.setdefault(grant.subscription_id, []).append(grant)
+    reached = {}
+    for subscription, grants in holders.items():
+        whole = [g for g in grants if covers_subscription(g.scope, subscription)] or grants
+        reached[subscription] = {(g.principal_id or "").lower() for g in whole}
+    return reached
+
+
+def _why(groups: set[str], waiting: dict[str, str]) -> str:
+    said = [f"{g} (access assignment {waiting[g]})" if g in waiting else f"{g} (not mapped)" for g in sorted(groups)]
+    return "reached through " + ", ".join(said)

@@ -4,7 +4,13 @@ Removing access and removing the customer from the desired state must happen in 
 changed first, nothing would remove the grants; if it never changed, the next `pulumi up` (and the daily
 drift run) would restore them. The state step is guidance, because only the Pulumi CLI changes state: the
 customer's protected resources (the GDAP relationship, its subscriptions) are listed with the commands that
-release them, so the next `pulumi up` forgets them without deleting the customer's subscriptions.
+release them, so the next `pulumi up` forgets them without deleting the customer's subscriptions. The
+customer's revocation runbook (resource group, storage, Automation account, custom role) is not revoked
+access: it stays in the customer's subscription, out of the partner's reach once the revocation is done, so
+it is forgotten (``pulumi state delete``) rather than left to a `pulumi up` that could not delete it.
+
+The steps are read from the stack's plan with the customer still in it, so they are computed before the
+stack file is edited (after the edit the program declares nothing for the customer).
 """
 
 from __future__ import annotations
@@ -56,11 +62,44 @@ class OffboardPlan:
     state: list[StateStep] = field(default_factory=list)
 
 
-def config_edit(stack: str, project_dir: Path, customer: str) -> ConfigEdit:
-    """The stack file with ``lifecycle: offboarded`` for the customer (unchanged when it is already)."""
+def config_edit(stack: str, project_dir: Path, customer: str, note: str | None = None) -> ConfigEdit:
+    """The stack file with ``lifecycle: offboarded`` for the customer (unchanged when it is already); ``note``
+    goes on the edited line as a YAML comment (why it was set although not everything was verified)."""
     path = stack_file(stack, project_dir)
     before = path.read_text(encoding="utf-8")
-    return ConfigEdit(path, before, set_customer_field(before, customer, "lifecycle", "offboarded"))
+    after = set_customer_field(before, customer, "lifecycle", "offboarded")
+    if note and after != before:
+        after = _comment_edited_line(before, after, note)
+    return ConfigEdit(path, before, after)
+
+
+def _comment_edited_line(before: str, after: str, note: str) -> str:
+    """``after`` with ``  # note`` at the end of the line where it first differs from ``before``."""
+    at = next((i for i, (a, b) in enumerate(zip(before, after, strict=False)) if a != b), len(before))
+    end = after.find("\n", at)
+    end = len(after) if end < 0 else end
+    text = " ".join(note.replace("#", "").split())  # one line, no nested comment marker
+    return f"{after[:end]}  # {text}{after[end:]}"
+
+
+#: The revocation runbook's resources (components/revocation_runbook.py), each after every resource that depends
+#: on it: the order in which `pulumi state delete` accepts them. A type not listed goes first.
+RUNBOOK_DELETE_ORDER = (
+    "azure-native:authorization:RoleAssignment",
+    "azure-native:authorization:RoleDefinition",
+    "azure-native:automation:Runbook",
+    "azure-native:automation:Python3Package",
+    "azure-native:automation:AutomationAccount",
+    "azure-native:storage:Blob",
+    "azure-native:storage:BlobContainer",
+    "azure-native:storage:StorageAccount",
+    "azure-native:resources:ResourceGroup",
+)
+
+
+def _runbook_delete_rank(resource) -> tuple[int, str]:
+    rank = RUNBOOK_DELETE_ORDER.index(resource.type) + 1 if resource.type in RUNBOOK_DELETE_ORDER else 0
+    return rank, resource.urn
 
 
 def engine_urn(run, resource) -> str:
@@ -80,6 +119,7 @@ def state_steps(stack: str, project_dir: Path, customer: str) -> list[StateStep]
 
     Read from the stack's own plan with the customer still in it: the protected resources under the
     customer's component, in the order to run them."""
+    from components.revocation_runbook import TYPE as RUNBOOK_COMPONENT
     from stacks.mock_runtime import run_offline
     from stacks.program import main as program
 
@@ -95,9 +135,12 @@ def state_steps(stack: str, project_dir: Path, customer: str) -> list[StateStep]
         children = run.children(parent)
         mine += children
         frontier += [c.urn for c in children]
+    runbook = {r.urn for r in mine if r.type == RUNBOOK_COMPONENT}
     steps = []
     for r in sorted(mine, key=lambda r: r.urn):
         urn = engine_urn(run, r)
+        if r.parent in runbook:
+            continue  # below, in the order `pulumi state delete` accepts
         if r.type in KEEP_IN_AZURE:
             steps.append(
                 StateStep(
@@ -114,4 +157,15 @@ def state_steps(stack: str, project_dir: Path, customer: str) -> list[StateStep]
                     "protected; already revoked, so the next `pulumi up` only removes it from state",
                 )
             )
+    # Dependents before what they depend on, as `pulumi state delete` requires.
+    for r in sorted((r for r in mine if r.parent in runbook), key=_runbook_delete_rank):
+        urn = engine_urn(run, r)
+        steps.append(
+            StateStep(
+                urn,
+                f"pulumi state delete --stack {stack} '{urn}'",
+                "the customer's revocation runbook: stays in the customer's subscription (out of the partner's "
+                "reach once revoked); forgotten by Pulumi, the customer deletes it when it wants",
+            )
+        )
     return steps

@@ -8,6 +8,7 @@ terminal, a pipeline with ``--yes``. Nothing here prints or asks.
 
 from __future__ import annotations
 
+import shlex
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -86,15 +87,39 @@ def journal_for(customer: CustomerIntent, directory: Path | None) -> Journal:
     return Journal(directory or DEFAULT_JOURNALS / customer.name)
 
 
-def unfinished(journal: Journal) -> bool:
-    """Whether an earlier ``--apply`` run of this journal left grants pending (offboarding then resumes it). An
-    unreadable journal counts as none: a fresh audit decides what is left."""
+def journal_standing(journal: Journal) -> str:
+    """Where an earlier ``--apply`` run of this journal stands: "none" (no journal), "finished" (nothing pending),
+    "unfinished" (grants pending: finish it with ``--resume``) or "unreadable" (a fresh audit must decide)."""
     if not journal.exists():
-        return False
+        return "none"
     try:
-        return bool(journal.load().pending())
+        return "unfinished" if journal.load().pending() else "finished"
     except JournalError:
-        return False
+        return "unreadable"
+
+
+def resume_command(
+    customer: str | None,
+    tenant: str | None,
+    stack: str,
+    project_dir: Path,
+    journal_dir: Path | None,
+    endpoint: str | None = None,
+) -> str:
+    """The exact command that continues this customer's journalled revocation (printed on refusal and on Ctrl-C)."""
+    words = ["dapctl", "revoke", *([customer] if customer else ["--tenant", tenant or ""]), "--stack", stack]
+    if Path(project_dir) != Path("."):
+        words += ["--project-dir", str(project_dir)]
+    if journal_dir is not None:
+        words += ["--journal", str(journal_dir)]
+    if endpoint:
+        words += ["--endpoint", endpoint]
+    return shlex.join([*words, "--resume"])
+
+
+def plan_stamp(journal: Journal | None) -> int | None:
+    """When the journal's plan was last written (None: no plan): tells this run's journal from an earlier one's."""
+    return journal.plan_path.stat().st_mtime_ns if journal is not None and journal.exists() else None
 
 
 def resumed_selection(journal: Journal, customer_tenant_id: str, only: list[str], keep: list[str]) -> Selection:

@@ -6,7 +6,9 @@
 #   STACKS="contoso fabrikam" pipelines/run-stacks.sh plan|preview|up|drift
 #
 # Environment: STACKS (space-separated, from pipelines/shards.py), PARALLEL (stacks at once, default 2),
-# RESULTS (folder, default results), MESSAGE (the update message for `up`). For preview, up and drift the
+# RESULTS (folder, default results), MESSAGE (the update message for `up`), ACCESS_GRACE_DAYS (days a customer's
+# access may be "not granted yet", awaiting approval or a pending assignment, before the access check calls it a
+# finding; default 14). For preview, up and drift the
 # Pulumi CLI is logged in and the ARM_* variables are set by the caller. Per stack, RESULTS/<stack>/ receives
 # `status` (the exit code), `output.txt`, and plan.json (plan), report.md + attention (drift).
 set -euo pipefail
@@ -54,12 +56,13 @@ one() {
         drift=$?
       .venv/bin/dapctl gdap status --stack "$stack" --fail-on-warning --json > "${dir}/gdap.json" \
         2> "${dir}/gdap-errors.txt" || gdap=$?
-      .venv/bin/dapctl access check --all --stack "$stack" --json > "${dir}/access.json" \
+      .venv/bin/dapctl access check --all --stack "$stack" --json --grace-days "${ACCESS_GRACE_DAYS:-14}" \
+        > "${dir}/access.json" \
         2> "${dir}/access-errors.txt" || access=$?
       {
         echo "Stack \`${stack}\`: pulumi preview --refresh --expect-no-changes exit ${preview}, dapctl drift exit ${drift}"
         echo "(3: drift), dapctl gdap status --fail-on-warning exit ${gdap} (3: warnings), dapctl access check exit"
-        echo "${access} (3: access lost)."
+        echo "${access} (3: access lost, in part too; not granted yet within ${ACCESS_GRACE_DAYS:-14} days is 0)."
         echo
         echo "## What Pulumi manages (preview)"
         echo '```'

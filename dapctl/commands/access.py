@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from dapctl import exit_codes
-from dapctl.options import check_endpoint
+from dapctl.options import GraceDaysOption, check_endpoint
 from dapctl.render.access_check import render_access_check
 from dapctl.shell import (
     DeadlineOption,
@@ -36,11 +36,17 @@ def check(
     endpoint: str | None = EndpointOption,
     deadline_seconds: float = DeadlineOption,
     as_json: bool = typer.Option(False, "--json", help="Print the results as JSON."),
+    grace_days: float = GraceDaysOption,
 ) -> None:
     """Per customer: a token in its tenant (the partner application's consent), the groups and roles that reach it
-    through which relationship (or DAP), and the Azure subscriptions reachable. Exit 3 when any access is lost.
+    through which relationship (or DAP), and the Azure subscriptions reachable; per declared group its access
+    assignment, per declared subscription whether it is reached and its declared grant (AdminAgents' Owner) is
+    still there. Exit 3 when any access is lost, in part too (1 of 2 subscriptions, a group's assignment gone).
 
-    Example: dapctl access check --all --json
+    Access not granted yet (a relationship awaiting the customer's approval, an access assignment still
+    pending) is status `not-granted-yet` with its age, exit 0, until it is older than --grace-days.
+
+    Example: dapctl access check --all --json --grace-days 14
     """
     from azure_http import run_sync
     from operations.access_check import check_access
@@ -52,7 +58,7 @@ def check(
     customers = [customer_named(cfg, customer)] if customer else list(cfg.active_customers)
     conn = connection(endpoint)
     with guarded(deadline_seconds):
-        results = run_sync(check_access(conn, cfg, customers))
+        results = run_sync(check_access(conn, cfg, customers, grace_days=grace_days))
     render_access_check(results, as_json, console)
     if any(r.findings for r in results):
         raise typer.Exit(exit_codes.FINDINGS)

@@ -15,7 +15,7 @@ import typer
 from rich.markup import escape
 
 from dapctl import exit_codes
-from dapctl.options import check_endpoint
+from dapctl.options import GraceDaysOption, check_endpoint
 from dapctl.render.fleet import access_table, audit_table, drift_table, plan_table, status_table
 from dapctl.shell import DeadlineOption, EndpointOption, ProjectDirOption, connection, console, errors, fail, guarded
 
@@ -181,6 +181,31 @@ def drift(
         raise typer.Exit(exit_codes.FINDINGS)
 
 
+def _audit_interrupted(done: int, total: int, out, project_dir, patterns, exclude, fmt, endpoint) -> None:
+    """Ctrl-C: how many customers were audited, where they are, and the exact command that finishes the run."""
+    import shlex
+
+    errors.print(f"\n[bold yellow]Interrupted:[/] {done} of {total} customer(s) audited.", highlight=False)
+    if out is None:
+        errors.print("Nothing was written (no --out): run it again, with --out FILE to make it resumable.")
+        raise typer.Exit(exit_codes.INTERRUPTED)
+    words = ["dapctl", "fleet", "audit"]
+    if Path(project_dir) != Path("."):
+        words += ["--project-dir", str(project_dir)]
+    for pattern in patterns:
+        words += ["--stacks", pattern]
+    for pattern in exclude:
+        words += ["--exclude", pattern]
+    if fmt != "table":
+        words += ["--format", fmt]
+    if endpoint:
+        words += ["--endpoint", endpoint]
+    words += ["--out", str(out), "--resume"]
+    errors.print(f"Each audited customer is a line of {escape(str(out))}.", highlight=False)
+    errors.print(f"Finish it: {escape(shlex.join(words))}", highlight=False)
+    raise typer.Exit(exit_codes.INTERRUPTED)
+
+
 @app.command(epilog=exit_codes.EPILOG)
 def audit(
     project_dir: Path = ProjectDirOption,
@@ -199,6 +224,8 @@ def audit(
 ) -> None:
     """Every access path the partner holds in every customer of every stack (GDAP, DAP, Azure RBAC, Lighthouse),
     with the relationships read once for the fleet; exit 5 when some customer could not be fully read.
+
+    Ctrl-C prints how many customers were audited and, with --out, the exact --resume command (exit 130).
 
     Example: dapctl fleet audit --out audit.jsonl -f markdown > audit.md   (then --resume after an interruption)
     """
@@ -264,9 +291,15 @@ def audit(
                 )
         except OSError as err:
             fail(exit_codes.ERROR, f"[bold red]--out:[/] could not write {escape(str(out))}: {escape(str(err))}")
+        except KeyboardInterrupt:
+            interrupted = True
+        else:
+            interrupted = False
         finally:
             if log is not None:
                 log.close()
+    if interrupted:
+        _audit_interrupted(len(rows), len(jobs), out, project_dir, patterns, exclude, fmt, endpoint)
     ordered = [rows[(stack, customer.name)] for stack, _, customer in jobs if (stack, customer.name) in rows]
     if fmt == "json":
         sys.stdout.write(json.dumps(document(ordered, problems), indent=2) + "\n")
@@ -290,14 +323,16 @@ def access(
     deadline_seconds: float = DeadlineOption,
     concurrency: int = typer.Option(16, "--concurrency", min=1, max=64, help="Customers checked at once."),
     as_json: bool = typer.Option(False, "--json", help="One JSON document (schemaVersion 1)."),
+    grace_days: float = GraceDaysOption,
 ) -> None:
     """Whether the partner still reaches every customer of every stack: a token in its tenant (the app's
     consent), the groups and roles that reach it through which relationship or DAP, its Azure subscriptions.
-    Exit 3 when any access is lost (the scheduled drift run files it), 2 when a stack's config is broken.
+    Exit 3 when any access is lost (the scheduled drift run files it), 2 when a stack's config is broken. Access
+    not granted yet (approval or an access assignment pending) is not lost until older than --grace-days.
 
     Example: dapctl fleet access --json
     """
-    from operations.access_check import check_fleet_access
+    from operations.access_check import NOT_GRANTED_YET, check_fleet_access
     from operations.fleet import Fleet
 
     check_endpoint(endpoint)
@@ -309,19 +344,25 @@ def access(
         endpoint,
         deadline_seconds,
         "checking access",
-        lambda conn, progress: check_fleet_access(conn, jobs, concurrency=concurrency, progress=progress),
+        lambda conn, progress: check_fleet_access(
+            conn, jobs, concurrency=concurrency, progress=progress, grace_days=grace_days
+        ),
     )
     lost = [(stack, r) for stack, r in results if r.findings]
+    awaited = sum(1 for _, r in results if r.status == NOT_GRANTED_YET)
     if as_json:
         document = {
             "schemaVersion": 1,
             "customers": [{"stack": stack, **r.to_json()} for stack, r in results],
             "lost": len(lost),
+            "notGrantedYet": awaited,
             "configProblems": problems,
         }
         sys.stdout.write(json.dumps(document, indent=2) + "\n")
     else:
         console.print(access_table(lost, results))
+        if awaited:
+            console.print(f"{awaited} customer(s) not granted yet (within {grace_days:g} days): not counted as lost")
         _config_problems(problems)
     if problems:
         raise typer.Exit(exit_codes.USAGE)

@@ -57,6 +57,8 @@ class RevokeOptions:
     tenant: str | None = None
     apply: bool = False
     resume: bool = False
+    restart: bool = False
+    """With ``apply``: discard an unfinished journal of this customer and start afresh."""
     journal_dir: Path | None = None
     fmt: ReportFormat = ReportFormat.table
     output: Path | None = None
@@ -78,6 +80,9 @@ def revoke(
     deadline_seconds: float = DeadlineOption,
     apply: bool = typer.Option(False, "--apply", help="Remove the grants (default: dry run, nothing changes)."),
     resume: bool = typer.Option(False, "--resume", help="Finish an interrupted --apply run from its journal."),
+    restart: bool = typer.Option(
+        False, "--restart", help="With --apply: discard an unfinished journal of this customer and start afresh."
+    ),
     journal_dir: Path | None = typer.Option(None, "--journal", help="Journal folder (default .dapctl/<customer>)."),
     fmt: ReportFormat = FormatOption,
     output: Path | None = OutputOption,
@@ -105,9 +110,13 @@ def revoke(
     With --apply, the plan (tenant, what and how many) is shown and confirmed at the terminal first; --yes
     confirms in automation, where there is no terminal (without it, nothing is sent).
 
+    Every --apply run is journalled (.dapctl/<customer>, or --journal): --apply over an unfinished journal of
+    the customer is refused (exit 2) and names --resume, which finishes it, or --restart, which discards it.
+    Ctrl-C prints what was done, where the journal is and the exact --resume command (exit 130).
+
     Exit codes with --apply: 0 complete (verified gone by reading Azure again), 1 failed (something remains, or
     Graph/ARM could not be read), 5 incomplete (nothing known to remain, but something could not be verified:
-    the report says what and why), 2 bad input.
+    the report says what and why), 2 bad input, 130 interrupted.
 
     Example: dapctl revoke contoso            (dry run: what would go)
              dapctl revoke contoso --apply -f html -o contoso-revocation.html
@@ -122,6 +131,7 @@ def revoke(
             tenant=tenant,
             apply=apply,
             resume=resume,
+            restart=restart,
             journal_dir=journal_dir,
             fmt=fmt,
             output=output,
@@ -149,6 +159,8 @@ def revoke_customer(options: RevokeOptions) -> int:
         apply_revocation,
         journal_for,
         plan_revocation,
+        plan_stamp,
+        resume_command,
         resumed_plan,
         resumed_selection,
     )
@@ -166,9 +178,15 @@ def revoke_customer(options: RevokeOptions) -> int:
     cfg, target, view = customer_and_view(
         o.stack, o.project_dir, o.customer, principals, False, o.endpoint, tenant, intent=o.intent
     )
+    if o.restart and (o.resume or not o.apply):
+        raise typer.BadParameter("--restart goes with --apply (not --resume)", param_hint="'--restart'")
     journal = None
     if changes:
         journal = journal_for(target, check_journal_dir(o.journal_dir or DEFAULT_JOURNALS / target.name))
+    resume_with = resume_command(o.customer, o.tenant, o.stack, o.project_dir, o.journal_dir, o.endpoint)
+    if o.apply and not o.resume and not o.restart:
+        _refuse_unfinished_journal(journal, resume_with)
+    stamp = plan_stamp(journal)
     if o.resume:
         assert journal is not None
         with guarded():
@@ -176,22 +194,25 @@ def revoke_customer(options: RevokeOptions) -> int:
     for note in view.notes:
         errors.print(f"[yellow]note:[/] {escape(note)}")
 
-    with guarded(o.deadline_seconds, refusals=(ValueError,)):
-        if o.resume:
-            assert journal is not None
-            plan = resumed_plan(cfg, target, selection, journal)
-        else:
-            with progress_bar(errors, "auditing") as progress:
-                plan = run_sync(plan_revocation(cfg, target, view, selection, journal=journal, progress=progress))
-        # Asked with no progress bar drawing over the question.
-        _refuse_early_dap_removal(plan.dap_removal(o.accept_azure_loss), o.apply)
-        if changes and not plan.nothing and not confirm(plan.question(), o.yes):
-            console.print("Nothing was changed.")
-            return exit_codes.OK
-        with progress_bar(errors, "revoking") as progress:
-            report = run_sync(
-                apply_revocation(plan, view, apply=o.apply, resume=o.resume, gaps=view.notes, progress=progress)
-            )
+    try:
+        with guarded(o.deadline_seconds, refusals=(ValueError,)):
+            if o.resume:
+                assert journal is not None
+                plan = resumed_plan(cfg, target, selection, journal)
+            else:
+                with progress_bar(errors, "auditing") as progress:
+                    plan = run_sync(plan_revocation(cfg, target, view, selection, journal=journal, progress=progress))
+            # Asked with no progress bar drawing over the question.
+            _refuse_early_dap_removal(plan.dap_removal(o.accept_azure_loss), o.apply)
+            if changes and not plan.nothing and not confirm(plan.question(), o.yes):
+                console.print("Nothing was changed.")
+                return exit_codes.OK
+            with progress_bar(errors, "revoking") as progress:
+                report = run_sync(
+                    apply_revocation(plan, view, apply=o.apply, resume=o.resume, gaps=view.notes, progress=progress)
+                )
+    except KeyboardInterrupt:
+        _interrupted(journal, resume_with, o.resume or plan_stamp(journal) != stamp)
     names = report_names(cfg, target)
     write(lambda: render_revoke(report, Format(o.fmt), output, console, names))
     if plan.autopilot:
@@ -229,3 +250,51 @@ def _refuse_early_dap_removal(check, apply: bool) -> None:
     for blocker in check.blockers:
         errors.print(f"  - {escape(blocker)}", highlight=False)
     fail(exit_codes.FINDINGS, "Nothing was changed.")
+
+
+def _refuse_unfinished_journal(journal, resume_with: str) -> None:
+    """``--apply`` over a journal whose run is not finished would start a fresh one, and its report would omit what
+    the earlier run removed: refused (exit 2, nothing sent), naming ``--resume`` and ``--restart``."""
+    from runbooks.journal import JournalError
+
+    if journal is None or not journal.exists():
+        return
+    try:
+        state = journal.load()
+    except JournalError as err:
+        fail(
+            exit_codes.USAGE,
+            f"[bold red]Journal error:[/] {escape(str(err))}\nPass --restart to discard it and start afresh.",
+        )
+    pending = state.pending()
+    if not pending:
+        return
+    fail(
+        exit_codes.USAGE,
+        f"[bold red]Refused:[/] an unfinished revocation of this customer is journalled in "
+        f"{escape(str(journal.directory))} ({len(state.plan) - len(pending)} of {len(state.plan)} step(s) done, "
+        f"{len(pending)} not). Finish it: `{escape(resume_with)}` (its report includes what the earlier run "
+        "removed), or pass --restart to discard the journal and start afresh. Nothing was changed.",
+    )
+
+
+def _interrupted(journal, resume_with: str, started: bool) -> None:
+    """Ctrl-C: what the run did (from its journal), where the journal is, and the command that finishes it.
+    ``started``: this run wrote (or resumed) the journal; otherwise it was stopped before removing anything."""
+    from runbooks.journal import DONE, JournalError
+
+    if not started or journal is None:
+        fail(exit_codes.INTERRUPTED, "\n[bold yellow]Interrupted[/] before anything was removed: nothing was changed.")
+    try:
+        state = journal.load()
+    except JournalError as err:
+        fail(exit_codes.INTERRUPTED, f"\n[bold yellow]Interrupted.[/] The journal cannot be read: {escape(str(err))}")
+    done = [g for g in state.plan if state.outcomes.get(g.id, {}).get("outcome") in DONE]
+    errors.print(
+        f"\n[bold yellow]Interrupted:[/] {len(done)} of {len(state.plan)} step(s) done, {len(state.plan) - len(done)} "
+        f"left; nothing is verified yet. The journal is in {escape(str(journal.directory))}.",
+        highlight=False,
+    )
+    for grant in done:
+        errors.print(f"  done: {escape(str(grant.kind))} {escape(grant.id)}", highlight=False)
+    fail(exit_codes.INTERRUPTED, f"Finish it (and verify): {escape(resume_with)}")

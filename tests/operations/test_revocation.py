@@ -12,7 +12,7 @@ from azure_http.connect import connect
 from intent import load_intent
 from operations.customer_audit import partner_view
 from operations.errors import InputError
-from operations.revocation import apply_revocation, journal_for, plan_revocation, resumed_selection, unfinished
+from operations.revocation import apply_revocation, journal_for, journal_standing, plan_revocation, resumed_selection
 from runbooks.journal import Journal, JournalError
 from runbooks.selection import ALL, SelectionError, parse_selection
 from tests.support.dev_world import CONTOSO
@@ -81,12 +81,12 @@ def test_the_default_journal_is_named_for_the_customer(contoso):
     assert journal_for(customer, None).directory.as_posix() == ".dapctl/contoso"
 
 
-def test_an_offboarding_resumes_only_a_journal_with_grants_left(contoso, tmp_path):
+def test_where_a_journal_stands_decides_resume_or_restart(contoso, tmp_path):
     _, intent, customer, view, _ = contoso
-    assert not unfinished(Journal(tmp_path / "none"))  # no earlier run
+    assert journal_standing(Journal(tmp_path / "none")) == "none"  # no earlier run
     journal = Journal(tmp_path / "journal")
     plan = asyncio.run(plan_revocation(intent, customer, view, ALL, journal=journal))
     asyncio.run(apply_revocation(plan, view, apply=True))
-    assert not unfinished(journal)  # every planned grant has its outcome
+    assert journal_standing(journal) == "finished"  # every planned grant has its outcome
     (tmp_path / "journal" / "plan.json").write_text("{not json")
-    assert not unfinished(journal)  # unreadable: a fresh audit decides what is left
+    assert journal_standing(journal) == "unreadable"  # a fresh audit decides what is left (offboard restarts)

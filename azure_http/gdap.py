@@ -92,10 +92,11 @@ def auto_extends(value: str | None) -> bool:
 
 
 def duration_days(value: str | None) -> int | None:
-    """Whole days in a GDAP duration (``P2Y`` is 730, ``P0D`` and ``PT0S`` are 0); None for anything that is not a
-    duration (see ``duration_seconds``) or not a whole number of days. Import and policy read lengths through it."""
-    seconds = duration_seconds(value)
-    return None if seconds is None or seconds % 86400 else seconds // 86400
+    """Days in a duration of years, weeks and days (``P2Y`` is 730, ``P0D`` is 0); None for anything else, a time
+    part included (``PT24H``): a relationship's duration is written in days. Import and policy read lengths
+    through it."""
+    seconds = duration_seconds(value) if value and "T" not in value else None
+    return None if seconds is None else seconds // 86400
 
 
 # Access assignment statuses.

@@ -24,6 +24,11 @@ from .grants import Grant, Kind, Origin
 
 ProgressFn = Callable[[str, int, int | None], None]
 """progress(stage, done, total): called as the sweep advances (dapctl draws a progress bar)."""
+#: What an identity without a role at the tenant root cannot see (a partner never has one in a customer's tenant).
+ROOT_NOT_READABLE = (
+    "grants at the tenant root and management groups: this identity cannot list "
+    "role assignments at / (needs a role at the tenant root: a Global Administrator's elevated access)"
+)
 
 
 @dataclass(frozen=True)
@@ -273,10 +278,7 @@ async def _sweep_above_subscriptions(arm: ArmClient, target: Target, seen: set[s
                 seen.add(assignment["id"].lower())
                 report.grants.append(_rbac_grant(assignment, subscription_id_of(assignment["id"])))
         except Forbidden:
-            report.not_checked.append(
-                "grants at the tenant root and management groups: this identity cannot list "
-                "role assignments at / (needs a role at the tenant root: a Global Administrator's elevated access)"
-            )
+            report.not_checked.append(ROOT_NOT_READABLE)
             return
         except AzureHttpError as err:
             report.errors.append(f"tenant-wide listing for principal {principal}: {err}")

@@ -111,6 +111,9 @@ class AuditReport:
     not_checked: list[str] = field(default_factory=list)
     """What this run could not see (and why): a customer-side run cannot read the partner's GDAP."""
     errors: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+    """Subscriptions whose listing ARM refused (403): this identity holds no read there, so no right to remove
+    anything there either (each is also in ``errors``)."""
     autopilot: list[dict] = field(default_factory=list)
     """Autopilot devices registered for the customer (partner-side audits, from Partner Center): listed because
     the partner manages them, but they are not access to the tenant, and revocation leaves them."""
@@ -207,6 +210,9 @@ async def _sweep_subscription(
             if target.owns_tenant(grant.partner_tenant_id) and grant.id.lower() not in seen:
                 seen.add(grant.id.lower())
                 report.grants.append(grant)
+    except Forbidden as err:  # listed to this identity, but it may not read the role assignments there
+        report.refused.append(subscription_id.lower())
+        report.errors.append(f"subscription {subscription_id}: {err}")
     except AzureHttpError as err:
         report.errors.append(f"subscription {subscription_id}: {err}")
 

@@ -790,8 +790,10 @@ def blocking(run: RevocationRun) -> str:
     if run.held:
         _, reason = min(run.held.items())
         return f"{reason}" + (f" (and {len(run.held) - 1} more scope(s))" if len(run.held) > 1 else "")
-    if run.audited is not None and run.audited.errors:
-        return f"a listing failed: {run.audited.errors[0]}"
+    if run.audited is not None and len(run.audited.errors) > len(run.audited.refused):
+        # A refused listing means no read there, so no way to remove anything there: no reason to wait.
+        failed = [e for e in run.audited.errors if not any(s in e.lower() for s in run.audited.refused)]
+        return f"a listing failed: {(failed or run.audited.errors)[0]}"
     last: dict[str, Outcome] = {}
     for outcome in run.outcomes:
         last[outcome.grant.id.lower()] = outcome

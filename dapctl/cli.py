@@ -186,6 +186,18 @@ def _check_resumable(journal, customer_tenant_id: str):
     return state.selection
 
 
+def _expected_scope(project_dir: Path, customer):
+    """The subscriptions a revocation must find: declared, and seen by earlier runs (recorded in the project)."""
+    from runbooks.expected_scope import ExpectedScope, ExpectedScopeError, record_path
+
+    declared = [s.subscription_id for s in customer.existing_subscriptions]
+    try:
+        return ExpectedScope.load(record_path(project_dir, customer.tenant_id), customer.tenant_id, declared)
+    except ExpectedScopeError as err:
+        errors.print(f"[bold red]Expected-scope error:[/] {escape(str(err))}", highlight=False)
+        raise typer.Exit(exit_codes.USAGE) from None
+
+
 def _confirmed(cfg, customer, plan, journal, yes: bool, selection=None) -> bool:
     """Ask the person at the terminal, naming the tenant and what will go (``--yes`` answers for them)."""
     from collections import Counter
@@ -571,9 +583,12 @@ def revoke(
     With --apply, the plan (tenant, what and how many) is shown and confirmed at the terminal first; --yes
     confirms in automation, where there is no terminal (without it, nothing is sent).
 
-    Exit codes with --apply: 0 complete (verified gone by reading Azure again), 1 failed (something remains, or
-    Graph/ARM could not be read), 5 incomplete (nothing known to remain, but something could not be verified:
-    the report says what and why), 2 bad input.
+    Exit codes with --apply: 0 complete (every subscription, expected or found, verified clean by reading Azure
+    again; the tenant root, which a partner never reads, is listed with the customer's elevated command), 1
+    failed (something remains: the report says what to fix, then --resume; or Graph/ARM could not be read), 5
+    incomplete (something at subscription scope or below, or an expected subscription, could not be verified:
+    the report says what, why, and the customer-side check), 2 bad input. Expected subscriptions: those the
+    stack declares and every one an earlier run saw (.dapctl/expected-scope/ in the project folder).
 
     Example: dapctl revoke contoso            (dry run: what would go)
              dapctl revoke contoso --apply -f html -o contoso-revocation.html
@@ -601,9 +616,10 @@ def revoke(
     cfg, target_customer, view, notes = _customer_and_view(
         stack, project_dir, customer, principals, False, endpoint, tenant
     )
-    journal = None
+    journal = expected = None
     if apply or resume:
         journal = Journal(check_journal_dir(journal_dir or Path(".dapctl") / target_customer.name))
+        expected = _expected_scope(project_dir, target_customer)
     if resume:
         recorded = _check_resumable(journal, target_customer.tenant_id)
         if (only or keep) and selection != recorded:
@@ -638,6 +654,7 @@ def revoke(
                 progress=progress,
                 gaps=notes if "rbac" in selection.areas else [],  # the notes are about RBAC principals
                 selection=selection,
+                expected=expected,
             )
 
     try:

@@ -443,6 +443,7 @@ class _Executor:
 _AZURE = (Kind.RBAC, Kind.LIGHTHOUSE)
 _DIRECTORY = (Kind.GDAP_RELATIONSHIP, Kind.GDAP_ACCESS, Kind.DAP)
 _RESUME = "fix it, then run again (--resume)"
+STILL_LISTED = "ARM answered the removal but still lists the grant"
 
 
 @dataclass
@@ -620,7 +621,7 @@ async def sweep_azure_grants(run: RevocationRun) -> None:
     run.rights = [g for g in azure if gives_rights(g)]
     run.handled = {g.id.lower() for g in run.pending}
     run.to_clean |= _subscriptions_of(run, azure)
-    rounds = (MOP_UP_ROUNDS if run.audited is not None else 1) if run.selection.azure else 0
+    rounds = MOP_UP_ROUNDS if run.selection.azure else 0
     for _ in range(rounds):
         if not await _mop_up(run):
             break
@@ -630,15 +631,20 @@ async def _mop_up(run: RevocationRun) -> bool:
     """One read of the tenant; True when it removed something (another round may find more)."""
     sweep = await read_back(run.target, run.clients.arm, run.limits)
     run.note_seen(sweep)
-    if sweep.errors or run.audited is None:
-        return False  # a partial view (the verification says what), or a plan that is never widened
+    if sweep.errors:
+        return False  # a partial view: each scope is read before its rights go, and the verification says what
     run.executor.trust(sweep)
     selected = [g for g in sweep.grants if run.selection.includes(g)]  # a kept area is never swept up
+    unplanned = []
+    if run.audited is None:  # a plan from a journal or a file is never widened (what it lacks: a fresh audit)
+        planned = {g.id.lower() for g in run.state.plan}
+        unplanned = [g for g in selected if g.id.lower() not in planned and not gives_rights(g)]
+        selected = [g for g in selected if g.id.lower() in planned]
     extra = [g for g in selected if not gives_rights(g)]
     run.rights += [g for g in selected if gives_rights(g) and g.id.lower() not in run.handled]
     run.handled |= {g.id.lower() for g in selected}
     if not extra:
-        run.read_clean = not run.executor.unverified
+        run.read_clean = not run.executor.unverified and not unplanned
         return False
     await run.executor.confirm_tenancy(extra)
     run.to_clean |= _subscriptions_of(run, extra)
@@ -846,9 +852,7 @@ def finish_report(run: RevocationRun, report: RevokeReport) -> RevokeReport:
     for o in run.finished + run.outcomes:
         last[(o.grant.kind, o.grant.id.lower())] = o
     report.outcomes = [
-        Outcome(o.grant, "failed", "ARM answered the removal but still lists the grant")
-        if o.outcome in DONE and o.grant.id.lower() in still
-        else o
+        Outcome(o.grant, "failed", STILL_LISTED) if o.outcome in DONE and o.grant.id.lower() in still else o
         for o in last.values()
     ]
     return report
@@ -909,7 +913,13 @@ async def revoke(
             journal.close()
     if run.verification is None:
         run.verification = await verify_run(run)
-    return finish_report(run, report)
+    report = finish_report(run, report)
+    if journal is not None:  # "removed" but still listed: failed in the journal too, so --resume removes it again
+        for outcome in report.outcomes:
+            if outcome.outcome == "failed" and outcome.message == STILL_LISTED:
+                journal.record(outcome.grant, "failed", STILL_LISTED)
+        journal.close()
+    return report
 
 
 def _dry_run_note(grant: Grant, clients: Clients) -> str:

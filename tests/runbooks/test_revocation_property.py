@@ -27,7 +27,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from azure_http import ArmClient, EmulatorTokens, Endpoints, GraphClient, RetryPolicy
@@ -77,7 +77,7 @@ steps = st.lists(
 
 
 @settings(
-    max_examples=examples(12),
+    max_examples=examples(40),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
 )
@@ -99,6 +99,8 @@ def test_no_step_claims_complete_strands_a_grant_or_touches_anything_else(emulat
                 killed_selection = None
             except Killed:
                 report, killed_selection = None, killed_selection or selection_text
+            outcome = report.status if report is not None else "killed"
+            event(f"step: {'resume' if resume else selection_text}, fault {fault}, {outcome}")
             control.clear_faults()
             control.settings(arm_list_delay=0)
             after = control.state()
@@ -142,7 +144,10 @@ async def _step(emulator, world, journal, expected, selection, resume, kill_afte
 
 
 def _inject(control, world, state: dict[str, Any], fault: str | None, pick: int) -> None:
-    grants = sorted(partner_grants(state, world.customer))
+    spelt = {
+        a["id"].lower(): a["id"] for a in state["arm"]["role_assignments"] + state["arm"]["registration_assignments"]
+    }
+    grants = sorted(spelt[g] for g in partner_grants(state, world.customer))  # as ARM spells them: faults match paths
     subscriptions = sorted(
         s["subscriptionId"] for s in state["arm"]["subscriptions"] if s["tenantId"] == world.customer
     )

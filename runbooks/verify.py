@@ -137,8 +137,8 @@ def _root_limit(target: Target) -> str:
     learn.microsoft.com/azure/role-based-access-control/elevate-access-global-admin)."""
     commands = " ; ".join(f"az role assignment list --scope / --assignee {p}" for p in sorted(target.principal_ids))
     return (
-        "the tenant root and management groups with no subscription this identity reads: a partner holds no "
-        "readable role there. The customer's Global Administrator checks them after elevating access (Microsoft "
-        "Entra ID > Properties > Access management for Azure resources): "
-        f"`{commands or 'az role assignment list --scope / --all'}`"
+        f"{ROOT_NOT_READABLE}. A partner never holds a readable role there: what sits at the tenant root or a "
+        "management group above the subscriptions it reads is seen from them; the rest, the customer's Global "
+        "Administrator checks after elevating access (Microsoft Entra ID > Properties > Access management for "
+        f"Azure resources): `{commands or 'az role assignment list --scope / --all'}`"
     )

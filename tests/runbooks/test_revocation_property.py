@@ -79,7 +79,12 @@ steps = st.lists(
 @settings(
     max_examples=examples(40),
     deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.filter_too_much,
+    ],
 )
 @given(world=strict_worlds().filter(lambda w: w.runner == "partner"), plan=steps)
 def test_no_step_claims_complete_strands_a_grant_or_touches_anything_else(emulator, world, plan):

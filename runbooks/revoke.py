@@ -680,7 +680,11 @@ async def rights_waves(run: RevocationRun) -> None:
 
 
 async def _cut_scope(run: RevocationRun, subscription: str, rights: list[Grant]) -> None:
-    reason = "" if run.read_clean else await _reason_to_keep(run, subscription, rights)
+    await run.executor.confirm_tenancy(rights)
+    if run.executor.tenancy.get(subscription) != run.target.customer_tenant_id:
+        reason = ""  # not the customer's (or unconfirmed): never read; each removal says why it was not made
+    else:
+        reason = "" if run.read_clean else await _reason_to_keep(run, subscription, rights)
     if reason:
         run.hold(f"/subscriptions/{subscription}", reason, rights)
         return

@@ -537,7 +537,9 @@ def test_gdap_termination_and_dap_removal_are_read_back(emulator, lie):
     else:
         assert dap.outcome == "removed" and "allowDelegatedAccess reads back false" in dap.message
     # The partner never reads the tenant root: a documented limit (with the customer-side command), not unverified.
-    assert report.status == ("failed" if lie else "complete")
+    # Contoso's second subscription, which the partner was never given, is declared: named as not verified.
+    assert report.status == ("failed" if lie else "incomplete"), (report.unverified, report.outcomes)
+    assert report.unverified and all("not visible to this identity" in u for u in report.unverified)
     assert any("tenant root" in limit and "--scope /" in limit for limit in report.limits)
 
 

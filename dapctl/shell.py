@@ -86,6 +86,7 @@ def exit_code_for(err: BaseException) -> tuple[int, str] | None:
     from dapctl.render.reports import ReportNotWritten
     from operations.global_admin_removal import RemovalJournalError
     from operations.plan import PlanError
+    from runbooks.expected_scope import ExpectedScopeError
     from runbooks.journal import JournalError
     from runbooks.selection import SelectionError
 
@@ -94,6 +95,7 @@ def exit_code_for(err: BaseException) -> tuple[int, str] | None:
         (ReportNotWritten, exit_codes.ERROR, ""),
         ((JournalError, RemovalJournalError), exit_codes.USAGE, "Journal error:"),
         (SelectionError, exit_codes.USAGE, "Usage error:"),
+        (ExpectedScopeError, exit_codes.USAGE, "Expected-scope error:"),
         (PlanError, exit_codes.USAGE, "Plan error"),
     ]
     for kinds, code, lead in known:

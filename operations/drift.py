@@ -7,6 +7,7 @@ to, or were never approved, and DAP still present after GDAP took over.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
@@ -184,13 +185,21 @@ def drift_markdown(stack: str, items: list[DriftItem]) -> str:
     return "\n".join(lines) + "\n"
 
 
-async def stack_drift(conn: Connection, intent: StackIntent, customers: list[CustomerIntent]) -> list[DriftItem]:
+async def stack_drift(
+    conn: Connection,
+    intent: StackIntent,
+    customers: list[CustomerIntent],
+    seen: Callable[[CustomerIntent, AuditReport], None] | None = None,
+) -> list[DriftItem]:
     """Drift of the given customers of one stack: the partner's relationships read once, each customer audited as
-    the partner sees it (Autopilot devices are not access: not read)."""
+    the partner sees it (Autopilot devices are not access: not read). ``seen`` is told each customer's audit
+    (the command adds its subscriptions to the customer's expected scope)."""
     relationships = await read_relationships(conn, intent.partner.tenant_id)
     items: list[DriftItem] = []
     for customer in customers:
         view = partner_view(conn, intent, customer, [], all_partners=False)
         report, declared = await audit_customer(intent, customer, view, autopilot=False)
+        if seen is not None:
+            seen(customer, report)
         items += customer_drift(intent, customer, report, declared, relationships)
     return items

@@ -17,8 +17,10 @@ from intent import CustomerIntent, StackIntent
 from operations.customer_audit import PartnerView, audit_customer, partner_clients
 from operations.dap_removal import DapRemovalCheck, check_dap_removal
 from operations.errors import InputError
+from operations.expected_scope import expected_scope
 from runbooks.audit import AuditReport
 from runbooks.declared import DeclaredAccess
+from runbooks.expected_scope import ExpectedScope
 from runbooks.grants import Grant, Kind
 from runbooks.journal import Journal, JournalError
 from runbooks.revoke import RevokeReport, revoke
@@ -41,6 +43,8 @@ class RevocationPlan:
     journal: Journal | None = None
     autopilot: list[dict] = field(default_factory=list)
     """The customer's Autopilot devices: listed, never removed (they are not access to the tenant)."""
+    expected: ExpectedScope | None = None
+    """What the run must find (declared and seen before: see operations/expected_scope.py)."""
 
     @property
     def going(self) -> list[Grant]:
@@ -154,15 +158,25 @@ async def plan_revocation(
     *,
     journal: Journal | None = None,
     progress=None,
+    project_dir: Path | None = None,
 ) -> RevocationPlan:
-    """Audit the customer as the partner sees it, and plan the removal of the selected areas."""
+    """Audit the customer as the partner sees it, and plan the removal of the selected areas. With
+    ``project_dir``, the customer's expected scope is read from it (and the run adds what it sees)."""
     found, declared = await audit_customer(intent, customer, view, progress)
-    return RevocationPlan(intent, customer, selection, found, declared, journal, list(found.autopilot))
+    expected = expected_scope(project_dir, customer, declared) if project_dir is not None else None
+    return RevocationPlan(intent, customer, selection, found, declared, journal, list(found.autopilot), expected)
 
 
-def resumed_plan(intent: StackIntent, customer: CustomerIntent, selection: Selection, journal: Journal):
-    """A resumed run's plan: the journal's unfinished grants, no fresh audit."""
-    return RevocationPlan(intent, customer, selection, journal=journal)
+def resumed_plan(
+    intent: StackIntent,
+    customer: CustomerIntent,
+    selection: Selection,
+    journal: Journal,
+    project_dir: Path | None = None,
+):
+    """A resumed run's plan: the journal's unfinished grants, no fresh audit (the expected scope as recorded)."""
+    expected = expected_scope(project_dir, customer) if project_dir is not None else None
+    return RevocationPlan(intent, customer, selection, journal=journal, expected=expected)
 
 
 async def apply_revocation(
@@ -187,4 +201,5 @@ async def apply_revocation(
             progress=progress,
             gaps=gaps if "rbac" in plan.selection.areas else [],  # the gaps are about RBAC principals
             selection=plan.selection,
+            expected=plan.expected,
         )

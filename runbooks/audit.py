@@ -24,6 +24,11 @@ from .grants import Grant, Kind, Origin
 
 ProgressFn = Callable[[str, int, int | None], None]
 """progress(stage, done, total): called as the sweep advances (dapctl draws a progress bar)."""
+#: What an identity without a role at the tenant root cannot see (a partner never has one in a customer's tenant).
+ROOT_NOT_READABLE = (
+    "grants at the tenant root and management groups: this identity cannot list "
+    "role assignments at / (needs a role at the tenant root: a Global Administrator's elevated access)"
+)
 
 
 @dataclass(frozen=True)
@@ -106,6 +111,9 @@ class AuditReport:
     not_checked: list[str] = field(default_factory=list)
     """What this run could not see (and why): a customer-side run cannot read the partner's GDAP."""
     errors: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+    """Subscriptions whose listing ARM refused (403): this identity holds no read there, so no right to remove
+    anything there either (each is also in ``errors``)."""
     autopilot: list[dict] = field(default_factory=list)
     """Autopilot devices registered for the customer (partner-side audits, from Partner Center): listed because
     the partner manages them, but they are not access to the tenant, and revocation leaves them."""
@@ -218,6 +226,9 @@ async def _sweep_subscription(
             if target.owns_tenant(grant.partner_tenant_id) and grant.id.lower() not in seen:
                 seen.add(grant.id.lower())
                 report.grants.append(grant)
+    except Forbidden as err:  # listed to this identity, but it may not read the role assignments there
+        report.refused.append(subscription_id.lower())
+        report.errors.append(f"subscription {subscription_id}: {err}")
     except AzureHttpError as err:
         report.errors.append(f"subscription {subscription_id}: {err}")
 
@@ -289,10 +300,7 @@ async def _sweep_above_subscriptions(arm: ArmClient, target: Target, seen: set[s
                 seen.add(assignment["id"].lower())
                 report.grants.append(_rbac_grant(assignment, subscription_id_of(assignment["id"])))
         except Forbidden:
-            report.not_checked.append(
-                "grants at the tenant root and management groups: this identity cannot list "
-                "role assignments at / (needs a role at the tenant root: a Global Administrator's elevated access)"
-            )
+            report.not_checked.append(ROOT_NOT_READABLE)
             return
         except AzureHttpError as err:
             report.errors.append(f"tenant-wide listing for principal {principal}: {err}")

@@ -21,6 +21,7 @@ from .grants import Grant
 from .selection import ALL, Selection
 
 DONE = frozenset({"removed", "already-absent"})
+FIX = "delete the journal folder and run revoke --apply again (it audits afresh)"
 
 
 class JournalError(ValueError):
@@ -123,13 +124,33 @@ class Journal:
             selection=Selection.from_json(document.selection),
         )
         if self.log_path.is_file():
-            for line in self.log_path.read_text(encoding="utf-8").splitlines():
-                try:
-                    entry = json.loads(line)
-                except json.JSONDecodeError:
-                    continue  # the line a crash tore: its step is redone
-                if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
-                    continue  # not an outcome line (a hand edit): its step is redone
+            for entry in self._entries():
                 if entry.get("run", "") == self._run_id:
                     state.outcomes[entry["id"]] = entry
         return state
+
+    def _entries(self) -> list[dict]:
+        """The outcome lines; a ``JournalError`` naming the file and the line for bytes that are not UTF-8 text.
+
+        A line a crash tore (the last one, without its newline) is skipped whatever its bytes: a multi-byte
+        character may be cut in two there. Anywhere else, bytes that are not UTF-8 were not written by a run.
+        """
+        try:
+            data = self.log_path.read_bytes()
+        except OSError as err:
+            raise JournalError(f"{self.log_path}: cannot be read ({err.strerror}); {FIX}") from None
+        lines = data.split(b"\n")
+        entries = []
+        for number, raw in enumerate(lines, start=1):
+            torn = number == len(lines)  # after the last newline: empty, or the line a crash tore
+            try:
+                entry = json.loads(raw.decode("utf-8")) if raw.strip() else None
+            except UnicodeDecodeError:
+                if torn:
+                    continue
+                raise JournalError(f"{self.log_path}, line {number}: not UTF-8 text; {FIX}") from None
+            except (json.JSONDecodeError, RecursionError):
+                continue  # the line a crash tore, or a hand edit: its step is redone
+            if isinstance(entry, dict) and isinstance(entry.get("id"), str):
+                entries.append(entry)  # anything else is not an outcome line: its step is redone
+        return entries

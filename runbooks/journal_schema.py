@@ -15,9 +15,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .grants import Kind, Origin
+from .journal import FIX as _FIX
 
 MAX_PLAN_BYTES = 256 * 1024 * 1024
-_FIX = "delete the journal folder and run revoke --apply again (it audits afresh)"
 
 
 class PlannedGrant(BaseModel):

@@ -67,32 +67,10 @@ async def sweep_by_principal(target: Target, arm: ArmClient, limits: Limits = DE
         for task in (*tasks, listing):
             task.cancel()
     subscriptions = listing.result()
-    mine = set()
-    for subscription in subscriptions:
-        owner = (subscription.get("tenantId") or "").lower()
-        if owner != target.customer_tenant_id:
-            report.excluded.append(
-                f"subscription {subscription.get('subscriptionId')} belongs to tenant {owner or 'unknown'}, "
-                "not the customer's (listed through Lighthouse): not read, never touched"
-            )
-            continue
-        report.subscriptions += 1
-        report.subscription_ids.append(subscription["subscriptionId"].lower())
-        mine.add(subscription["subscriptionId"].lower())
-
+    mine = _customers_subscriptions(subscriptions, target, report)
     seen: set[str] = set()
     for principal in principals:
-        for assignment in grants[principal]:
-            key = assignment["id"].lower()
-            subscription = (subscription_id_of(assignment["id"]) or "").lower() or None
-            if subscription is not None and subscription not in mine:
-                continue  # another tenant's subscription (Lighthouse): the per-subscription sweep never reads it
-            if key in seen:
-                continue
-            seen.add(key)
-            if subscription is not None:
-                report.seen_at.setdefault(subscription, set()).add(key)
-            report.grants.append(_rbac_grant(assignment, subscription))
+        _add_rbac(grants[principal], mine, seen, report)
 
     slots = asyncio.Semaphore(max(1, limits.overall))
 
@@ -118,6 +96,38 @@ async def sweep_by_principal(target: Target, arm: ArmClient, limits: Limits = DE
         )
     )
     return report
+
+
+def _customers_subscriptions(subscriptions: list[dict], target: Target, report: AuditReport) -> set[str]:
+    """The listed subscriptions of the customer's tenant (counted in ``report``); others are named as excluded."""
+    mine = set()
+    for subscription in subscriptions:
+        owner = (subscription.get("tenantId") or "").lower()
+        if owner != target.customer_tenant_id:
+            report.excluded.append(
+                f"subscription {subscription.get('subscriptionId')} belongs to tenant {owner or 'unknown'}, "
+                "not the customer's (listed through Lighthouse): not read, never touched"
+            )
+            continue
+        report.subscriptions += 1
+        report.subscription_ids.append(subscription["subscriptionId"].lower())
+        mine.add(subscription["subscriptionId"].lower())
+    return mine
+
+
+def _add_rbac(assignments: list[dict], mine: set[str], seen: set[str], report: AuditReport) -> None:
+    """One principal's assignments in the customer's tenant, each once, attributed to its subscription."""
+    for assignment in assignments:
+        key = assignment["id"].lower()
+        subscription = (subscription_id_of(assignment["id"]) or "").lower() or None
+        if subscription is not None and subscription not in mine:
+            continue  # another tenant's subscription (Lighthouse): the per-subscription sweep never reads it
+        if key in seen:
+            continue
+        seen.add(key)
+        if subscription is not None:
+            report.seen_at.setdefault(subscription, set()).add(key)
+        report.grants.append(_rbac_grant(assignment, subscription))
 
 
 async def read_back(target: Target, arm: ArmClient, limits: Limits = DEFAULT_LIMITS) -> AuditReport:

@@ -263,10 +263,12 @@ def _kept_lines(report: RevokeReport) -> list[str]:
 
 
 VERDICTS = {
-    "complete": "COMPLETE: everything planned is gone, verified by reading Azure again (exit 0).",
-    "failed": "FAILED: some access remains: see the failed rows and what is still present (exit 1).",
-    "incomplete": "INCOMPLETE: nothing planned is known to remain, but not everything could be verified: "
-    "see what was not verified and why (exit 5).",
+    "complete": "COMPLETE: everything selected is gone in every subscription this customer is expected to have, "
+    "verified by reading Azure again (exit 0).",
+    "failed": "FAILED: some access remains: see the failed rows (what to fix, then `--resume`) and what is still "
+    "present (exit 1).",
+    "incomplete": "INCOMPLETE: something could not be verified, so what remains there is unknown: see what was "
+    "not verified, why, and the customer-side command that checks it (exit 5).",
     "dry-run": "Dry run: nothing was changed.",
 }
 ORDER_NOTE = (
@@ -284,6 +286,9 @@ def _verification_lines(report: RevokeReport) -> list[str]:
         lines += [f"- {_md_escape(g.description)} (`{_md_escape(g.id)}`)" for g in verification.remaining] + [""]
     if report.unverified:
         lines += ["## Not verified", ""] + [f"- {_md_escape(u)}" for u in report.unverified] + [""]
+    if report.limits:
+        lines += ["## Beyond this identity's view (documented limit, not counted as unverified)", ""]
+        lines += [f"- {_md_escape(u)}" for u in report.limits] + [""]
     if verification is not None and verification.access_ended:
         lines += [
             "## Access ended",

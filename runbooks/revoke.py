@@ -43,7 +43,8 @@ import catalog
 from azure_http import AzureHttpError, BadRequest, Forbidden, NotFound
 from azure_http.arm import role_guid_of, subscription_id_of
 
-from .audit import DEFAULT_LIMITS, AuditReport, Clients, Limits, Target
+from .audit import DEFAULT_LIMITS, AuditReport, Clients, Limits, Target, _lighthouse_grant, _rbac_grant
+from .expected_scope import ExpectedScope
 from .grants import Grant, Kind
 from .journal import DONE, Journal, JournalState
 from .principal_sweep import read_back
@@ -90,6 +91,8 @@ class Outcome:
     message: str = ""
     retriable: bool = False
     """A failure another run may get past (the service failed or throttled, not a refusal of the caller's rights)."""
+    refused: bool = False
+    """ARM refused the caller's rights (403): out of its reach unless a rights-giving grant still covers it."""
 
     def to_json(self) -> dict:
         return {"grant": self.grant.to_json(), "outcome": self.outcome, "message": self.message}
@@ -124,6 +127,12 @@ class RevokeReport:
         return [*self.gaps, *swept, *manual]
 
     @property
+    def limits(self) -> list[str]:
+        """What this identity can never read (the partner: the tenant root and management groups), with the
+        customer-side command that checks it: documented, not counted as unverified."""
+        return self.verification.limits if self.verification is not None else []
+
+    @property
     def status(self) -> str:
         """dry-run | complete (verified gone) | failed (something remains) | incomplete (not all verified)."""
         if not self.applied:
@@ -156,12 +165,14 @@ class RevokeReport:
             "order": [
                 "lighthouse and RBAC grants that give no right to remove role assignments",
                 "sweep: what appeared meanwhile or survived a delete",
-                "grants that give the caller its rights, narrowest scope first",
-                "GDAP terminated (read back)",
+                "per subscription, once it reads clean: the grants that give the caller its rights, narrowest "
+                "scope first, each wave read back",
+                "GDAP terminated (read back), only when every scope reads clean",
                 "DAP removed (read back)",
             ],
             "verification": self.verification.to_json() if self.verification is not None else None,
             "unverified": self.unverified if self.applied else [],
+            "limits": self.limits if self.applied else [],
         }
 
 
@@ -314,20 +325,29 @@ class _Executor:
     async def _confirm(self, grant: Grant) -> tuple[str | None, str | None] | None:
         """A grant its scope's listing did not show: look it up by id; None only when ARM says it is gone."""
         try:
-            if grant.kind is Kind.RBAC:
-                props = (await self.clients.arm.get_role_assignment(grant.id)).get("properties") or {}
-                return props.get("principalId"), props.get("principalType")
-            return _managing_tenant(await self.clients.arm.get_registration_assignment(grant.id)), None
+            found = await self._confirm_raw(grant)
         except NotFound:
             return None
+        if grant.kind is Kind.RBAC:
+            props = found.get("properties") or {}
+            return props.get("principalId"), props.get("principalType")
+        return _managing_tenant(found), None
 
-    def _finish(self, grant: Grant, outcome: str, message: str = "", retriable: bool = False) -> Outcome:
+    async def _confirm_raw(self, grant: Grant) -> dict:
+        """The grant as ARM reads it by id (``NotFound`` when it is gone)."""
+        if grant.kind is Kind.RBAC:
+            return await self.clients.arm.get_role_assignment(grant.id)
+        return await self.clients.arm.get_registration_assignment(grant.id)
+
+    def _finish(
+        self, grant: Grant, outcome: str, message: str = "", retriable: bool = False, refused: bool = False
+    ) -> Outcome:
         if self.journal is not None:
             self.journal.record(grant, outcome, message)
         self.done += 1
         if self.progress:
             self.progress("removing grants", self.done, self.total)
-        return Outcome(grant, outcome, message, retriable)
+        return Outcome(grant, outcome, message, retriable, refused)
 
     async def remove(self, grant: Grant) -> Outcome:
         try:
@@ -363,18 +383,26 @@ class _Executor:
             live = self.live.get(grant.id.lower()) or await self._confirm(grant)
             if live is None:
                 return self._finish(grant, "already-absent", "ARM has no assignment with this id")
-            if grant.kind is Kind.RBAC and not self.target.owns_principal(live[0], live[1]):
-                return self._finish(grant, "left", f"held by {live[0]}, not the partner's principal: never touched")
-            if grant.kind is Kind.LIGHTHOUSE and not self.target.owns_tenant(live[0]):
-                return self._finish(grant, "left", f"delegated to tenant {live[0]}, not the partner: never touched")
+            stranger = self.stranger(grant, live)
+            if stranger:
+                return self._finish(grant, "left", stranger)
             try:
                 deleted = await delete(grant.id)
             except NotFound:
                 deleted = None
             except Forbidden as err:
                 where = "its scope above the subscription" if grant.inherited else "its scope"
-                return self._finish(grant, "failed", f"not allowed to remove it at {where}: {err.message}")
+                message = f"not allowed to remove it at {where}: {err.message}"
+                return self._finish(grant, "failed", message, refused=True)
         return self._finish(grant, "removed" if deleted else "already-absent")
+
+    def stranger(self, grant: Grant, live: tuple[str | None, str | None]) -> str:
+        """Why a grant as ARM lists it is not the partner's ("never touched"), or empty when it is."""
+        if grant.kind is Kind.RBAC and not self.target.owns_principal(live[0], live[1]):
+            return f"held by {live[0]}, not the partner's principal: never touched"
+        if grant.kind is Kind.LIGHTHOUSE and not self.target.owns_tenant(live[0]):
+            return f"delegated to tenant {live[0]}, not the partner: never touched"
+        return ""
 
     async def _gdap(self, grant: Grant) -> Outcome:
         outcome = await self._terminate(grant)
@@ -412,6 +440,428 @@ class _Executor:
         return self._finish(grant, "removed", "allowDelegatedAccess reads back false; reseller relationship kept")
 
 
+_AZURE = (Kind.RBAC, Kind.LIGHTHOUSE)
+_DIRECTORY = (Kind.GDAP_RELATIONSHIP, Kind.GDAP_ACCESS, Kind.DAP)
+_RESUME = "fix it, then run again (--resume)"
+STILL_LISTED = "ARM answered the removal but still lists the grant"
+
+
+@dataclass
+class ScopeRead:
+    """One subscription's partner grants as ARM lists them now; ``error``: it could not be read."""
+
+    grants: list[Grant] = field(default_factory=list)
+    error: str = ""
+
+
+@dataclass
+class RevocationRun:
+    """What the phases of one applied revocation share: the journal's plan, what was seen, what was done."""
+
+    target: Target
+    clients: Clients
+    state: JournalState
+    selection: Selection
+    executor: _Executor
+    audited: AuditReport | None
+    policy: VerifyPolicy
+    sleep: Sleep
+    limits: Limits
+    expected: ExpectedScope | None = None
+    finished: list[Outcome] = field(default_factory=list)
+    """Outcomes an earlier (resumed) run already recorded as done."""
+    outcomes: list[Outcome] = field(default_factory=list)
+    rights: list[Grant] = field(default_factory=list)
+    """The grants that may give the caller its right to remove others: cut last, per scope, narrowest first."""
+    handled: set[str] = field(default_factory=set)
+    to_clean: set[str] = field(default_factory=set)
+    """Subscriptions (of the customer's tenant) this run removes Azure grants in."""
+    seen_before: set[str] = field(default_factory=set)
+    seen_at: dict[str, set[str]] = field(default_factory=dict)
+    rights_seen: dict[str, Grant] = field(default_factory=dict)
+    """Every rights-giving partner grant any read of this run saw, whatever the selection: what may still let
+    the caller remove a grant (a refusal under such a grant is no proof that the grant is out of reach)."""
+    access_removed: set[str] = field(default_factory=set)
+    held: dict[str, str] = field(default_factory=dict)
+    """Scope -> why the caller's rights there (and GDAP and DAP) are kept."""
+    read_clean: bool = False
+    """The sweep's last read of the whole tenant, after every removal, listed no selected grant left to remove:
+    every scope reads clean, and no scope needs a listing of its own before its rights go."""
+    verification: Verification | None = None
+
+    @property
+    def pending(self) -> list[Grant]:
+        return self.state.pending()
+
+    def note_seen(self, report: AuditReport) -> None:
+        """What a read of Azure showed: subscriptions (recorded as expected from now on), grants, rights."""
+        self.seen_before |= set(report.subscription_ids)
+        for subscription, ids in report.seen_at.items():
+            self.seen_at.setdefault(subscription, set()).update(ids)
+        self.rights_seen.update({g.id.lower(): g for g in report.grants if gives_rights(g)})
+        if self.expected is not None:
+            self.expected.record(report.subscription_ids, "revoke")
+
+    def removed(self) -> set[str]:
+        return {o.grant.id.lower() for o in [*self.finished, *self.outcomes] if o.outcome in DONE}
+
+    def within_reach(self, scope: str) -> bool:
+        """Whether a rights-giving partner grant not removed yet covers ``scope``: its removals may still work."""
+        gone, scope = self.removed(), scope.lower().rstrip("/")
+        subscription = (subscription_id_of(scope) or "").lower()
+        for key, grant in self.rights_seen.items():
+            if key in gone:
+                continue
+            at = _Executor.scope_of(grant).lower().rstrip("/")
+            if not at or scope.startswith(at + "/") or scope == at or key in self.seen_at.get(subscription, ()):
+                return True
+        return False
+
+    def hold(self, scope: str, reason: str, grants: list[Grant]) -> None:
+        """Keep the caller's rights in ``scope`` (and so GDAP and DAP): what to fix is in each outcome."""
+        self.held[scope] = reason
+        note = f"kept: {reason}; removing it now would put what is left out of the partner's reach; {_RESUME}"
+        for grant in grants:  # what is not the partner's (a forged plan) is left, as a removal would leave it
+            live = self.executor.live.get(grant.id.lower())
+            stranger = self.executor.stranger(grant, live) if live is not None else ""
+            elsewhere = self.executor.foreign(grant) or ""
+            if "never touched" in elsewhere:
+                stranger = elsewhere
+            self.outcomes.append(self.executor._finish(grant, "left" if stranger else "failed", stranger or note))
+
+
+def plan_revocation(
+    target: Target,
+    clients: Clients,
+    plan: AuditReport | list[Grant] | None,
+    *,
+    apply: bool,
+    journal: Journal | None,
+    resume: bool,
+    selection: Selection | None,
+    gaps: list[str] | None,
+) -> tuple[RevokeReport, JournalState | None]:
+    """Phase 1, plan: the report's frame and the journal's state (None: a dry run, whose report is complete)."""
+    report = RevokeReport(target, applied=apply or resume, gaps=list(gaps or []))
+    if resume:
+        state = _resumable(target, journal, selection)
+        report.selection = state.selection
+        return report, state
+    if plan is None:
+        raise ValueError("revoke needs a plan (the audit's grants) unless it resumes a journal")
+    selection = selection or ALL
+    report.selection = selection
+    ours = revocation_plan(plan.grants if isinstance(plan, AuditReport) else plan, target)
+    chosen = [g for g in ours if selection.includes(g)]
+    report.kept = [g for g in ours if not selection.includes(g)]
+    if not apply:
+        report.outcomes = [Outcome(g, "planned", _dry_run_note(g, clients)) for g in chosen]
+        return report, None
+    if journal is not None:
+        return report, journal.start(target.customer_tenant_id, target.partner_tenant_id, chosen, selection)
+    return report, JournalState(target.customer_tenant_id, target.partner_tenant_id, chosen, selection=selection)
+
+
+def _resumable(target: Target, journal: Journal | None, selection: Selection | None) -> JournalState:
+    if journal is None or not journal.exists():
+        raise ValueError("nothing to resume: no journal from an earlier run")
+    state = journal.load()
+    if state.customer_tenant_id != target.customer_tenant_id:
+        raise ValueError(f"the journal is for tenant {state.customer_tenant_id}, not {target.customer_tenant_id}")
+    if selection is not None and selection != state.selection:
+        raise ValueError(
+            f"the journal's run removes {state.selection.describe()}, not {selection.describe()}: "
+            "resume without --only/--keep (it continues the journal's selection)"
+        )
+    return state
+
+
+def open_run(
+    target: Target,
+    clients: Clients,
+    state: JournalState,
+    audited: AuditReport | None,
+    executor: _Executor,
+    *,
+    verify: VerifyPolicy,
+    sleep: Sleep,
+    limits: Limits,
+    expected: ExpectedScope | None,
+) -> RevocationRun:
+    """The shared state of the phases; what the audit saw is recorded as expected before anything is removed."""
+    done = {g.id: state.outcomes[g.id] for g in state.plan if state.outcomes.get(g.id, {}).get("outcome") in DONE}
+    run = RevocationRun(target, clients, state, state.selection, executor, audited, verify, sleep, limits, expected)
+    run.finished = [
+        Outcome(g, done[g.id]["outcome"], done[g.id].get("message", "") + " (earlier run)")
+        for g in state.plan
+        if g.id in done
+    ]
+    for grant in state.plan:
+        if grant.id not in done:
+            continue
+        if grant.kind is Kind.GDAP_RELATIONSHIP:  # an ended relationship takes its access assignments along
+            executor.relationships[grant.id] = done[grant.id]["outcome"]
+        if gives_rights(grant) and (subscription := subscription_id_of(_Executor.scope_of(grant))):
+            run.access_removed.add(subscription.lower())  # an earlier run cut the caller's rights there
+    if audited is not None:
+        executor.trust(audited)
+        run.note_seen(audited)
+    return run
+
+
+async def sweep_azure_grants(run: RevocationRun) -> None:
+    """Phase 2, Azure sweep: every planned Azure grant that gives the caller no right to remove others (Lighthouse
+    included), then, while the caller still sees, what appeared meanwhile or survived a delete (an audited plan
+    only: a plan from a file or a journal is never widened)."""
+    executor = run.executor
+    azure = [g for g in run.pending if g.kind in _AZURE]
+    await executor.read_live(azure)
+    await executor.confirm_tenancy(azure)
+    run.outcomes += await asyncio.gather(*(executor.remove(g) for g in azure if not gives_rights(g)))
+    run.rights = [g for g in azure if gives_rights(g)]
+    run.handled = {g.id.lower() for g in run.pending}
+    run.to_clean |= _subscriptions_of(run, azure)
+    rounds = MOP_UP_ROUNDS if run.selection.azure else 0
+    for _ in range(rounds):
+        if not await _mop_up(run):
+            break
+
+
+async def _mop_up(run: RevocationRun) -> bool:
+    """One read of the tenant; True when it removed something (another round may find more)."""
+    sweep = await read_back(run.target, run.clients.arm, run.limits)
+    run.note_seen(sweep)
+    if sweep.errors:
+        return False  # a partial view: each scope is read before its rights go, and the verification says what
+    run.executor.trust(sweep)
+    selected = [g for g in sweep.grants if run.selection.includes(g)]  # a kept area is never swept up
+    unplanned = []
+    if run.audited is None:  # a plan from a journal or a file is never widened (what it lacks: a fresh audit)
+        planned = {g.id.lower() for g in run.state.plan}
+        unplanned = [g for g in selected if g.id.lower() not in planned and not gives_rights(g)]
+        selected = [g for g in selected if g.id.lower() in planned]
+    extra = [g for g in selected if not gives_rights(g)]
+    run.rights += [g for g in selected if gives_rights(g) and g.id.lower() not in run.handled]
+    run.handled |= {g.id.lower() for g in selected}
+    if not extra:
+        run.read_clean = not run.executor.unverified and not unplanned
+        return False
+    await run.executor.confirm_tenancy(extra)
+    run.to_clean |= _subscriptions_of(run, extra)
+    run.outcomes += await asyncio.gather(*(run.executor.remove(g) for g in extra))
+    return True
+
+
+def _subscriptions_of(run: RevocationRun, grants: list[Grant]) -> set[str]:
+    """The customer's subscriptions the grants sit in (tenancy confirmed: another tenant's is never read)."""
+    found = {(subscription_id_of(_Executor.scope_of(g)) or "").lower() for g in grants} - {""}
+    return {s for s in found if run.executor.tenancy.get(s) == run.target.customer_tenant_id}
+
+
+async def rights_waves(run: RevocationRun) -> None:
+    """Phase 3, rights waves: per subscription, only once it reads clean, the caller's rights there go, narrowest
+    first, each wave read back; the rights above subscriptions last, only when nothing anywhere holds them."""
+    if not run.selection.azure:
+        return
+    by_scope: dict[str, list[Grant]] = defaultdict(list)
+    above: list[Grant] = []
+    for grant in run.rights:
+        subscription = (subscription_id_of(_Executor.scope_of(grant)) or "").lower()
+        (by_scope[subscription] if subscription else above).append(grant)
+    run.to_clean |= _subscriptions_of(run, run.rights)
+    scopes = sorted(run.to_clean | set(by_scope))
+    await asyncio.gather(*(_cut_scope(run, s, by_scope.get(s, [])) for s in scopes))
+    if above:
+        reason = blocking(run)
+        if reason:
+            run.hold("above subscriptions", reason, above)
+        else:
+            await _cut_waves(run, "above subscriptions", above)
+
+
+async def _cut_scope(run: RevocationRun, subscription: str, rights: list[Grant]) -> None:
+    await run.executor.confirm_tenancy(rights)
+    if run.executor.tenancy.get(subscription) != run.target.customer_tenant_id:
+        reason = ""  # not the customer's (or unconfirmed): never read; each removal says why it was not made
+    else:
+        reason = "" if run.read_clean else await _reason_to_keep(run, subscription, rights)
+    if reason:
+        run.hold(f"/subscriptions/{subscription}", reason, rights)
+        return
+    await _cut_waves(run, f"/subscriptions/{subscription}", rights)
+
+
+async def _cut_waves(run: RevocationRun, scope: str, rights: list[Grant]) -> None:
+    """The rights grants of one scope, narrowest first; a wave that does not read back gone keeps the rest."""
+    for level in sorted({breadth(g) for g in rights}):
+        wave = [g for g in rights if breadth(g) == level]
+        await run.executor.confirm_tenancy(wave)
+        done = list(await asyncio.gather(*(run.executor.remove(g) for g in wave)))
+        run.outcomes += done
+        for outcome in done:
+            if outcome.outcome in DONE:
+                run.access_removed |= _reached_by(run, outcome.grant)
+        reason = await _wave_reason(run, done)
+        if reason:
+            run.hold(scope, reason, [g for g in rights if breadth(g) > level])
+            return
+
+
+def _reached_by(run: RevocationRun, grant: Grant) -> set[str]:
+    """The subscriptions whose view may have come from ``grant`` (its own, or those listing it, inherited)."""
+    key = grant.id.lower()
+    found = {s for s, ids in run.seen_at.items() if key in ids}
+    subscription = subscription_id_of(_Executor.scope_of(grant))
+    return found | ({subscription.lower()} if subscription else set())
+
+
+async def _reason_to_keep(run: RevocationRun, subscription: str, rights: list[Grant]) -> str:
+    """Why the caller's rights in this subscription must stay (empty: it reads clean, or nothing could help)."""
+    scope = f"/subscriptions/{subscription}"
+    stuck: list[Grant] = []
+    for attempt in range(max(1, run.policy.attempts)):
+        if attempt:
+            await run.sleep(run.policy.delay * 2 ** (attempt - 1))  # ARM's listings lag behind deletes
+        read = await _read_scope(run, subscription)
+        if read.error:
+            reachable = bool(rights) or run.within_reach(scope)
+            return f"{scope} could not be read to verify it ({read.error})" if reachable else ""
+        stuck = [g for g in read.grants if _must_go_first(run, g)]
+        if not stuck:
+            return ""
+    what = "; ".join(g.description for g in stuck[:5]) + (f" (and {len(stuck) - 5} more)" if len(stuck) > 5 else "")
+    unplanned = [g for g in stuck if g.id.lower() not in run.handled]
+    fresh = " (not in this run's plan: a fresh audit removes it, revoke --apply)" if unplanned else ""
+    return f"{scope} still lists {what}{fresh}"
+
+
+def _must_go_first(run: RevocationRun, grant: Grant) -> bool:
+    """A selected grant still listed that the caller's rights may yet remove: its scope must read clean first."""
+    if not run.selection.includes(grant) or gives_rights(grant):
+        return False
+    last = next((o for o in reversed(run.outcomes) if o.grant.id.lower() == grant.id.lower()), None)
+    refused = last is not None and last.refused
+    return not (refused and not run.within_reach(_Executor.scope_of(grant)))
+
+
+async def _read_scope(run: RevocationRun, subscription: str) -> ScopeRead:
+    scope, target, arm = f"/subscriptions/{subscription}", run.target, run.clients.arm
+    read = ScopeRead()
+    try:
+        async with run.executor.overall:
+            async for a in arm.list_role_assignments(scope):
+                props = a.get("properties") or {}
+                if target.owns_principal(props.get("principalId"), props.get("principalType")):
+                    read.grants.append(_rbac_grant(a, subscription))
+            if "lighthouse" in run.selection.areas:
+                async for a in arm.list_registration_assignments(scope, expand_definition=True):
+                    grant = _lighthouse_grant(a, subscription)
+                    if target.owns_tenant(grant.partner_tenant_id):
+                        read.grants.append(grant)
+    except AzureHttpError as err:
+        read.error = str(err)
+    return read
+
+
+async def _wave_reason(run: RevocationRun, done: list[Outcome]) -> str:
+    """Why a wave of rights removals is not proven (empty: each is gone, or the caller's view there ended)."""
+    failed = [o for o in done if o.outcome == "failed"]
+    if failed:
+        return "could not remove " + "; ".join(f"{o.grant.description} ({o.message})" for o in failed[:5])
+    still: list[Grant] = []
+    for attempt in range(max(1, run.policy.attempts)):
+        if attempt:
+            await run.sleep(run.policy.delay * 2 ** (attempt - 1))
+        still = [o.grant for o in done if o.outcome in DONE and await _still_there(run, o.grant)]
+        if not still:
+            return ""
+    return "ARM answered the removal but still shows " + "; ".join(g.description for g in still[:5])
+
+
+async def _still_there(run: RevocationRun, grant: Grant) -> bool:
+    """Read one grant back by id. Refused: the caller's own access there ended with it, so it took effect."""
+    try:
+        await run.executor._confirm_raw(grant)
+    except (NotFound, Forbidden):
+        return False
+    except AzureHttpError:
+        return True  # not readable: not proven gone
+    return True
+
+
+def blocking(run: RevocationRun) -> str:
+    """Why the caller's remaining rights above subscriptions and the directory side must stay (empty: nothing).
+
+    Every Azure scope the run was to clean must read clean: a held subscription, a listing that failed, or a
+    removal that failed while the caller may still reach the grant (a refusal under no rights of the partner
+    is out of its reach whatever it keeps)."""
+    if not run.selection.azure:
+        return ""
+    if run.held:
+        _, reason = min(run.held.items())
+        return f"{reason}" + (f" (and {len(run.held) - 1} more scope(s))" if len(run.held) > 1 else "")
+    if run.audited is not None and len(run.audited.errors) > len(run.audited.refused):
+        # A refused listing means no read there, so no way to remove anything there: no reason to wait.
+        failed = [e for e in run.audited.errors if not any(s in e.lower() for s in run.audited.refused)]
+        return f"a listing failed: {(failed or run.audited.errors)[0]}"
+    last: dict[str, Outcome] = {}
+    for outcome in run.outcomes:
+        last[outcome.grant.id.lower()] = outcome
+    for outcome in last.values():
+        if outcome.grant.kind not in _AZURE or outcome.outcome != "failed":
+            continue
+        if outcome.refused and not run.within_reach(_Executor.scope_of(outcome.grant)):
+            continue
+        return f"{outcome.grant.description} could not be removed ({outcome.message})"
+    return ""
+
+
+async def directory_side(run: RevocationRun) -> None:
+    """Phase 4, directory side, in Microsoft's order (GDAP, then DAP), only when every Azure scope the run was to
+    clean reads clean: the caller reaches Azure only through GDAP or DAP (admin-on-behalf-of)."""
+    directory = sorted((g for g in run.pending if g.kind in _DIRECTORY), key=lambda g: _DIRECTORY.index(g.kind))
+    if not directory:
+        return
+    reason = blocking(run)
+    if reason:
+        note = f"not ended: {reason}; ending the delegation now would put it out of the partner's reach; {_RESUME}"
+        run.outcomes += [run.executor._finish(g, "failed", note) for g in directory]
+        return
+    run.outcomes += [await run.executor.remove(g) for g in directory]
+
+
+async def verify_run(run: RevocationRun) -> Verification:
+    """Phase 5, verify: Azure read again; every subscription seen or expected must read clean or have ended."""
+    expected = run.expected.subscriptions if run.expected is not None else set()
+    return await verify_azure(
+        run.target,
+        run.clients.arm,
+        seen_before=sorted(run.seen_before | expected),
+        access_removed=run.access_removed,
+        policy=run.policy,
+        sleep=run.sleep,
+        limits=run.limits,
+        only=None if run.audited is not None else {g.id.lower() for g in run.state.plan},
+        selection=run.selection,
+        expected=run.expected,
+        partner_side=run.clients.graph is not None or run.clients.partner_center is not None,
+    )
+
+
+def finish_report(run: RevocationRun, report: RevokeReport) -> RevokeReport:
+    """The last outcome of each grant; "removed" but still listed by the verification is failed."""
+    report.verification = run.verification
+    still = {g.id.lower() for g in run.verification.remaining} if run.verification is not None else set()
+    last: dict[tuple[Kind, str], Outcome] = {}  # a grant removed again by the sweep: its last outcome counts
+    for o in run.finished + run.outcomes:
+        last[(o.grant.kind, o.grant.id.lower())] = o
+    report.outcomes = [
+        Outcome(o.grant, "failed", STILL_LISTED) if o.outcome in DONE and o.grant.id.lower() in still else o
+        for o in last.values()
+    ]
+    return report
+
+
 async def revoke(
     target: Target,
     clients: Clients,
@@ -426,172 +876,54 @@ async def revoke(
     sleep: Sleep = asyncio.sleep,
     gaps: list[str] | None = None,
     selection: Selection | None = None,
+    expected: ExpectedScope | None = None,
 ) -> RevokeReport:
     """Remove the partner's grants in ``plan`` (or, with ``resume``, the journal's unfinished ones).
 
     ``plan``: the AuditReport this process just produced (its listing is trusted as the live state), or
     grants from elsewhere (a file, a journal: each is checked against what ARM lists before removal).
     ``resume`` always applies: it finishes a run that was applying. ``verify`` and ``sleep``: how the
-    verification sweep waits for ARM's listings to catch up. ``gaps``: what the caller already knows it
-    cannot see (e.g. partner groups without an object id): the run is then incomplete, never complete.
+    read-backs wait for ARM's listings to catch up. ``gaps``: what the caller already knows it cannot see
+    (e.g. partner groups without an object id): the run is then incomplete, never complete.
     ``selection``: the areas to remove (None: everything, or on ``resume`` the journal's own selection; a
-    different one is refused): other areas' grants are kept, reported, and never swept up.
+    different one is refused): other areas' grants are kept, reported, and never swept up. ``expected``: the
+    subscriptions the run must find (declared, or seen before: ``runbooks.expected_scope``); what this run sees
+    is added to it before anything is removed.
+
+    The phases: ``plan_revocation``, ``sweep_azure_grants``, ``rights_waves``, ``directory_side``, ``verify_run``.
     """
     audited = plan if isinstance(plan, AuditReport) else None
-    if audited is not None:
-        plan = audited.grants
-    apply = apply or resume
-    report = RevokeReport(target, applied=apply, gaps=list(gaps or []))
-    if resume:
-        if journal is None or not journal.exists():
-            raise ValueError("nothing to resume: no journal from an earlier run")
-        state = journal.load()
-        if state.customer_tenant_id != target.customer_tenant_id:
-            raise ValueError(f"the journal is for tenant {state.customer_tenant_id}, not {target.customer_tenant_id}")
-        if selection is not None and selection != state.selection:
-            raise ValueError(
-                f"the journal's run removes {state.selection.describe()}, not {selection.describe()}: "
-                "resume without --only/--keep (it continues the journal's selection)"
-            )
-        selection = state.selection
-        report.selection = selection
-    else:
-        if plan is None:
-            raise ValueError("revoke needs a plan (the audit's grants) unless it resumes a journal")
-        selection = selection or ALL
-        report.selection = selection
-        ours = revocation_plan(plan, target)
-        plan = [g for g in ours if selection.includes(g)]
-        report.kept = [g for g in ours if not selection.includes(g)]
-        if not apply:
-            report.outcomes = [Outcome(g, "planned", _dry_run_note(g, clients)) for g in plan]
-            return report
-        state = (
-            journal.start(target.customer_tenant_id, target.partner_tenant_id, plan, selection)
-            if journal
-            else JournalState(target.customer_tenant_id, target.partner_tenant_id, plan, selection=selection)
-        )
-
-    finished = [
-        Outcome(g, state.outcomes[g.id]["outcome"], state.outcomes[g.id].get("message", "") + " (earlier run)")
-        for g in state.plan
-        if state.outcomes.get(g.id, {}).get("outcome") in DONE
-    ]
+    report, state = plan_revocation(
+        target, clients, plan, apply=apply, journal=journal, resume=resume, selection=selection, gaps=gaps
+    )
+    if state is None:
+        return report
     pending = state.pending()
     executor = _Executor(target, clients, journal, limits, progress, len(pending))
-    if audited is not None:
-        executor.trust(audited)
-    for grant in state.plan:  # relationships an earlier (resumed) run ended take their access assignments along
-        if grant.kind is Kind.GDAP_RELATIONSHIP and state.outcomes.get(grant.id, {}).get("outcome") in DONE:
-            executor.relationships[grant.id] = state.outcomes[grant.id]["outcome"]
+    run = open_run(
+        target, clients, state, audited, executor, verify=verify, sleep=sleep, limits=limits, expected=expected
+    )
+    # A run that keeps RBAC but ends GDAP or DAP ends the caller's own sight of Azure with the directory side:
+    # its Azure removals are verified first.
+    verify_first = "rbac" not in state.selection.areas and any(g.kind in _DIRECTORY for g in pending)
     try:
-        azure = [g for g in pending if g.kind in (Kind.RBAC, Kind.LIGHTHOUSE)]
-        directory = [g for g in pending if g.kind in (Kind.GDAP_RELATIONSHIP, Kind.GDAP_ACCESS, Kind.DAP)]
-        directory.sort(key=lambda g: [Kind.GDAP_RELATIONSHIP, Kind.GDAP_ACCESS, Kind.DAP].index(g.kind))
-        await executor.read_live(azure)
-        await executor.confirm_tenancy(azure)
-        # 1. Azure grants that give the caller no right to remove others (Lighthouse included).
-        outcomes = list(await asyncio.gather(*(executor.remove(g) for g in azure if not gives_rights(g))))
-        rights = [g for g in azure if gives_rights(g)]
-        # 2. While the caller still sees: remove what appeared meanwhile or survived a delete. Only for a
-        # full revocation (the plan is this process's audit of the tenant): a plan from a file or a
-        # journal is never widened.
-        seen_before, access_removed = set(audited.subscription_ids if audited else []), set()
-        handled = {g.id.lower() for g in pending}
-        rounds = (MOP_UP_ROUNDS if audited is not None else 1) if selection.azure else 0  # no Azure area: no sweep
-        for _ in range(rounds):
-            sweep = await read_back(target, clients.arm, limits)
-            seen_before |= set(sweep.subscription_ids)
-            if sweep.errors:
-                break  # a partial view: the verification sweep reports what could not be read
-            if audited is None:  # a partial plan: only note where the caller's own rights are about to go
-                rights_ids = {g.id.lower() for g in rights}
-                access_removed |= {s for s, seen in sweep.seen_at.items() if seen & rights_ids}
-                break
-            executor.trust(sweep)
-            selected = [g for g in sweep.grants if selection.includes(g)]  # a kept area is never swept up
-            extra = [g for g in selected if not gives_rights(g)]
-            rights += [g for g in selected if gives_rights(g) and g.id.lower() not in handled]
-            handled |= {g.id.lower() for g in selected}
-            rights_ids = {g.id.lower() for g in rights}
-            # The audit listed per subscription (inherited grants included); a read back by principal
-            # attributes only what sits in each subscription: both say where the caller's rights go.
-            for subscription, seen in [*audited.seen_at.items(), *sweep.seen_at.items()]:
-                if seen & rights_ids:
-                    access_removed.add(subscription)
-            if not extra:
-                break
-            await executor.confirm_tenancy(extra)
-            outcomes += await asyncio.gather(*(executor.remove(g) for g in extra))
-        # 3. The grants that give the caller its rights: narrowest scope first, broadest last.
-        for level in sorted({breadth(g) for g in rights}):
-            wave = [g for g in rights if breadth(g) == level]
-            await executor.confirm_tenancy(wave)
-            outcomes += await asyncio.gather(*(executor.remove(g) for g in wave))
-        # A run that keeps RBAC but removes GDAP or DAP ends the caller's own sight of Azure with the directory
-        # side (admin-on-behalf-of lasts only while a delegation does): its Azure removals are verified first.
-        verify_first = "rbac" not in selection.areas and bool(directory)
+        await sweep_azure_grants(run)
+        await rights_waves(run)
         if verify_first:
-            report.verification = await _verify(
-                target, clients, state, audited, seen_before, access_removed, verify, sleep, limits, selection
-            )
-        # 4. The directory side last, in Microsoft's order: GDAP, then DAP. Not while an Azure grant this run
-        # was to remove is still there: the caller reaches Azure only through GDAP or DAP (admin-on-behalf-of),
-        # so ending them now would put that grant out of its reach for good. A resumed run retries both. (A
-        # refusal of the caller's rights is no reason to wait: keeping the delegation would not change it.)
-        stuck = [o for o in outcomes if o.retriable and o.grant.kind in (Kind.RBAC, Kind.LIGHTHOUSE)]
-        if stuck and directory:
-            held = (
-                f"not ended: {len(stuck)} Azure grant(s) could not be removed, and ending the delegation now would "
-                "put them out of the partner's reach; fix what failed, then run again (--resume)"
-            )
-            outcomes += [executor._finish(g, "failed", held) for g in directory]
-        else:
-            outcomes += [await executor.remove(g) for g in directory]
+            run.verification = await verify_run(run)
+        await directory_side(run)
     finally:
         if journal is not None:
             journal.close()
-    # 5. Verified, or not complete.
-    if not verify_first:
-        report.verification = await _verify(
-            target, clients, state, audited, seen_before, access_removed, verify, sleep, limits, selection
-        )
-    still = {g.id.lower() for g in report.verification.remaining}
-    last: dict[tuple[Kind, str], Outcome] = {}  # a grant removed again by the sweep: its last outcome counts
-    for o in finished + outcomes:
-        last[(o.grant.kind, o.grant.id.lower())] = o
-    report.outcomes = [
-        Outcome(o.grant, "failed", "ARM answered the removal but still lists the grant")
-        if o.outcome in DONE and o.grant.id.lower() in still
-        else o
-        for o in last.values()
-    ]
+    if run.verification is None:
+        run.verification = await verify_run(run)
+    report = finish_report(run, report)
+    if journal is not None:  # "removed" but still listed: failed in the journal too, so --resume removes it again
+        for outcome in report.outcomes:
+            if outcome.outcome == "failed" and outcome.message == STILL_LISTED:
+                journal.record(outcome.grant, "failed", STILL_LISTED)
+        journal.close()
     return report
-
-
-async def _verify(
-    target: Target,
-    clients: Clients,
-    state: JournalState,
-    audited: AuditReport | None,
-    seen_before: set[str],
-    access_removed: set[str],
-    verify: VerifyPolicy,
-    sleep: Sleep,
-    limits: Limits,
-    selection: Selection,
-) -> Verification:
-    return await verify_azure(
-        target,
-        clients.arm,
-        seen_before=sorted(seen_before),
-        access_removed=access_removed,
-        policy=verify,
-        sleep=sleep,
-        limits=limits,
-        only=None if audited is not None else {g.id.lower() for g in state.plan},
-        selection=selection,
-    )
 
 
 def _dry_run_note(grant: Grant, clients: Clients) -> str:

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from azure_http.arm import ArmClient
 from azure_http.base import Sleep
 
-from .audit import DEFAULT_LIMITS, Limits, Target
+from .audit import DEFAULT_LIMITS, ROOT_NOT_READABLE, Limits, Target
+from .expected_scope import ExpectedScope, customer_side_check
 from .grants import Grant
 from .principal_sweep import read_back
 from .selection import ALL, Selection
@@ -47,6 +48,9 @@ class Verification:
     """Partner grants of the areas a selective run keeps, as the last sweep listed them (never removed)."""
     skipped: str = ""
     """Why Azure was not read again (a run that removes no Azure grant): empty when it was."""
+    limits: list[str] = field(default_factory=list)
+    """What the identity can never read (a partner: the tenant root and management groups above what it sees),
+    with the elevated customer-side command: a documented limit of its view, not an unverified scope."""
 
     @property
     def clean(self) -> bool:
@@ -61,6 +65,7 @@ class Verification:
             "accessEnded": self.access_ended,
             "kept": [g.to_json() for g in self.kept],
             "skipped": self.skipped,
+            "limits": self.limits,
         }
 
 
@@ -75,6 +80,8 @@ async def verify_azure(
     limits: Limits = DEFAULT_LIMITS,
     only: set[str] | None = None,
     selection: Selection = ALL,
+    expected: ExpectedScope | None = None,
+    partner_side: bool = False,
 ) -> Verification:
     """Sweep until no partner grant shows (at most ``policy.attempts`` times).
 
@@ -83,7 +90,9 @@ async def verify_azure(
     losing sight of them is the expected proof that the identity's own access there is gone. ``only``:
     the lower-cased ids a partial plan removed (None: every grant of the target must be gone).
     ``selection``: the areas the run removed: only their grants must be gone; the others' are reported as
-    kept, and a run that removed no Azure grant does not read Azure again at all.
+    kept, and a run that removed no Azure grant does not read Azure again at all. ``expected``: why each
+    subscription of ``seen_before`` was expected (named when one cannot be read). ``partner_side``: the tenant
+    root is out of the identity's reach by design (a partner never holds a role there): a documented limit.
     """
     result = Verification()
     if not selection.azure:
@@ -102,7 +111,11 @@ async def verify_azure(
             break
     result.unverified += [f"listing failed: {e}" for e in report.errors]
     if "rbac" in selection.areas:  # the sweep's blind spots are RBAC listings above subscriptions
-        result.unverified += list(report.not_checked)
+        for note in report.not_checked:
+            if partner_side and note == ROOT_NOT_READABLE:
+                result.limits.append(_root_limit(target))
+            else:
+                result.unverified.append(note)
     visible = set(report.subscription_ids)
     for subscription in seen_before:
         if subscription in visible:
@@ -110,8 +123,22 @@ async def verify_azure(
         if subscription in access_removed:
             result.access_ended.append(subscription)
         else:
+            why = f" (expected: {expected.why(subscription)})" if expected is not None else ""
             result.unverified.append(
-                f"subscription {subscription}: no longer visible to this identity, and this run did not remove "
-                "the grant that gave it access there: what remains there is unknown"
+                f"subscription {subscription}{why}: not visible to this identity, and this run did not remove "
+                "the grant that gave it access there: what remains there is unknown; the customer checks with "
+                f"`{customer_side_check(subscription)}`"
             )
     return result
+
+
+def _root_limit(target: Target) -> str:
+    """The partner's blind spot, and how the customer's Global Administrator looks there (elevated access:
+    learn.microsoft.com/azure/role-based-access-control/elevate-access-global-admin)."""
+    commands = " ; ".join(f"az role assignment list --scope / --assignee {p}" for p in sorted(target.principal_ids))
+    return (
+        f"{ROOT_NOT_READABLE}. A partner never holds a readable role there: what sits at the tenant root or a "
+        "management group above the subscriptions it reads is seen from them; the rest, the customer's Global "
+        "Administrator checks after elevating access (Microsoft Entra ID > Properties > Access management for "
+        f"Azure resources): `{commands or 'az role assignment list --scope / --all'}`"
+    )

@@ -76,6 +76,7 @@ def audit(
     from azure_http import run_sync
     from dapctl.render.reports import Format, progress_bar, render_audit, report_names
     from operations.customer_audit import audit_customer
+    from operations.expected_scope import remember_seen
     from operations.outside import check_target
 
     check_endpoint(endpoint)
@@ -86,6 +87,8 @@ def audit(
     cfg, target, view = customer_and_view(stack, project_dir, customer, principals, all_partners, endpoint, tenant)
     with progress_bar(errors, "auditing") as progress, guarded(deadline_seconds):
         report, _ = run_sync(audit_customer(cfg, target, view, progress))
+    with guarded():  # a later revocation must find these again (expected scope)
+        remember_seen(project_dir, target, report, "audit")
     names = report_names(cfg, target)
     write(lambda: render_audit(report, Format(fmt), output, console, view.notes, names))
     if report.errors:

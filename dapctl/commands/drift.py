@@ -41,6 +41,7 @@ def drift(
     from azure_http import run_sync
     from dapctl.render.reports import Format, render_drift
     from operations.drift import stack_drift
+    from operations.expected_scope import remember_seen
 
     check_endpoint(endpoint)
     output = check_output(output, fmt)
@@ -48,7 +49,9 @@ def drift(
     customers = [customer_named(cfg, customer)] if customer else list(cfg.customers)
     conn = connection(endpoint)
     with guarded(deadline_seconds):
-        items = run_sync(stack_drift(conn, cfg, customers))
+        items = run_sync(
+            stack_drift(conn, cfg, customers, seen=lambda c, report: remember_seen(project_dir, c, report, "drift"))
+        )
     write(lambda: render_drift(stack, items, Format(fmt), output, console))
     if items:
         raise typer.Exit(exit_codes.FINDINGS)

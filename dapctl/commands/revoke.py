@@ -114,9 +114,13 @@ def revoke(
     the customer is refused (exit 2) and names --resume, which finishes it, or --restart, which discards it.
     Ctrl-C prints what was done, where the journal is and the exact --resume command (exit 130).
 
-    Exit codes with --apply: 0 complete (verified gone by reading Azure again), 1 failed (something remains, or
-    Graph/ARM could not be read), 5 incomplete (nothing known to remain, but something could not be verified:
-    the report says what and why), 2 bad input, 130 interrupted.
+    Exit codes with --apply: 0 complete (every subscription, expected or found, verified clean by reading Azure
+    again; the tenant root, which a partner never reads, is listed with the customer's elevated command), 1
+    failed (something remains: the report says what to fix, then --resume; or Graph/ARM could not be read), 5
+    incomplete (something at subscription scope or below, or an expected subscription, could not be verified:
+    the report says what, why, and the customer-side check), 2 bad input, 130 interrupted. Expected
+    subscriptions: those the stack declares and every one an earlier audit, drift or revocation saw
+    (.dapctl/expected-scope/ in the project folder).
 
     Example: dapctl revoke contoso            (dry run: what would go)
              dapctl revoke contoso --apply -f html -o contoso-revocation.html
@@ -198,10 +202,14 @@ def revoke_customer(options: RevokeOptions) -> int:
         with guarded(o.deadline_seconds, refusals=(ValueError,)):
             if o.resume:
                 assert journal is not None
-                plan = resumed_plan(cfg, target, selection, journal)
+                plan = resumed_plan(cfg, target, selection, journal, o.project_dir)
             else:
                 with progress_bar(errors, "auditing") as progress:
-                    plan = run_sync(plan_revocation(cfg, target, view, selection, journal=journal, progress=progress))
+                    plan = run_sync(
+                        plan_revocation(
+                            cfg, target, view, selection, journal=journal, progress=progress, project_dir=o.project_dir
+                        )
+                    )
             # Asked with no progress bar drawing over the question.
             _refuse_early_dap_removal(plan.dap_removal(o.accept_azure_loss), o.apply)
             if changes and not plan.nothing and not confirm(plan.question(), o.yes):

@@ -188,6 +188,8 @@ def render_revoke(
                     console.print(f"[bold red]still present:[/] {escape(grant.description)} ({escape(grant.id)})")
             for gap in report.unverified:
                 console.print(f"[yellow]not verified:[/] {escape(gap)}")
+            for limit in report.limits:
+                console.print(f"[cyan]beyond this identity's view (documented limit):[/] {escape(limit)}")
             console.print(escape(ORDER_NOTE))
             colour = {"complete": "green", "failed": "bold red"}.get(report.status, "yellow")
             console.print(f"[{colour}]{escape(VERDICTS[report.status])}[/]")

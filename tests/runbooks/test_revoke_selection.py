@@ -178,14 +178,18 @@ def test_remove_rbac_keep_the_relationship(active_world):
     world = active_world
     result = world.revoke("--only", "rbac", "--apply", "--yes")
     report = json.loads(result.stdout)
-    # Everything selected is gone; the tenant root cannot be listed by the partner: incomplete, as a full run.
+    # Everything selected is gone in every subscription; the tenant root, which a partner can never list, is a
+    # documented limit with the customer-side command, not an unverified scope. The dev stack's partner group
+    # without an object id is a gap (its grants are not attributed): incomplete for that reason alone.
     assert result.returncode == 5, result.stdout + result.stderr
+    assert [u for u in report["unverified"] if "tier2Support" not in u] == []
     assert report["selection"] == {"removed": ["rbac"], "kept": ["gdap", "dap", "lighthouse"]}
     assert {o["grant"]["kind"] for o in report["outcomes"]} == {"rbac"}
     assert {o["outcome"] for o in report["outcomes"]} == {"removed"}
     assert {g["kind"] for g in report["kept"]} == {"gdap-relationship", "gdap-access-assignment", "dap"}
     assert report["verification"]["remaining"] == []
-    assert any("tenant root" in u for u in report["unverified"])
+    assert not any("tenant root" in u for u in report["unverified"])
+    assert any("tenant root" in u and "az role assignment list --scope /" in u for u in report["limits"])
     assert world.owner_grants() == []
     assert world.relationship_status() == "active"
     assert world.has_dap()

@@ -23,7 +23,7 @@ from azure_http import ArmRateLimiter, AzureHttpError
 from runbooks.audit import Clients, Limits, audit
 from runbooks.grants import Kind
 from runbooks.journal import DONE, Journal
-from runbooks.revoke import revoke
+from runbooks.revoke import gives_rights, revoke
 from tests.helpers import VirtualTime
 from tests.runbooks.test_runbook_world import (
     FAST_RETRY,
@@ -135,7 +135,12 @@ def test_no_storm_makes_a_run_misreport_or_touch_anything_else(emulator, tmp_pat
     control.clear_faults()
     if report is not None:
         resumed = run(_resume(emulator.url, journal))
-        assert resumed.complete
+        # Complete, unless the storm hid grants from the audit: a journal's plan is never widened, so the caller's
+        # rights stay where they still are listed, and the report says what a fresh audit must remove.
+        if not resumed.complete:
+            assert report.errors and resumed.status == "failed"
+            held = [o for o in resumed.outcomes if o.outcome == "failed"]
+            assert held and all("kept:" in o.message and "revoke --apply" in o.message for o in held)
     report, result = run(audit_and_revoke(emulator.url))
     assert report.errors == [] and result.complete
     assert snapshot(control) == {k: v for k, v in before.items() if k not in WORLD.partner_keys}
@@ -159,7 +164,11 @@ def test_an_endless_storm_on_deletes_reports_every_grant_failed_with_its_error(e
     assert not result.complete
     for outcome in result.outcomes:
         assert outcome.outcome == "failed"
-        assert "HTTP 503" in outcome.message and "attempts" in outcome.message
+        if gives_rights(outcome.grant):  # never tried: the scope still lists what failed, so the rights stay
+            assert outcome.message.startswith("kept: ") and "--resume" in outcome.message
+        else:
+            assert "HTTP 503" in outcome.message and "attempts" in outcome.message
+    assert any(gives_rights(o.grant) for o in result.outcomes)
     assert snapshot(control) == before
 
     control.clear_faults()

@@ -12,8 +12,8 @@ Microsoft.Resources ones may miss old previews). A version missing here that a c
 
 from __future__ import annotations
 
-from emulator import arm_model as m
-from emulator.errors import ServiceError
+from emulator.arm import model as m
+from emulator.core.errors import ServiceError
 
 _AUTHORIZATION = (
     "2015-07-01",

@@ -30,12 +30,12 @@ from __future__ import annotations
 
 import fnmatch
 
-from emulator import arm_model as m
-from emulator import arm_roles
-from emulator import gdap_model as gdap
-from emulator.errors import ServiceError
-from emulator.identity import Caller
-from emulator.state import EmulatorState
+from emulator.arm import model as m
+from emulator.arm import roles as arm_roles
+from emulator.core.errors import ServiceError
+from emulator.core.identity import Caller
+from emulator.core.state import EmulatorState
+from emulator.graph import gdap_model as gdap
 
 #: The principal ``azure_http.EmulatorTokens()`` speaks for: the partner's operator (a partner-tenant
 #: user in the partner's agent groups unless the scenario says otherwise).
@@ -58,7 +58,7 @@ REG_DELETE = "microsoft.managedservices/registrationassignments/delete"
 DELEGATION_DELETE_ROLE = "91c1777a-f3dc-4fae-b103-61d183457e46"
 
 #: Built-in roles: (actions, notActions), lower-cased for matching; the definitions themselves (what the role
-#: definitions API shows) live in ``emulator.arm_roles``, one table for both.
+#: definitions API shows) live in ``emulator.arm.roles``, one table for both.
 ROLE_ACTIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     guid: (tuple(a.lower() for a in role.actions), tuple(n.lower() for n in role.not_actions))
     for guid, role in arm_roles.BUILTIN_ROLES.items()

@@ -1,6 +1,6 @@
 """ARM data: tenants, management groups, subscriptions, principals, role assignments, Lighthouse, aliases.
 
-No HTTP here (that is ``emulator.arm``): this module parses scopes, validates and stores, and
+No HTTP here (that is ``emulator.arm.service``): this module parses scopes, validates and stores, and
 answers scope queries the way ARM does. Shapes and rules: reference/azure-facts.md (Azure RBAC,
 Lighthouse, CSP subscriptions).
 
@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from emulator.arm_throttle import ArmThrottle
-from emulator.clock import iso
-from emulator.errors import ServiceError
+from emulator.arm.throttle import ArmThrottle
+from emulator.core.clock import iso
+from emulator.core.errors import ServiceError
 
 # -- constants ------------------------------------------------------------------------------
 RA_TYPE = "Microsoft.Authorization/roleAssignments"
@@ -347,7 +347,7 @@ class ArmStore:
         self.subscriptions: dict[str, Subscription] = {}
         self.principals: dict[str, Principal] = {}
         self.custom_roles: set[str] = set()
-        #: custom role GUID -> (actions, notActions), lower-cased (emulator.arm_authz reads them).
+        #: custom role GUID -> (actions, notActions), lower-cased (emulator.arm.authz reads them).
         self.custom_role_actions: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
         self.tokens: dict[str, dict[str, str]] = {}
         # role assignments: by id, by root (insertion order = seq order), by principal+role+scope

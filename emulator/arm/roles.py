@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from emulator.arm_model import BUILTIN_ROLE_NAMES, ROLE_DEFINITIONS_PATH, bad
+from emulator.arm.model import BUILTIN_ROLE_NAMES, ROLE_DEFINITIONS_PATH, bad
 
 ROLE_DEFINITION_TYPE = "Microsoft.Authorization/roleDefinitions"
 SUPPORTED_FILTERS = "roleName eq '{name}', type eq 'BuiltInRole' | 'CustomRole', atScopeAndBelow()"

@@ -4,16 +4,16 @@ One catch-all route parses the ARM path itself (scopes nest: a role assignment c
 subscription, a resource group, a resource or a management group), then every request goes
 through the same front door, as in ARM:
 
-1. the caller (tenant, principal) from the bearer token (``emulator.identity``);
+1. the caller (tenant, principal) from the bearer token (``emulator.core.identity``);
 2. the configured latency (``arm_latency``), awaited asynchronously so other requests proceed;
-3. throttling (``emulator.arm_throttle``): the bucket of the subscription in the path, else of
+3. throttling (``emulator.arm.throttle``): the bucket of the subscription in the path, else of
    the caller's tenant, for the caller's principal and the operation type; 429 when empty;
 4. ``api-version`` required; the handler; ARM-shaped errors ``{"error": {"code", "message"}}``.
 
 Every answer, error or not, carries the remaining-requests header of the bucket it used.
 A token must be issued for the tenant that owns the subscription or management group (or for a
 tenant managing the subscription through Lighthouse), else 401 ``InvalidAuthenticationTokenTenant``
-as ARM answers; then the caller's roles decide (``emulator.arm_authz``: 403 ``AuthorizationFailed``),
+as ARM answers; then the caller's roles decide (``emulator.arm.authz``: 403 ``AuthorizationFailed``),
 and a disabled subscription is read-only (409 ``ReadOnlyDisabledSubscription``).
 """
 
@@ -32,15 +32,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from emulator import arm_authz as authz
-from emulator import arm_model as m
-from emulator import arm_roles as roles
-from emulator import arm_throttle as t
-from emulator.arm_api_versions import check_api_version
-from emulator.clock import iso, utc
-from emulator.errors import ServiceError
-from emulator.identity import Caller, caller_of
-from emulator.state import EmulatorState
+from emulator.arm import authz, roles
+from emulator.arm import model as m
+from emulator.arm import throttle as t
+from emulator.arm.api_versions import check_api_version
+from emulator.core.clock import iso, utc
+from emulator.core.errors import ServiceError
+from emulator.core.identity import Caller, caller_of
+from emulator.core.state import EmulatorState
 
 ROOT = "/arm"
 NAMESPACE = uuid.UUID("0f7e2d52-3a8c-4d7e-9b1a-6c5d4e3f2a10")
@@ -176,7 +175,7 @@ def _properties(body: Any) -> dict[str, Any]:
 
 
 class ArmService:
-    """The ARM ``Service`` (see ``emulator.service``)."""
+    """The ARM ``Service`` (see ``emulator.core.state.Service``)."""
 
     name = "arm"
 

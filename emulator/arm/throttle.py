@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from emulator.state import Settings
+from emulator.core.state import Settings
 
 SUBSCRIPTION = "subscription"
 TENANT = "tenant"

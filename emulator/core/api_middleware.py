@@ -11,7 +11,7 @@ from typing import Any
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 CONTROL_PREFIX = "/_emulator"
-#: Entra's token endpoint (emulator.entra): not an API call, so neither faulted, authenticated nor logged.
+#: Entra's token endpoint (emulator.entra.tokens): not an API call, so neither faulted, authenticated nor logged.
 LOGIN_PREFIX = "/login/"
 UNMEDIATED = (CONTROL_PREFIX, LOGIN_PREFIX)
 

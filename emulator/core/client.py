@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 
-from emulator.scenario import load_scenario_file
+from emulator.core.scenario import load_scenario_file
 
 
 @functools.cache
@@ -143,7 +143,7 @@ class EmulatorControl:
     def clear_requests(self) -> None:
         self._call("DELETE", "/requests")
 
-    # -- GDAP (customer side and seeding) -------------------------------------------------
+    # -- GDAP (customer side and seeding) ----------------------------------------------------------
     def approve(self, relationship_id: str) -> dict[str, Any]:
         """The customer approves a relationship in approvalPending."""
         return self._call("POST", f"/gdap/relationships/{relationship_id}/approve")
@@ -166,7 +166,7 @@ class EmulatorControl:
         """Add an assignment (groupId, roles, status?) whatever the relationship's status."""
         return self._call("POST", f"/gdap/relationships/{relationship_id}/accessAssignments", fields)
 
-    # -- ARM (emulator.arm) ---------------------------------------------------------------
+    # -- ARM (emulator.arm.service) ----------------------------------------------------------------
     def arm_seed(self, section: dict[str, Any]) -> dict[str, int]:
         """Merge an ``arm:`` scenario section into the current world (no reset); returns counts."""
         return self._call("POST", "/arm/seed", section)
@@ -252,7 +252,7 @@ class EmulatorControl:
         """Per-request ARM latency (awaited asynchronously: concurrent requests overlap)."""
         return self.settings(arm_latency=seconds)
 
-    # -- Partner Center (emulator.partner_center) ------------------------------------------
+    # -- Partner Center (emulator.partner_center.customers) ----------------------------------------
     def pc_add_customers(self, customers: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Add CSP customers (tenantId, companyName?, domain?, dap?, contractType?)."""
         return self._call("POST", "/partner_center/customers", customers)
@@ -268,12 +268,12 @@ class EmulatorControl:
         dap = {k: v for k, v in (("adminAgents", admin_agents), ("helpdeskAgents", helpdesk_agents)) if v is not None}
         return self._call("PATCH", f"/partner_center/customers/{customer_tenant_id}", {"dap": dap})
 
-    # -- Entra (emulator.entra) ---------------------------------------------------------------
+    # -- Entra (emulator.entra.tokens) -------------------------------------------------------------
     def set_consent(self, tenant_id: str, present: bool) -> dict[str, Any]:
         """Grant or take away the partner application's consent in a tenant (its token endpoint follows)."""
         return self._call("PUT" if present else "DELETE", f"/entra/consent/{tenant_id}")
 
-    # -- Autopilot (emulator.autopilot) -------------------------------------------------------
+    # -- Autopilot (emulator.partner_center.autopilot) ---------------------------------------------
     def autopilot_add_devices(self, customer: str, devices: list[dict[str, Any]], added_by: str = "customer") -> Any:
         """Register devices as the customer (``added_by="customer"``) or another partner (its tenant id) did."""
         return self._call("POST", f"/autopilot/customers/{customer}/devices", {"addedBy": added_by, "devices": devices})

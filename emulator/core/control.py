@@ -15,11 +15,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
-from emulator.api_middleware import CONTROL_PREFIX
-from emulator.clock import iso
-from emulator.errors import ServiceError
-from emulator.scenario import apply_scenario
-from emulator.state import EmulatorState
+from emulator.core.api_middleware import CONTROL_PREFIX
+from emulator.core.clock import iso
+from emulator.core.errors import ServiceError
+from emulator.core.scenario import apply_scenario
+from emulator.core.state import EmulatorState
 
 
 async def _body(request: Request) -> Any:

@@ -19,8 +19,8 @@ from typing import Any
 from starlette.responses import JSONResponse
 from starlette.types import Receive, Scope, Send
 
-from emulator.api_middleware import ApiOnlyMiddleware
-from emulator.errors import DEFAULT_CODES, error_response
+from emulator.core.api_middleware import ApiOnlyMiddleware
+from emulator.core.errors import DEFAULT_CODES, error_response
 
 
 class ConnectionDropped(Exception):

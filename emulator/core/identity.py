@@ -29,7 +29,7 @@ from typing import Any
 
 from starlette.requests import Request
 
-from emulator.state import EmulatorState
+from emulator.core.state import EmulatorState
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ Every API answer carries its service's request-id headers (clients put them in e
 - Graph: ``request-id`` and ``client-request-id`` (the client's, when it sent one), the ids Graph's error
   ``innerError`` carries (learn.microsoft.com/graph/errors); nothing else.
 - Partner Center: ``request-id``, ``x-ms-request-id`` and ``client-request-id`` as before (its documented
-  ``MS-RequestId`` / ``MS-CorrelationId`` echo belongs to ``emulator.partner_center``).
+  ``MS-RequestId`` / ``MS-CorrelationId`` echo belongs to ``emulator.partner_center.customers``).
 
 Every API request is logged so tests can count attempts from the server's side, and a request without
 ``Authorization: Bearer`` gets Graph's 401. Control paths (``/_emulator``) are neither logged nor authenticated.
@@ -22,8 +22,8 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from emulator.api_middleware import UNMEDIATED, ApiOnlyMiddleware
-from emulator.errors import error_response
+from emulator.core.api_middleware import UNMEDIATED, ApiOnlyMiddleware
+from emulator.core.errors import error_response
 
 ARM_PREFIX = "/arm/"
 GRAPH_PREFIX = "/graph/"
@@ -58,7 +58,8 @@ class RequestLogMiddleware:
             ]
         else:
             id_headers = [(b"request-id", request_id.encode())]
-            if not scope["path"].startswith(GRAPH_PREFIX):  # Partner Center's own headers: emulator.partner_center
+            # Not Graph: Partner Center, which echoes its own MS-* headers too (emulator.partner_center.customers).
+            if not scope["path"].startswith(GRAPH_PREFIX):
                 id_headers.append((b"x-ms-request-id", request_id.encode()))
             if client_id:
                 id_headers.append((b"client-request-id", client_id.encode()))
@@ -99,8 +100,8 @@ class RequestLogMiddleware:
 
 
 def _tenant_without_consent(state: Any, token: str) -> str | None:
-    """The token's tenant when the partner's application has no consent there (emulator.entra), else None."""
-    from emulator.identity import jwt_claims
+    """The token's tenant when the partner's application has no consent there (emulator.entra.tokens), else None."""
+    from emulator.core.identity import jwt_claims
 
     entra = state.stores.get("entra")
     claims = jwt_claims(token)
@@ -123,7 +124,7 @@ class BearerAuthMiddleware(ApiOnlyMiddleware):
             if tenant is None:
                 await self.app(scope, receive, send)
                 return
-            # Entra never issues a token there (emulator.entra): one minted anyway is refused.
+            # Entra never issues a token there (emulator.entra.tokens): one minted anyway is refused.
             code = next((err[0] for p, err in AUTH_ERRORS.items() if scope["path"].startswith(p)), GRAPH_AUTH_ERROR[0])
             response = error_response(
                 401,

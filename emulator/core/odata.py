@@ -23,7 +23,7 @@ from urllib.parse import urlencode
 
 from starlette.requests import Request
 
-from emulator.errors import ServiceError
+from emulator.core.errors import ServiceError
 
 _GUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 _CLAUSE = re.compile(

@@ -5,7 +5,7 @@ Graph v1.0 annotates the JSON objects it answers with ``@odata.context`` naming 
 shows ``...$metadata#accessAssignments/$entity``, ``delegatedadminrelationship-get.md``
 ``...$metadata#delegatedAdminRelationships/$entity``. Get pages document ``$select``. One middleware does both
 for every Graph route, so no route module can forget them: an answer whose handler already set a context keeps
-it; collections (a ``value`` array) are left to ``emulator.odata.page``. The context is an opaque URL to
+it; collections (a ``value`` array) are left to ``emulator.core.odata.page``. The context is an opaque URL to
 clients (no client parses it), so the emulator's ``$metadata`` sits under ``/graph/v1.0`` everywhere.
 """
 
@@ -18,9 +18,9 @@ from urllib.parse import parse_qsl
 from starlette.datastructures import MutableHeaders
 from starlette.types import Message, Receive, Scope, Send
 
-from emulator.api_middleware import ApiOnlyMiddleware
-from emulator.errors import ServiceError, error_response
-from emulator.odata import apply_select, select_fields
+from emulator.core.api_middleware import ApiOnlyMiddleware
+from emulator.core.errors import ServiceError, error_response
+from emulator.core.odata import apply_select, select_fields
 
 GRAPH_ROOT = "/graph/v1.0"
 #: Collections whose next path segment is a key (the emulated Graph's entity sets and navigations).

@@ -14,8 +14,8 @@ import json
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from emulator.api_middleware import CONTROL_PREFIX
-from emulator.errors import error_response
+from emulator.core.api_middleware import CONTROL_PREFIX
+from emulator.core.errors import error_response
 
 MAX_DEPTH = 64
 MAX_BODY = 4 * 1024 * 1024

@@ -7,7 +7,7 @@ relationships in given statuses and dates, delays, faults). Top-level keys::
     description: ...                # free text
     partner_tenant_id: <guid>
     clock: {now: "2026-01-01T00:00:00Z"}   # optional time travel at load
-    settings: {activation_delay: 2, ...}   # emulator.state.Settings fields
+    settings: {activation_delay: 2, ...}   # emulator.core.state.Settings fields
     faults: [{path_prefix: ..., status: 429, times: 3, retry_after: 1}, ...]
     gdap: {relationships: [...]}           # one section per service, see its seed()
 
@@ -21,7 +21,7 @@ from typing import Any
 
 import yaml
 
-from emulator.state import EmulatorState
+from emulator.core.state import EmulatorState
 
 FREE_TEXT_KEYS = ("name", "description")
 CORE_KEYS = ("partner_tenant_id", "clock", "settings", "faults")

@@ -12,13 +12,12 @@ from __future__ import annotations
 import threading
 from collections import deque
 from dataclasses import asdict, dataclass, fields
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from emulator.clock import Clock, iso
-from emulator.faults import FaultSet
+from starlette.routing import BaseRoute
 
-if TYPE_CHECKING:
-    from emulator.service import Service
+from emulator.core.clock import Clock, iso
+from emulator.core.faults import FaultSet
 
 DEFAULT_PARTNER_TENANT_ID = "00000000-0000-4000-8000-00000000a001"
 
@@ -51,7 +50,7 @@ class Settings:
     #: if set, only this bearer token is accepted (else any non-empty one).
     required_token: str | None = None
 
-    # -- ARM (emulator.arm) --------------------------------------------------------------
+    # -- ARM (emulator.arm.service) ------------------------------------------------------------
     #: token buckets per (subscription or tenant) x principal x operation type: size and refill
     #: per second (reference/azure-facts.md; the same numbers apply at subscription and tenant level).
     arm_reads_bucket: int = 250
@@ -71,19 +70,19 @@ class Settings:
     #: Retry-After (seconds) on an alias answer while it is "Accepted": how long SDK pollers wait before
     #: reading it again (ARM's async guidance: 10 s at least; tests set a fraction of a second).
     arm_lro_retry_after: float = 10.0
-    #: "strict": Azure's permission model (emulator.arm_authz); "permissive": tenant checks only
+    #: "strict": Azure's permission model (emulator.arm.authz); "permissive": tenant checks only
     #: (an explicit opt-in for tests of API shapes written before the strict model).
     arm_authorization: str = "strict"
     #: a deleted role assignment still shows in listings this long (ARM's eventual consistency).
     arm_list_delay: float = 0.0
 
-    # -- Partner Center (emulator.partner_center, emulator.autopilot) ---------------------
+    # -- Partner Center (emulator.partner_center.customers, emulator.partner_center.autopilot) ----
     partner_center_latency: float = 0.0
     #: an Autopilot batch job is "queued" for the first half of this (emulator clock seconds), "processing"
     #: for the second, then finished; its devices appear when it finishes.
     autopilot_job_delay: float = 0.0
     #: Microsoft's current rule: managing a customer's devices needs an active GDAP relationship with one of the
-    #: roles Partner Center names for Autopilot (emulator.autopilot). False models the older rules only.
+    #: roles Partner Center names for Autopilot (emulator.partner_center.autopilot). False models the older rules only.
     autopilot_requires_gdap: bool = True
     #: a lying service, for tests: upload jobs report success but register nothing.
     autopilot_drop_uploads: bool = False
@@ -129,6 +128,29 @@ class LoggedRequest:
     in_flight: int = 1
     #: Seconds the emulator held this request on purpose (latency settings and latency faults).
     latency: float = 0.0
+
+
+class Service(Protocol):
+    """What an emulated API area contributes to the emulator app (kept here, next to the state it is built on).
+
+    Each area (Graph GDAP, ARM, Partner Center, Entra...) is one module exposing a ``Service``: its store, its API
+    routes (full paths, e.g. ``/graph/v1.0/...`` or ``/arm/...``), its control routes (mounted under
+    ``/_emulator/<name>``), how to seed it from the ``<name>:`` section of a scenario file and how to dump it.
+    ``emulator.app.SERVICES`` lists them; adding an area is adding a module there.
+    """
+
+    #: Key in ``state.stores``, scenario section name and control sub-path.
+    name: str
+
+    def new_store(self) -> Any: ...
+
+    def routes(self, state: EmulatorState) -> list[BaseRoute]: ...
+
+    def control_routes(self, state: EmulatorState) -> list[BaseRoute]: ...
+
+    def seed(self, state: EmulatorState, section: Any) -> None: ...
+
+    def dump(self, state: EmulatorState) -> Any: ...
 
 
 class EmulatorState:

@@ -30,9 +30,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from azure_http.emulator_tokens import DEFAULT_EMULATOR_PRINCIPAL, emulator_token
-from emulator.api_middleware import LOGIN_PREFIX
-from emulator.clock import iso
-from emulator.state import EmulatorState
+from emulator.core.api_middleware import LOGIN_PREFIX
+from emulator.core.clock import iso
+from emulator.core.state import EmulatorState
 
 #: The partner application's client id when a token request names none.
 DEFAULT_APP_ID = "00000000-0000-4000-8000-0000000a9901"

@@ -5,7 +5,7 @@ two never disagree: removing DAP keeps the contract (the reseller relationship s
 partner tenant has contracts; a token for any other tenant sees an empty collection.
 (reference/azure-facts.md, "Legacy DAP"; learn.microsoft.com/graph/api/contract-list and the contract resource
 page: id, contractType, customerId, defaultDomainName, displayName, deletedDateTime from directoryObject.)
-Single contracts get their ``@odata.context`` from ``emulator.odata_entity``.
+Single contracts get their ``@odata.context`` from ``emulator.core.odata_entity``.
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from emulator.errors import ServiceError
-from emulator.identity import caller_of
-from emulator.odata import page, parse_filter
-from emulator.state import EmulatorState
+from emulator.core.errors import ServiceError
+from emulator.core.identity import caller_of
+from emulator.core.odata import page, parse_filter
+from emulator.core.state import EmulatorState
 
 GRAPH_ROOT = "/graph/v1.0"
 #: contract-list.md: "Filtering is supported for customerId, defaultDomainName, and displayName."

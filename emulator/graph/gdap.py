@@ -16,11 +16,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from emulator import gdap_model as m
-from emulator.clock import utc
-from emulator.errors import ServiceError
-from emulator.odata import page, parse_filter, require_if_match
-from emulator.state import EmulatorState
+from emulator.core.clock import utc
+from emulator.core.errors import ServiceError
+from emulator.core.odata import page, parse_filter, require_if_match
+from emulator.core.state import EmulatorState
+from emulator.graph import gdap_model as m
 
 GRAPH_ROOT = "/graph/v1.0"
 BASE = f"{GRAPH_ROOT}/tenantRelationships/delegatedAdminRelationships"
@@ -46,7 +46,7 @@ def context_url(request: Request, fragment: str) -> str:
 
 
 class GdapService:
-    """The Graph GDAP ``Service`` (see ``emulator.service``)."""
+    """The Graph GDAP ``Service`` (see ``emulator.core.state.Service``)."""
 
     name = "gdap"
 

@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from emulator.clock import iso
-from emulator.errors import ServiceError
-from emulator.odata import etag_for
-from emulator.state import Settings
+from emulator.core.clock import iso
+from emulator.core.errors import ServiceError
+from emulator.core.odata import etag_for
+from emulator.core.state import Settings
 
 GLOBAL_ADMINISTRATOR = "62e90394-69f5-4237-9190-012177145e10"
 AUTO_EXTEND_VALUES = ("PT0S", "P0D", "P180D")

@@ -16,10 +16,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from emulator import gdap_model as gdap
-from emulator.identity import caller_of
-from emulator.odata import page
-from emulator.state import EmulatorState
+from emulator.core.identity import caller_of
+from emulator.core.odata import page
+from emulator.core.state import EmulatorState
+from emulator.graph import gdap_model as gdap
 
 GRAPH_ROOT = "/graph/v1.0"
 PATH = f"{GRAPH_ROOT}/policies/crossTenantAccessPolicy/partners"

@@ -63,10 +63,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from emulator.clock import iso
-from emulator.gdap_model import USABLE, status_of
-from emulator.partner_center import ROOT, PartnerCenterError, continuation, encode_token, front_door
-from emulator.state import EmulatorState
+from emulator.core.clock import iso
+from emulator.core.state import EmulatorState
+from emulator.graph.gdap_model import USABLE, status_of
+from emulator.partner_center.customers import ROOT, PartnerCenterError, continuation, encode_token, front_door
 
 CATEGORY = "o_o_b_e"
 POLICY_SETTINGS = (

@@ -40,9 +40,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from emulator.arm_model import is_guid as _is_guid
-from emulator.identity import caller_of
-from emulator.state import EmulatorState
+from emulator.arm.model import is_guid as _is_guid
+from emulator.core.identity import caller_of
+from emulator.core.state import EmulatorState
 
 ROOT = "/partnercenter/v1"
 CONTRACT_TYPES = ("ResellerPartner", "SyndicationPartner", "BreadthPartner")
@@ -187,7 +187,7 @@ class PartnerCenterStore:
 
 
 class PartnerCenterService:
-    """The Partner Center ``Service`` (see ``emulator.service``)."""
+    """The Partner Center ``Service`` (see ``emulator.core.state.Service``)."""
 
     name = "partner_center"
 

@@ -24,8 +24,8 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from emulator.arm_model import BUILTIN_ROLES
-from emulator.state import DEFAULT_PARTNER_TENANT_ID
+from emulator.arm.model import BUILTIN_ROLES
+from emulator.core.state import DEFAULT_PARTNER_TENANT_ID
 
 OWNER = BUILTIN_ROLES["owner"]
 CONTRIBUTOR = BUILTIN_ROLES["contributor"]

@@ -39,7 +39,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from emulator.fleet_world import ADMIN_AGENTS, HELPDESK_AGENTS, PARTNER_ID, PARTNER_TENANT
+from emulator.worlds.fleet import ADMIN_AGENTS, HELPDESK_AGENTS, PARTNER_ID, PARTNER_TENANT
 
 NAMESPACE = uuid.UUID("0c5b7e2a-41d9-4f3e-8a6b-9d2e1f0a7c34")
 PARTNER_NAME = "Northwind CSP"

@@ -3,7 +3,7 @@ them (each customer's GDAP relationship in a chosen mix of states), for the flee
 
 With ``subscriptions=n`` each customer also has n Azure subscriptions in its tenant (declared in its stack as
 existing subscriptions where AdminAgents is Owner), each with ``assignments`` role assignments: AdminAgents'
-Owner (the CSP grant the stack declares) and the customer's own (``emulator.arm_world``). Each live
+Owner (the CSP grant the stack declares) and the customer's own (``emulator.worlds.arm``). Each live
 relationship then carries the access assignment its stack declares (AdminAgents), which is what lets the
 partner's operator reach the tenant in Azure's permission model; a customer whose relationship is pending or
 missing cannot be read there (403), as in Azure.
@@ -108,7 +108,7 @@ def generate_fleet(
 def _add_subscriptions(
     world: FleetWorld, relationships: list[dict[str, Any]], per_customer: int, assignments: int, seed: int
 ) -> None:
-    from emulator.arm_world import generate_world
+    from emulator.worlds.arm import generate_world
 
     arm = generate_world(
         len(world.customers) * per_customer,

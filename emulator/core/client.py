@@ -166,7 +166,7 @@ class EmulatorControl:
         """Add an assignment (groupId, roles, status?) whatever the relationship's status."""
         return self._call("POST", f"/gdap/relationships/{relationship_id}/accessAssignments", fields)
 
-    # -- ARM (emulator.arm.service) ----------------------------------------------------------------
+    # -- ARM (emulator.arm) ------------------------------------------------------------------------
     def arm_seed(self, section: dict[str, Any]) -> dict[str, int]:
         """Merge an ``arm:`` scenario section into the current world (no reset); returns counts."""
         return self._call("POST", "/arm/seed", section)

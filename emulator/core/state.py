@@ -50,7 +50,7 @@ class Settings:
     #: if set, only this bearer token is accepted (else any non-empty one).
     required_token: str | None = None
 
-    # -- ARM (emulator.arm.service) ------------------------------------------------------------
+    # -- ARM (emulator.arm) --------------------------------------------------------------------
     #: token buckets per (subscription or tenant) x principal x operation type: size and refill
     #: per second (reference/azure-facts.md; the same numbers apply at subscription and tenant level).
     arm_reads_bucket: int = 250

@@ -66,7 +66,7 @@ from starlette.routing import BaseRoute, Route
 from emulator.core.clock import iso
 from emulator.core.state import EmulatorState
 from emulator.graph.gdap_model import USABLE, status_of
-from emulator.partner_center.customers import ROOT, PartnerCenterError, continuation, encode_token, front_door
+from emulator.partner_center.front_door import ROOT, PartnerCenterError, continuation, encode_token, front_door
 
 CATEGORY = "o_o_b_e"
 POLICY_SETTINGS = (

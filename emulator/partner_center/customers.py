@@ -18,21 +18,15 @@ The partner's view of its CSP customers (reference/azure-facts.md, "Legacy DAP")
   back through the API (Microsoft stopped granting it in 2023);
 - ``GET /v1/customers/relationshiprequests``: the reseller relationship request URL.
 
-Only tokens for the partner tenant are accepted (401 otherwise). Errors use Partner Center's documented shape
-(partner-center/developer/error-codes, "Error responses"): ``{"code": <string>, "description": ..., "source":
-"PartnerFD"}`` (``data`` is "only returned for some error types": never here). Every answer echoes the request's
-``MS-RequestId`` and ``MS-CorrelationId`` (a new GUID for one the caller did not send), as the response headers of
-"Partner Center REST headers" (partner-center/developer/headers) say. The partner
-id in links defaults to the partner tenant id. Removing DAP leaves Azure RBAC, GDAP and the
-reseller relationship (the customer's Graph ``contract``) alone, as in Microsoft's services.
+Partner Center's token check, error shape and echoed headers are its front door's
+(``emulator.partner_center.front_door``). The partner id in links defaults to the partner tenant id. Removing DAP
+leaves Azure RBAC, GDAP and the reseller relationship (the customer's Graph ``contract``) alone, as in Microsoft's
+services.
 """
 
 from __future__ import annotations
 
-import asyncio
-import base64
 import json
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,65 +35,22 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from emulator.arm.model import is_guid as _is_guid
-from emulator.core.identity import caller_of
 from emulator.core.state import EmulatorState
+from emulator.partner_center.front_door import (
+    CONTINUATION_HEADER,
+    ROOT,
+    PartnerCenterError,
+    continuation,
+    encode_token,
+    front_door,
+    page_size,
+)
 
-ROOT = "/partnercenter/v1"
 CONTRACT_TYPES = ("ResellerPartner", "SyndicationPartner", "BreadthPartner")
 RELATIONSHIP_REQUEST_URL = (
     "https://admin.microsoft.com/Adminportal/Home?invType=ResellerRelationship&partnerId={partner}"
     "&msppId=0&DAP=true#/BillingAccounts/partner-invitation"
 )
-
-
-#: The request headers Partner Center echoes in its answer (partner-center/developer/headers, "Response headers").
-ECHOED_HEADERS = ("MS-RequestId", "MS-CorrelationId")
-CONTINUATION_HEADER = "MS-ContinuationToken"
-
-
-class PartnerCenterError(Exception):
-    def __init__(self, status: int, code: int | str, description: str) -> None:
-        super().__init__(description)
-        self.status, self.code, self.description = status, str(code), description
-
-    def response(self) -> Response:
-        body = {"code": self.code, "description": self.description, "source": "PartnerFD"}
-        return JSONResponse(body, status_code=self.status)
-
-
-def continuation(request: Request, total: int) -> int:
-    """Where a page starts: 0, or the offset the caller's ``MS-ContinuationToken`` names (400 when it names none
-    this emulator handed out)."""
-    token = request.headers.get(CONTINUATION_HEADER)
-    if token is None:
-        return 0
-    start = decode_token(token)
-    if start is None or not 0 < start <= total:
-        raise PartnerCenterError(400, 400, f"The {CONTINUATION_HEADER} header is not a continuation token.")
-    return start
-
-
-def encode_token(offset: int) -> str:
-    """An opaque continuation token (the emulator's own encoding of an offset)."""
-    return base64.urlsafe_b64encode(f"offset:{offset}".encode()).decode()
-
-
-def decode_token(token: str) -> int | None:
-    try:
-        text = base64.urlsafe_b64decode(token.encode()).decode()
-    except (ValueError, UnicodeDecodeError):
-        return None
-    kind, _, number = text.partition(":")
-    return int(number) if kind == "offset" and number.isdigit() else None
-
-
-def page_size(request: Request, name: str = "size") -> int | None:
-    raw = request.query_params.get(name)
-    if raw is None:
-        return None
-    if not raw.isdigit() or int(raw) < 1:
-        raise PartnerCenterError(400, 400, f"{name} must be a positive whole number.")
-    return int(raw)
 
 
 @dataclass
@@ -137,30 +88,6 @@ class Customer:
 
     def dap_json(self) -> dict[str, bool]:
         return {"adminAgents": self.dap_admin_agents, "helpdeskAgents": self.dap_helpdesk_agents}
-
-
-def front_door(state: EmulatorState, handler: Any) -> Any:
-    """Partner Center's entry for a route: its latency, partner-tenant tokens only, its error shape, the
-    ``MS-RequestId`` / ``MS-CorrelationId`` of the request echoed in every answer."""
-
-    async def endpoint(request: Request) -> Response:
-        latency = state.settings.partner_center_latency
-        if latency > 0:
-            await asyncio.sleep(latency)
-        caller = caller_of(request, state)
-        try:
-            if caller.tenant_id != state.settings.partner_tenant_id.lower():
-                raise PartnerCenterError(
-                    401, 401, "The token is not for the partner tenant: Partner Center serves the partner only."
-                )
-            response = await handler(request)
-        except PartnerCenterError as exc:
-            response = exc.response()
-        for name in ECHOED_HEADERS:
-            response.headers[name] = request.headers.get(name) or str(uuid.uuid4())
-        return response
-
-    return endpoint
 
 
 class PartnerCenterStore:

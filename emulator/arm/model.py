@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import functools
 import itertools
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -24,6 +23,7 @@ from typing import Any
 from emulator.arm.throttle import ArmThrottle
 from emulator.core.clock import iso
 from emulator.core.errors import ServiceError
+from emulator.core.ids import is_guid
 
 # -- constants ------------------------------------------------------------------------------
 RA_TYPE = "Microsoft.Authorization/roleAssignments"
@@ -49,12 +49,7 @@ USER_ACCESS_ADMINISTRATOR = BUILTIN_ROLES["user access administrator"]
 
 PRINCIPAL_KINDS = ("User", "Group", "ServicePrincipal", "ForeignGroup", "Device")
 
-_GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _seq = itertools.count(1)
-
-
-def is_guid(value: Any) -> bool:
-    return isinstance(value, str) and bool(_GUID.match(value))
 
 
 def arm_error(status: int, code: str, message: str) -> ServiceError:

@@ -18,6 +18,7 @@ from typing import Any
 
 from emulator.core.clock import iso
 from emulator.core.errors import ServiceError
+from emulator.core.ids import is_guid
 from emulator.core.odata import etag_for
 from emulator.core.state import Settings
 
@@ -66,7 +67,6 @@ READ_ONLY_FIELDS = (
 
 ASSIGNMENT_PHASES = ("pending", "active", "deleting", "deleted", "error")
 
-_GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _DURATION = re.compile(
     r"^P(?:(?P<y>\d+)Y)?(?:(?P<mo>\d+)M)?(?:(?P<w>\d+)W)?(?:(?P<d>\d+)D)?"
     r"(?:T(?:(?P<h>\d+)H)?(?:(?P<mi>\d+)M)?(?:(?P<s>\d+(?:\.\d+)?)S)?)?$"
@@ -86,10 +86,6 @@ def parse_duration(value: Any) -> timedelta:
     g = {k: float(v) if v else 0.0 for k, v in m.groupdict().items()}
     days = g["y"] * 365 + g["mo"] * 30 + g["w"] * 7 + g["d"]
     return timedelta(days=days, hours=g["h"], minutes=g["mi"], seconds=g["s"])
-
-
-def is_guid(value: Any) -> bool:
-    return isinstance(value, str) and bool(_GUID.match(value))
 
 
 def validate_roles(access_details: Any, what: str = "accessDetails") -> list[str]:

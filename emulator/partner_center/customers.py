@@ -34,7 +34,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from emulator.arm.model import is_guid as _is_guid
+from emulator.core.ids import is_guid
 from emulator.core.state import EmulatorState
 from emulator.partner_center.front_door import (
     CONTINUATION_HEADER,
@@ -240,7 +240,7 @@ class PartnerCenterService:
         store = self._store(state)
         for key in ("partner_id", "admin_agents_group_id", "helpdesk_agents_group_id"):
             if section.get(key) is not None:
-                if not _is_guid(section[key]):
+                if not is_guid(section[key]):
                     raise ValueError(f"partner_center.{key} must be a GUID")
                 setattr(store, key, str(section[key]).lower())
         for entry in section.get("customers") or []:
@@ -249,7 +249,7 @@ class PartnerCenterService:
     def seed_customer(self, state: EmulatorState, entry: dict[str, Any]) -> Customer:
         """Keys: tenantId, companyName?, domain?, dap? (bool or {adminAgents, helpdeskAgents}), contractType?."""
         tenant = entry.get("tenantId") if isinstance(entry, dict) else None
-        if not _is_guid(tenant):
+        if not is_guid(tenant):
             raise ValueError(f"a customer needs tenantId (GUID): {entry}")
         tenant = tenant.lower()
         dap = entry.get("dap", False)

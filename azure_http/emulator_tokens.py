@@ -3,7 +3,7 @@
 Real Entra ID tokens carry the tenant (``tid``) and the caller's object id (``oid``); ARM scopes
 its checks and its throttling by them. ``EmulatorTokens`` mints **unsigned** JWTs (``alg: none``)
 with those claims, per requested tenant, so code asks for customer-tenant tokens with
-``tenant_id=`` exactly as it does with azure-identity, and the emulator (``emulator.identity``)
+``tenant_id=`` exactly as it does with azure-identity, and the emulator (``emulator.core.identity``)
 knows who is calling. Useless anywhere else: nothing signs them.
 """
 

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 from bench.sweep import EmulatorProcess, bucket_floor
-from emulator.fleet_world import generate_fleet
+from emulator.worlds.fleet import generate_fleet
 
 ROOT = Path(__file__).resolve().parent.parent
 DAPCTL = [sys.executable, "-m", "dapctl"]

@@ -24,7 +24,7 @@ from pathlib import Path
 from azure_http import EmulatorTokens, Endpoints, run_sync
 from bench.fleet import DAPCTL, environment
 from bench.sweep import EmulatorProcess, process_cpu_seconds
-from emulator.brownfield_world import PARTNER_GROUP_KEYS, PARTNER_TENANT, generate_brownfield
+from emulator.worlds.brownfield import PARTNER_GROUP_KEYS, PARTNER_TENANT, generate_brownfield
 from estate.reader import ReadLimits, read_estate
 
 WALL_TARGET_S, MEMORY_TARGET_MB = 60.0, 300.0

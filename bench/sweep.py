@@ -41,8 +41,8 @@ from dataclasses import dataclass
 from multiprocessing import get_context
 from typing import Any
 
-from emulator.arm_world import ArmWorld, generate_world
-from emulator.client import EmulatorControl
+from emulator.core.client import EmulatorControl
+from emulator.worlds.arm import ArmWorld, generate_world
 from runbooks.audit import DEFAULT_LIMITS
 
 LATENCY = 0.02

@@ -26,7 +26,7 @@ from components.arm_resources import PartnerRoleAssignmentProvider
 from components.gdap_resources import GdapAccessAssignmentProvider, GdapRelationshipProvider
 from components.naming import deterministic_guid, role_definition_id, subscription_scope
 from dapctl.render.reports import Format, render_audit, render_revoke
-from emulator.client import EmulatorControl, EmulatorPace
+from emulator.core.client import EmulatorControl, EmulatorPace
 from emulator.server import EmulatorServer
 from intent import CustomerIntent, StackIntent
 from operations.customer_audit import audit_customer, partner_clients, partner_view

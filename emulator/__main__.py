@@ -1,6 +1,6 @@
-"""``python -m emulator --port 8765 --scenario emulator/scenarios/dev.yaml`` (port 0: any free port).
+"""``python -m emulator --port 8765 --scenario emulator/worlds/scenarios/dev.yaml`` (port 0: any free port).
 
-``--tls`` serves https with a throwaway CA made at start (``emulator.tls``) and prints the CA
+``--tls`` serves https with a throwaway CA made at start (``emulator.core.tls``) and prints the CA
 certificate's path and the environment that makes clients trust it; ``--ca-file`` puts the CA
 certificate at a path of your choice, so scripts can name it before the emulator starts.
 """
@@ -11,7 +11,7 @@ import argparse
 import signal
 import sys
 
-from emulator.scenario import load_scenario_file
+from emulator.core.scenario import load_scenario_file
 from emulator.server import EmulatorServer
 
 

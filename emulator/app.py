@@ -15,16 +15,21 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute
 
-from emulator import arm, autopilot, entra, graph_contracts, graph_gdap, graph_partner_policies, partner_center
-from emulator.control import control_routes
-from emulator.errors import ServiceError, error_response, service_error_handler
-from emulator.faults import FaultMiddleware
-from emulator.middleware import BearerAuthMiddleware, RequestLogMiddleware
-from emulator.odata_entity import GraphEntityMiddleware
-from emulator.request_body import BodyCheckMiddleware
-from emulator.scenario import apply_scenario
-from emulator.service import Service
-from emulator.state import EmulatorState
+from emulator.arm import service as arm
+from emulator.core.control import control_routes
+from emulator.core.errors import ServiceError, error_response, service_error_handler
+from emulator.core.faults import FaultMiddleware
+from emulator.core.middleware import BearerAuthMiddleware, RequestLogMiddleware
+from emulator.core.odata_entity import GraphEntityMiddleware
+from emulator.core.request_body import BodyCheckMiddleware
+from emulator.core.scenario import apply_scenario
+from emulator.core.state import EmulatorState, Service
+from emulator.entra import tokens as entra
+from emulator.graph import contracts as graph_contracts
+from emulator.graph import gdap as graph_gdap
+from emulator.graph import partner_policies as graph_partner_policies
+from emulator.partner_center import autopilot
+from emulator.partner_center import customers as partner_center
 
 # partner_center before arm: ARM seeds may name the partner's agent groups it declares.
 SERVICES: list[Service] = [

@@ -18,10 +18,10 @@ from dataclasses import dataclass
 
 import pytest
 
-from emulator.client import EmulatorControl
-from emulator.clock import Clock
+from emulator.core.client import EmulatorControl
+from emulator.core.clock import Clock
+from emulator.core.state import EmulatorState, Settings
 from emulator.server import EmulatorServer
-from emulator.state import EmulatorState, Settings
 
 
 @dataclass

@@ -3,7 +3,7 @@
 Tests, the benchmarks and ``dapctl demo`` need a real socket (the code under test is the real
 HTTP client), on a free port so parallel runs do not collide. The socket is bound before the
 server starts, so the port is known at once and never races. ``tls=True`` serves https with a
-throwaway CA (``emulator.tls``): what Microsoft's own SDKs need to send a bearer token at all.
+throwaway CA (``emulator.core.tls``): what Microsoft's own SDKs need to send a bearer token at all.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from typing import Any
 import uvicorn
 
 from emulator.app import SERVICES, create_app
-from emulator.faults import ConnectionDropped
-from emulator.state import EmulatorState
-from emulator.tls import TlsFiles, make_tls_files
+from emulator.core.faults import ConnectionDropped
+from emulator.core.state import EmulatorState
+from emulator.core.tls import TlsFiles, make_tls_files
 
 
 class _HideDroppedConnections(logging.Filter):

@@ -21,7 +21,7 @@ from pathlib import Path
 
 STACK_FILE = re.compile(r"^Pulumi\.(?P<stack>[A-Za-z0-9][A-Za-z0-9_.-]*)\.yaml$")
 #: Changes that cannot alter what any stack declares or how it is deployed; anything else concerns every stack.
-NO_STACK_EFFECT = re.compile(r"^(docs/|tests/|bench/|emulator/scenarios/|[^/]+\.md$|\.gitignore$)")
+NO_STACK_EFFECT = re.compile(r"^(docs/|tests/|bench/|emulator/worlds/scenarios/|[^/]+\.md$|\.gitignore$)")
 DEFAULT_MAX_LEGS = 20
 
 

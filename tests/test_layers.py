@@ -2,7 +2,10 @@
 
 - no module of dapctl imports ``dapctl.cli`` (only ``dapctl/__main__.py`` does, to start it): commands never reach
   back to the command line that registers them;
-- no import circle inside ``dapctl/`` nor inside ``operations/``;
+- no import circle inside ``dapctl/``, ``operations/`` nor ``emulator/``;
+- the emulator's layers point one way: ``emulator.core`` imports nothing of the emulator outside itself; the service
+  packages (``arm``, ``graph``, ``entra``, ``partner_center``) import core and each other, never ``worlds`` nor the
+  composition root (``emulator.app``, ``server``, the package itself); ``worlds`` build on the services;
 - ``operations/`` imports neither typer nor rich (plain functions, callable from pipelines and tests alike) and
   nothing of ``dapctl``;
 - nothing in dapctl or operations writes the environment (the connection is passed down). One exception, by
@@ -22,6 +25,7 @@ from tests.helpers import REPO
 from tests.support.python_source import parse
 
 PACKAGES = ("dapctl", "operations")
+EMULATOR_SERVICES = ("emulator.arm", "emulator.graph", "emulator.entra", "emulator.partner_center")
 
 
 def module_name(path: Path) -> str:
@@ -95,9 +99,39 @@ def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
     return found
 
 
-@pytest.mark.parametrize("package", PACKAGES)
+@pytest.mark.parametrize("package", [*PACKAGES, "emulator"])
 def test_no_import_circle(package):
     assert cycles(graph(package)) == []
+
+
+def emulator_imports(layer: str) -> dict[str, set[str]]:
+    """The emulator's own modules each module of ``layer`` (a subpackage) imports."""
+    mods = modules("emulator")
+    inside = {name: path for name, path in mods.items() if name == layer or name.startswith(f"{layer}.")}
+    assert inside, layer
+    return {name: {m for m in imports_of(name, path) if m in mods} for name, path in inside.items()}
+
+
+def within(module: str, packages: tuple[str, ...]) -> bool:
+    return any(module == p or module.startswith(f"{p}.") for p in packages)
+
+
+def test_emulator_core_imports_nothing_of_the_emulator_outside_it():
+    for name, imported in emulator_imports("emulator.core").items():
+        assert all(within(m, ("emulator.core",)) for m in imported), (name, sorted(imported))
+
+
+@pytest.mark.parametrize("service", EMULATOR_SERVICES)
+def test_emulator_services_reach_neither_the_worlds_nor_the_composition_root(service):
+    for name, imported in emulator_imports(service).items():
+        outside = {m for m in imported if not within(m, ("emulator.core", *EMULATOR_SERVICES))}
+        assert not outside, (name, sorted(outside))
+
+
+def test_emulator_worlds_reach_no_composition_root():
+    for name, imported in emulator_imports("emulator.worlds").items():
+        outside = {m for m in imported if not within(m, ("emulator.core", "emulator.worlds", *EMULATOR_SERVICES))}
+        assert not outside, (name, sorted(outside))
 
 
 def test_the_cycle_finder_finds_a_circle():

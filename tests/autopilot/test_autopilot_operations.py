@@ -24,7 +24,7 @@ from autopilot.rules import Delegation, Origin, Switches
 from azure_http import EmulatorTokens, Endpoints, GraphClient
 from azure_http.autopilot import AutopilotClient
 from catalog import directory_role_id
-from emulator.state import DEFAULT_PARTNER_TENANT_ID as PARTNER
+from emulator.core.state import DEFAULT_PARTNER_TENANT_ID as PARTNER
 from tests.arm_scenario import CONTOSO, fast_retry, scenario
 from tests.helpers import REPO, EmulatorTime
 from tests.support.cli import dapctl
@@ -231,7 +231,7 @@ def test_device_csv_errors_name_the_line_and_nothing_is_half_read(tmp_path) -> N
 
 
 def test_the_cli_dry_runs_then_uploads_and_lists(world, tmp_path) -> None:
-    world.control.load_scenario(REPO / "emulator" / "scenarios" / "dev.yaml")
+    world.control.load_scenario(REPO / "emulator" / "worlds" / "scenarios" / "dev.yaml")
     csv = write_csv(tmp_path / "batch.csv", [1, 2, 3])
     dry = dapctl("autopilot", "upload", "contoso", str(csv), "--json", endpoint=world.url)
     assert dry.returncode == EXIT_OK, dry.stderr
@@ -250,7 +250,7 @@ def test_the_cli_dry_runs_then_uploads_and_lists(world, tmp_path) -> None:
 
 
 def test_the_audit_lists_autopilot_devices_and_revocation_says_it_leaves_them(world, tmp_path) -> None:
-    world.control.load_scenario(REPO / "emulator" / "scenarios" / "dev.yaml")
+    world.control.load_scenario(REPO / "emulator" / "worlds" / "scenarios" / "dev.yaml")
     contoso = next(
         c for c in world.control.state()["partner_center"]["customers"] if "contoso" in c["companyProfile"]["domain"]
     )
@@ -274,7 +274,7 @@ def test_the_audit_lists_autopilot_devices_and_revocation_says_it_leaves_them(wo
 
 
 def test_assigning_a_profile_that_does_not_exist_is_one_error_before_anything_is_sent(world):
-    world.control.load_scenario(REPO / "emulator" / "scenarios" / "dev.yaml")
+    world.control.load_scenario(REPO / "emulator" / "worlds" / "scenarios" / "dev.yaml")
     result = dapctl("autopilot", "assign", "contoso", "--profile", "Standard laptop", "-d", "SN001", endpoint=world.url)
     assert result.returncode == 2, result.stdout + result.stderr
     assert "no profile named 'Standard laptop' for this customer (its profiles: none)" in " ".join(

@@ -15,7 +15,7 @@ from catalog.resource_kinds import AUTOPILOT_PROFILE_TYPE, LEGACY_DYNAMIC
 from components.autopilot import AutopilotProfileProvider, AutopilotRuleError
 from config.errors import ConfigError
 from config.schema import parse_config
-from emulator.state import DEFAULT_PARTNER_TENANT_ID
+from emulator.core.state import DEFAULT_PARTNER_TENANT_ID
 from tests.arm_scenario import CONTOSO, scenario
 from tests.helpers import dev_raw, run
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from config.loading import load_stack_file
-from emulator.brownfield_world import generate_brownfield
+from emulator.worlds.brownfield import generate_brownfield
 from tests.helpers import REPO
 from tests.support.cli import dapctl
 

@@ -176,7 +176,7 @@ def test_a_change_without_a_terminal_or_yes_is_refused_before_any_request(world,
 def test_a_no_at_the_terminal_changes_nothing(world, monkeypatch):
     """At a terminal, revoke --apply shows the tenant and the counts and asks; "n" changes nothing."""
     emulator, project = world
-    emulator.control.load_scenario(ROOT / "emulator" / "scenarios" / "dev.yaml")  # the dev stack in mid-life
+    emulator.control.load_scenario(ROOT / "emulator" / "worlds" / "scenarios" / "dev.yaml")  # the dev stack in mid-life
     emulator.control.clear_requests()
     monkeypatch.setattr("dapctl.options.stdin_is_terminal", lambda: True)  # a person at a terminal
     result = CliRunner().invoke(app, ["revoke", "contoso", "--apply", "--project-dir", str(project)], input="n\n")

@@ -8,7 +8,7 @@ import json
 import pytest
 import yaml
 
-from emulator.scenario import load_scenario_file
+from emulator.core.scenario import load_scenario_file
 from tests.helpers import REPO
 from tests.support.cli import dapctl
 
@@ -25,7 +25,7 @@ ENDED_ID = "cccccccc-1111-4222-8333-444444444444-dddddddd-5555-4666-8777-8888888
 def world(emulator):
     """The dev scenario, plus a customer no stack declares: DAP on, an Owner grant, one relationship awaiting
     approval and one expired."""
-    scenario = load_scenario_file(ROOT / "emulator" / "scenarios" / "dev.yaml")
+    scenario = load_scenario_file(ROOT / "emulator" / "worlds" / "scenarios" / "dev.yaml")
     scenario["arm"]["tenants"].append({"id": OUTSIDE, "displayName": "Outside & Co <b>", "defaultDomain": "o.com"})
     scenario["arm"]["subscriptions"].append({"id": OUTSIDE_SUB, "tenant": OUTSIDE, "displayName": "Outside sub"})
     scenario["arm"]["role_assignments"].append(

@@ -10,7 +10,7 @@ from tests.helpers import REPO
 from tests.support.cli import dapctl
 
 ROOT = REPO
-SCENARIO = ROOT / "emulator" / "scenarios" / "dev.yaml"
+SCENARIO = ROOT / "emulator" / "worlds" / "scenarios" / "dev.yaml"
 
 
 @pytest.fixture

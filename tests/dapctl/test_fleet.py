@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from emulator.fleet_world import generate_fleet
+from emulator.worlds.fleet import generate_fleet
 from tests.helpers import REPO, headless_chromium
 from tests.support.cli import dapctl
 
@@ -119,7 +119,7 @@ def test_the_dashboard_of_a_thousand_customers_renders_in_a_real_browser(tmp_pat
 
 
 def test_fleet_drift_finds_what_the_per_stack_command_finds(emulator, tmp_path):
-    emulator.control.load_scenario(REPO / "emulator" / "scenarios" / "dev.yaml")
+    emulator.control.load_scenario(REPO / "emulator" / "worlds" / "scenarios" / "dev.yaml")
     for name in ("Pulumi.yaml", "Pulumi.dev.yaml"):
         (tmp_path / name).write_text((REPO / name).read_text(encoding="utf-8"), encoding="utf-8")
     (tmp_path / "Pulumi.dev-copy.yaml").write_text((REPO / "Pulumi.dev.yaml").read_text(encoding="utf-8"))

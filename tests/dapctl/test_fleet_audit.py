@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from emulator.fleet_world import HELPDESK_AGENTS, generate_fleet
+from emulator.worlds.fleet import HELPDESK_AGENTS, generate_fleet
 from tests.helpers import REPO
 from tests.support.cli import dapctl
 from tests.support.dev_world import RELATIONSHIPS_PATH as RELS

@@ -1,4 +1,4 @@
-"""A generated fleet with Azure subscriptions (emulator/fleet_world.py) and ``dapctl fleet drift`` over it, against
+"""A generated fleet with Azure subscriptions (emulator/worlds/fleet.py) and ``dapctl fleet drift`` over it, against
 the emulator over real HTTP in Azure's permission model: the same drift as the per-stack command, the partner's
 relationships read once for the whole fleet, a hand-made grant found in its own stack only."""
 
@@ -9,7 +9,7 @@ from collections import Counter
 
 import pytest
 
-from emulator.fleet_world import ADMIN_AGENTS, HELPDESK_AGENTS, generate_fleet
+from emulator.worlds.fleet import ADMIN_AGENTS, HELPDESK_AGENTS, generate_fleet
 from tests.helpers import REPO
 from tests.support.cli import dapctl
 from tests.support.dev_world import RELATIONSHIPS_PATH as RELS

@@ -13,7 +13,7 @@ import pytest
 from azure_http import EmulatorTokens, Forbidden, Unauthorized
 from azure_http.emulator_tokens import DEFAULT_EMULATOR_PRINCIPAL
 from components.revocation_runbook import REMOVAL_ACTIONS
-from emulator.arm_authz import DEFAULT_OPERATOR
+from emulator.arm.authz import DEFAULT_OPERATOR
 from tests.arm_scenario import arm, collect
 
 pytestmark = pytest.mark.anyio

@@ -8,7 +8,7 @@ from collections import Counter
 from azure_http import EmulatorTokens, Endpoints, GraphClient, run_sync
 from azure_http.arm import ArmClient
 from azure_http.partner_center import PartnerCenterClient
-from emulator.brownfield_world import (
+from emulator.worlds.brownfield import (
     LEGACY_OPS,
     MLT_HELPDESK_ROLES,
     MLT_ROLES,
@@ -16,7 +16,7 @@ from emulator.brownfield_world import (
     PARTNER_TENANT,
     generate_brownfield,
 )
-from emulator.fleet_world import ADMIN_AGENTS, HELPDESK_AGENTS
+from emulator.worlds.fleet import ADMIN_AGENTS, HELPDESK_AGENTS
 
 
 def test_same_seed_same_world_and_another_seed_another():

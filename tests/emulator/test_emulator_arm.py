@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from azure_http.emulator_tokens import emulator_token
-from emulator.arm_world import generate_world
+from emulator.worlds.arm import generate_world
 from tests.arm_scenario import (
     CONTOSO,
     DEV,
@@ -239,5 +239,5 @@ async def test_generated_world_through_the_client(emulator) -> None:
 
 def test_dev_scenario_still_loads(world) -> None:
 
-    dump = world.control.load_scenario(REPO / "emulator" / "scenarios" / "dev.yaml")
+    dump = world.control.load_scenario(REPO / "emulator" / "worlds" / "scenarios" / "dev.yaml")
     assert len(dump["arm"]["role_assignments"]) == 5 and len(dump["gdap"]["relationships"]) == 2

@@ -10,11 +10,11 @@ import httpx
 import pytest
 
 from emulator import EmulatorServer, load_scenario_file
-from emulator.client import EmulatorControl
+from emulator.core.client import EmulatorControl
 from tests.helpers import REPO, eventually
 
 ROOT = REPO
-DEV = ROOT / "emulator" / "scenarios" / "dev.yaml"
+DEV = ROOT / "emulator" / "worlds" / "scenarios" / "dev.yaml"
 RELS = "/graph/v1.0/tenantRelationships/delegatedAdminRelationships"
 HELPDESK = "729827e3-9c14-49f7-bb1b-9608f156bbb8"
 AUTH = {"Authorization": "Bearer test"}

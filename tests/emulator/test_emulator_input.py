@@ -7,8 +7,8 @@ import httpx
 import pytest
 
 from azure_http.emulator_tokens import emulator_token
-from emulator.arm_api_versions import SUPPORTED
-from emulator.request_body import MAX_BODY, MAX_DEPTH, nesting_depth
+from emulator.arm.api_versions import SUPPORTED
+from emulator.core.request_body import MAX_BODY, MAX_DEPTH, nesting_depth
 
 DEEP = b"[" * 10_000 + b"]" * 10_000
 ROLE_ASSIGNMENT = (

@@ -38,7 +38,7 @@ from azure.mgmt.subscription import SubscriptionClient
 from azure.mgmt.subscription.models import PutAliasRequest, PutAliasRequestProperties
 
 from azure_http.emulator_tokens import DEFAULT_EMULATOR_PRINCIPAL
-from emulator.credential import EmulatorCredential
+from emulator.core.credential import EmulatorCredential
 from tests.arm_scenario import (
     ADMIN_AGENTS,
     ALICE,

@@ -45,7 +45,7 @@ from msgraph.generated.tenant_relationships.delegated_admin_relationships.delega
 )
 from msgraph_core import GraphClientFactory
 
-from emulator.credential import EmulatorCredential
+from emulator.core.credential import EmulatorCredential
 from tests.arm_scenario import CONTOSO, FABRIKAM, PARTNER, scenario
 
 pytestmark = pytest.mark.anyio

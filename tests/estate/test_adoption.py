@@ -29,7 +29,7 @@ from catalog.resource_kinds import (
 from components.arm_resources import PartnerRoleAssignmentProvider
 from components.gdap_resources import GdapAccessAssignmentProvider, GdapRelationshipProvider
 from config.loading import flat_config_for_runtime
-from emulator.brownfield_world import generate_brownfield
+from emulator.worlds.brownfield import generate_brownfield
 from operations.plan import build_report
 from stacks.mock_runtime import run_offline
 from stacks.program import main as program

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import re
 
-from emulator.brownfield_world import generate_brownfield
+from emulator.worlds.brownfield import generate_brownfield
 from tests.helpers import REPO
 from tests.support.cli import dapctl
 

@@ -11,7 +11,7 @@ import yaml
 
 from azure_http import EmulatorTokens, Endpoints, run_sync
 from config.loading import load_stack_file
-from emulator.brownfield_world import PARTNER_TENANT, TIER2_SUPPORT, generate_brownfield
+from emulator.worlds.brownfield import PARTNER_TENANT, TIER2_SUPPORT, generate_brownfield
 from estate.importer import ImportOptions, plan_import, write_import
 from estate.model import AzureSide, CustomerEstate, LighthouseDelegation, RbacGrant, Relationship
 from estate.reader import ReadLimits, read_estate

@@ -8,7 +8,7 @@ import dataclasses
 
 from azure_http import gdap
 from azure_http.models import AccessAssignment
-from emulator.brownfield_world import PARTNER_TENANT, TIER2_SUPPORT
+from emulator.worlds.brownfield import PARTNER_TENANT, TIER2_SUPPORT
 from estate.importer import ImportOptions, plan_import
 from estate.model import Estate, Relationship
 from estate.translate import NOT_EXPRESSED, NOTE, SKIPPED, PartnerInfo, translate_customer

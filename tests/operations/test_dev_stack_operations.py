@@ -16,7 +16,7 @@ from operations.invitation import invitation
 from operations.outside import outside_customer
 from tests.helpers import REPO
 
-SCENARIO = REPO / "emulator" / "scenarios" / "dev.yaml"
+SCENARIO = REPO / "emulator" / "worlds" / "scenarios" / "dev.yaml"
 OUTSIDE = "6d7e8f9a-0b1c-4d2e-8f3a-4b5c6d7e8f9a"
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from emulator.fleet_world import generate_fleet
+from emulator.worlds.fleet import generate_fleet
 from operations.fleet import Fleet, stack_names, status_of_fleet
 from tests.helpers import REPO
 

@@ -30,7 +30,7 @@ def browse(page, tmp_path) -> str:
 
 @pytest.mark.parametrize("command", ["audit", "revoke"])
 def test_the_reports_read_as_names_and_plain_words_in_a_real_browser(emulator, tmp_path, command):
-    emulator.control.load_scenario(REPO / "emulator" / "scenarios" / "dev.yaml")
+    emulator.control.load_scenario(REPO / "emulator" / "worlds" / "scenarios" / "dev.yaml")
     page = tmp_path / f"{command}.html"
     result = dapctl(command, "contoso", "-f", "html", "-o", str(page), endpoint=emulator.url)
     assert result.returncode in (0, 3), result.stderr

@@ -27,8 +27,8 @@ from hypothesis import strategies as st
 from azure_http import ArmClient, EmulatorTokens, Endpoints, GraphClient
 from azure_http.partner_center import PartnerCenterClient
 from components.revocation_runbook import REMOVAL_ACTIONS
-from emulator.arm_authz import DEFAULT_OPERATOR
-from emulator.state import DEFAULT_PARTNER_TENANT_ID
+from emulator.arm.authz import DEFAULT_OPERATOR
+from emulator.core.state import DEFAULT_PARTNER_TENANT_ID
 from runbooks.audit import Clients, Target, audit
 from runbooks.automation_entry import run_runbook
 from runbooks.expected_scope import ExpectedScope

@@ -30,8 +30,8 @@ import pytest
 from hypothesis import strategies as st
 
 from azure_http import ArmClient, EmulatorTokens, Endpoints, RetryPolicy
-from emulator.arm_world import generate_world
-from emulator.state import DEFAULT_PARTNER_TENANT_ID
+from emulator.core.state import DEFAULT_PARTNER_TENANT_ID
+from emulator.worlds.arm import generate_world
 from runbooks.audit import Clients, Target, audit
 from runbooks.grants import Grant, Kind
 from runbooks.verify import VerifyPolicy

@@ -1,0 +1,1 @@
+"""Entra ID's token endpoint under ``/login``, with per-tenant consent."""

@@ -13,8 +13,9 @@ pickled Pulumi dynamic provider or in state:
 from __future__ import annotations
 
 import os
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from azure_http.endpoint_url import EndpointError, parse_endpoint
 from azure_http.endpoints import Endpoints
@@ -36,6 +37,16 @@ class Connection:
     tokens: TokenProvider
     target: str
     """'azure' or the emulator URL, for messages."""
+    sleep: Callable[[float], Awaitable[Any]] | None = None
+    """How the clients and the runs wait (back-off, polling, read-back): ``asyncio.sleep`` when None. Tests give
+    a virtual time that moves the emulator's clock, so a wait costs nothing and no test depends on the machine."""
+    clock: Callable[[], float] | None = None
+    """The monotonic clock that bounds those waits (with ``sleep``)."""
+
+    @property
+    def client_options(self) -> dict[str, Any]:
+        """The keywords every client made on this connection takes (``sleep``, ``clock``), when set."""
+        return {k: v for k, v in (("sleep", self.sleep), ("clock", self.clock)) if v is not None}
 
 
 def current_target(value: str | None = None) -> str:

@@ -58,9 +58,11 @@ def partner_view(
 async def partner_clients(conn: Connection, intent: StackIntent, customer: CustomerIntent):
     """Clients for the partner's run, sharing one connection target; closed on exit."""
     async with (
-        ArmClient(conn.tokens, conn.endpoints, tenant_id=customer.tenant_id) as arm,
-        GraphClient(conn.tokens, conn.endpoints, tenant_id=intent.partner.tenant_id) as graph,
-        PartnerCenterClient(conn.tokens, conn.endpoints, tenant_id=intent.partner.tenant_id) as partner_center,
+        ArmClient(conn.tokens, conn.endpoints, tenant_id=customer.tenant_id, **conn.client_options) as arm,
+        GraphClient(conn.tokens, conn.endpoints, tenant_id=intent.partner.tenant_id, **conn.client_options) as graph,
+        PartnerCenterClient(
+            conn.tokens, conn.endpoints, tenant_id=intent.partner.tenant_id, **conn.client_options
+        ) as partner_center,
     ):
         yield Clients(arm=arm, graph=graph, partner_center=partner_center)
 

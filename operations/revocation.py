@@ -202,4 +202,5 @@ async def apply_revocation(
             gaps=gaps if "rbac" in plan.selection.areas else [],  # the gaps are about RBAC principals
             selection=plan.selection,
             expected=plan.expected,
+            **({"sleep": view.conn.sleep} if view.conn.sleep is not None else {}),
         )

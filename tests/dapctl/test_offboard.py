@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from dapctl.cli import app
 from intent import Lifecycle, load_intent
+from tests.support.cli import with_emulator_time
 
 CONTOSO = "3a8b9c0d-1e2f-4a3b-8c4d-5e6f7a8b9c0d"
 DIRECTORY_READERS = "88d8e3e3-8f55-4a1e-953a-9b9898b8876b"
@@ -21,6 +22,7 @@ DIRECTORY_READERS = "88d8e3e3-8f55-4a1e-953a-9b9898b8876b"
 @pytest.fixture
 def cli(onboarded, monkeypatch, tmp_path):
     emulator, project, relationship_id, subscriptions = onboarded
+    with_emulator_time(monkeypatch, emulator)
     monkeypatch.delenv("CSP_DELEGATION_ENDPOINT", raising=False)
     monkeypatch.chdir(tmp_path)  # the revocation journal goes to .dapctl/ here
     runner = CliRunner()

@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 from dapctl.cli import app
 from intent import Lifecycle, load_intent
+from tests.support.cli import with_emulator_time
 
 RUNBOOK_TYPES = (
     "azure-native:resources:ResourceGroup",
@@ -27,6 +28,7 @@ RUNBOOK_TYPES = (
 @pytest.fixture
 def cli(onboarded, monkeypatch, tmp_path):
     emulator, project, _, _ = onboarded
+    with_emulator_time(monkeypatch, emulator)
     monkeypatch.delenv("CSP_DELEGATION_ENDPOINT", raising=False)
     monkeypatch.chdir(tmp_path)  # the revocation journal goes to .dapctl/ here
     runner = CliRunner()

@@ -69,3 +69,21 @@ def dapctl(
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         raise result.exception
     return Ran(result.exit_code, result.stdout, result.stderr)
+
+
+def with_emulator_time(monkeypatch, emulator) -> None:
+    """Every connection a command makes in this test waits on virtual time that moves the emulator's clock
+    (``tests.helpers.EmulatorTime``): a client's back-off or a revocation's read-back costs no wall time, and no
+    test depends on the machine's speed. The connection is the test's to give, as the cloud is."""
+    import dataclasses
+
+    import azure_http.connect as connect_module
+    from tests.helpers import EmulatorTime
+
+    time = EmulatorTime(emulator)
+    real = connect_module.connect
+
+    def connect(value: str | None = None):
+        return dataclasses.replace(real(value), sleep=time.sleep, clock=time.now)
+
+    monkeypatch.setattr(connect_module, "connect", connect)

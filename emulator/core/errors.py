@@ -62,6 +62,18 @@ def error_body(
     }
 
 
+#: Partner Center's paths: its own error shape and response headers (partner-center/developer/error-codes, headers).
+PARTNER_CENTER_PREFIX = "/partnercenter/"
+#: The request headers Partner Center echoes in its answer (partner-center/developer/headers, "Response headers").
+PARTNER_CENTER_ECHOED_HEADERS = ("MS-RequestId", "MS-CorrelationId")
+
+
+def partner_center_error_body(code: int | str, description: str) -> dict[str, Any]:
+    """Partner Center's documented error shape (partner-center/developer/error-codes, "Error responses"): ``code``
+    a string, ``description``, ``source``; ``data`` is "only returned for some error types": never here."""
+    return {"code": str(code), "description": description, "source": "PartnerFD"}
+
+
 def error_response(
     status: int,
     message: str,
@@ -72,7 +84,10 @@ def error_response(
     headers: dict[str, str] | None = None,
     path: str = "",
 ) -> JSONResponse:
-    """The error in the shape of the service that owns ``path`` (ARM's for ``/arm``, else Graph's)."""
+    """The error in the shape of the service that owns ``path`` (ARM's for ``/arm``, Partner Center's for
+    ``/partnercenter``, else Graph's)."""
+    if path.startswith(PARTNER_CENTER_PREFIX):
+        return JSONResponse(partner_center_error_body(status, message), status_code=status, headers=headers)
     code = code or DEFAULT_CODES.get(status, "error")
     if path.startswith("/arm/"):
         return JSONResponse({"error": {"code": code, "message": message}}, status_code=status, headers=headers)

@@ -9,7 +9,7 @@ Every API answer carries its service's request-id headers (clients put them in e
 - Graph: ``request-id`` and ``client-request-id`` (the client's, when it sent one), the ids Graph's error
   ``innerError`` carries (learn.microsoft.com/graph/errors); nothing else.
 - Partner Center: ``request-id``, ``x-ms-request-id`` and ``client-request-id`` as before (its documented
-  ``MS-RequestId`` / ``MS-CorrelationId`` echo belongs to ``emulator.partner_center.customers``).
+  ``MS-RequestId`` / ``MS-CorrelationId`` echo belongs to ``emulator.partner_center.front_door``).
 
 Every API request is logged so tests can count attempts from the server's side, and a request without
 ``Authorization: Bearer`` gets Graph's 401. Control paths (``/_emulator``) are neither logged nor authenticated.
@@ -23,7 +23,7 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from emulator.core.api_middleware import UNMEDIATED, ApiOnlyMiddleware
-from emulator.core.errors import error_response
+from emulator.core.errors import PARTNER_CENTER_ECHOED_HEADERS, PARTNER_CENTER_PREFIX, error_response
 
 ARM_PREFIX = "/arm/"
 GRAPH_PREFIX = "/graph/"
@@ -56,9 +56,18 @@ class RequestLogMiddleware:
                 (b"x-ms-request-id", request_id.encode()),
                 (b"x-ms-correlation-request-id", correlation.encode()),
             ]
+        elif scope["path"].startswith(PARTNER_CENTER_PREFIX):
+            # Partner Center's own: the request's MS-RequestId / MS-CorrelationId echoed (a new GUID for one the
+            # caller did not send), on every answer, its refusals included; no Graph or ARM request ids.
+            id_headers = [
+                (
+                    name.encode(),
+                    (headers.get(name.lower().encode(), b"").decode("latin-1") or str(uuid.uuid4())).encode(),
+                )
+                for name in PARTNER_CENTER_ECHOED_HEADERS
+            ]
         else:
             id_headers = [(b"request-id", request_id.encode())]
-            # Not Graph: Partner Center, which echoes its own MS-* headers too (emulator.partner_center.customers).
             if not scope["path"].startswith(GRAPH_PREFIX):
                 id_headers.append((b"x-ms-request-id", request_id.encode()))
             if client_id:

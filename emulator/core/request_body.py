@@ -66,13 +66,10 @@ def refusal(path: str, status: int, problem: str) -> Response:
         code = "InvalidRequestContent" if status == 400 else "RequestEntityTooLarge"
         message = f"The request content was invalid and could not be deserialized: {problem}"
         return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
-    if path.startswith("/partnercenter"):
-        body = {"code": status, "description": problem, "data": [], "source": "PartnerFD"}
-        return JSONResponse(body, status_code=status)
     code = "BadRequest" if status == 400 else "RequestEntityTooLarge"
     if path.startswith("/_emulator"):
         code = "badRequest" if status == 400 else code
-    return error_response(status, problem, code)
+    return error_response(status, problem, code, path=path)
 
 
 class BodyCheckMiddleware:

@@ -4,7 +4,8 @@ Only tokens for the partner tenant are accepted (401 otherwise). Errors use Part
 (partner-center/developer/error-codes, "Error responses"): ``{"code": <string>, "description": ..., "source":
 "PartnerFD"}`` (``data`` is "only returned for some error types": never here). Every answer echoes the request's
 ``MS-RequestId`` and ``MS-CorrelationId`` (a new GUID for one the caller did not send), as "Partner Center REST
-headers" (partner-center/developer/headers) says. Further pages are announced with an ``MS-ContinuationToken``
+headers" (partner-center/developer/headers) says: the request middleware adds them, to refusals made before
+this door too. Further pages are announced with an ``MS-ContinuationToken``
 (the emulator's own opaque encoding of an offset).
 """
 
@@ -12,19 +13,17 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import uuid
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from emulator.core.errors import partner_center_error_body
 from emulator.core.identity import caller_of
 from emulator.core.state import EmulatorState
 
 ROOT = "/partnercenter/v1"
 
-#: The request headers Partner Center echoes in its answer (partner-center/developer/headers, "Response headers").
-ECHOED_HEADERS = ("MS-RequestId", "MS-CorrelationId")
 CONTINUATION_HEADER = "MS-ContinuationToken"
 
 
@@ -34,8 +33,7 @@ class PartnerCenterError(Exception):
         self.status, self.code, self.description = status, str(code), description
 
     def response(self) -> Response:
-        body = {"code": self.code, "description": self.description, "source": "PartnerFD"}
-        return JSONResponse(body, status_code=self.status)
+        return JSONResponse(partner_center_error_body(self.code, self.description), status_code=self.status)
 
 
 def continuation(request: Request, total: int) -> int:
@@ -90,8 +88,6 @@ def front_door(state: EmulatorState, handler: Any) -> Any:
             response = await handler(request)
         except PartnerCenterError as exc:
             response = exc.response()
-        for name in ECHOED_HEADERS:
-            response.headers[name] = request.headers.get(name) or str(uuid.uuid4())
-        return response
+        return response  # the MS-RequestId / MS-CorrelationId echo: emulator.core.middleware, on every answer
 
     return endpoint

@@ -47,3 +47,19 @@ def test_answers_echo_the_partner_center_request_headers(pc) -> None:
     )
     assert response.headers.get("MS-RequestId") == request_id
     assert response.headers.get("MS-CorrelationId") == correlation_id
+    for undocumented in ("request-id", "x-ms-request-id", "client-request-id"):
+        assert undocumented not in response.headers  # Graph's and ARM's, not on Partner Center's headers page
+
+
+def test_refusals_before_partner_center_are_in_its_shape_with_its_headers(pc) -> None:
+    """A request refused before it reaches a Partner Center route (no token, an unknown path) still answers in
+    Partner Center's error shape with the MS-* echo: a client reads every answer of the service alike."""
+    correlation_id = str(uuid.uuid4())
+    echo = {"MS-CorrelationId": correlation_id}
+    unauthenticated = httpx.get(f"{pc.base_url}{CUSTOMERS}/{CONTOSO}", headers=echo)
+    unknown = pc.get("/partnercenter/v1/nosuchthing", headers=echo)
+    for response, status in ((unauthenticated, 401), (unknown, 404)):
+        assert response.status_code == status, response.text
+        body = response.json()
+        assert set(body) == {"code", "description", "source"} and body["code"] == str(status), body
+        assert response.headers.get("MS-CorrelationId") == correlation_id and response.headers.get("MS-RequestId")

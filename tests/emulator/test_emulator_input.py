@@ -29,7 +29,7 @@ def http(emulator):
     [
         ("PUT", ROLE_ASSIGNMENT + "?api-version=2022-04-01", lambda b: b["error"]["code"] == "InvalidRequestContent"),
         ("POST", "/graph/v1.0/tenantRelationships/delegatedAdminRelationships", lambda b: b["error"]["code"]),
-        ("PATCH", "/partnercenter/v1/customers/x", lambda b: b["code"] == 400 and b["source"] == "PartnerFD"),
+        ("PATCH", "/partnercenter/v1/customers/x", lambda b: b["code"] == "400" and b["source"] == "PartnerFD"),
         ("POST", "/_emulator/faults", lambda b: b["error"]["code"] == "badRequest"),
     ],
 )

@@ -39,7 +39,6 @@ class _Unlabelled:
     """Every switch of the command unlabelled as help lists it (its own, --help, and those typer appends after
     building the command: --install-completion, --show-completion)."""
 
-
     def get_params(self, ctx: Any) -> list[Any]:
         params = super().get_params(ctx)  # type: ignore[misc]
         for param in params:

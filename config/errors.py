@@ -123,10 +123,16 @@ def problems_from_validation_error(err: ValidationError, model: type[BaseModel])
 
 
 def customer_named(customers, name: str):
-    """The customer called ``name`` among ``customers`` (config or intent alike); a ConfigError listing the known
-    names otherwise (a command given a name that is not in the stack)."""
+    """The customer called ``name`` among ``customers`` (config or intent alike), or whose tenant id or default
+    domain it is (without case, as Entra compares them); a ConfigError listing the known names otherwise (a
+    command given a name that is not in the stack)."""
     for customer in customers:
         if customer.name == name:
+            return customer
+    wanted = name.strip().lower()
+    for customer in customers:
+        ids = (getattr(customer, "tenant_id", None), getattr(customer, "default_domain", None))
+        if any(isinstance(value, str) and value.lower() == wanted for value in ids):
             return customer
     known = ", ".join(c.name for c in customers) or "none"
     raise ConfigError([ConfigProblem("customers", f"no customer named {shown(name)} (known: {known})")])

@@ -41,12 +41,18 @@ def stack_file(stack: str, project_dir: Path = PROJECT_DIR) -> Path:
     return project_dir / f"Pulumi.{check_stack_name(stack)}.yaml"
 
 
+def known_stacks(project_dir: Path) -> list[str]:
+    """The stacks of a project folder, sorted: one per ``Pulumi.<stack>.yaml``."""
+    return sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in project_dir.glob("Pulumi.*.yaml"))
+
+
 def raw_from_stack_file(stack: str, project_dir: Path = PROJECT_DIR) -> dict[str, Any]:
     path = stack_file(stack, project_dir)
     if not path.is_file():
-        known = sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in project_dir.glob("Pulumi.*.yaml"))
+        known = ", ".join(known_stacks(project_dir)) or "none"
+        where = quoted(str(project_dir.resolve()))
         raise ConfigError(
-            [ConfigProblem("stack", f"no file {path.name}: known stacks are {', '.join(known) or 'none'}")],
+            [ConfigProblem("stack", f"no file {path.name} in {where}: known stacks are {known}")],
             str(path),
         )
     return project_keys(read_config_section(path, NAMESPACE), str(path))

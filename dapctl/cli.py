@@ -24,19 +24,36 @@ from dapctl.commands import (
     plan,
     revoke,
 )
+from dapctl.help_style import styled
 
 app = typer.Typer(
     name="dapctl",
     help="Operate a CSP partner's delegated administration: plans, invitations, GDAP status, audits, revocation.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    add_completion=False,
     epilog=exit_codes.EPILOG,
 )
 
 
+def _show_version(wanted: bool) -> None:
+    """``--version``: the installed package's version (importlib.metadata), then exit."""
+    if wanted:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            shown = version("csp-delegation")
+        except PackageNotFoundError:  # run from a checkout that was never installed
+            shown = "unknown (not installed: pip install -e .)"
+        typer.echo(f"dapctl {shown}")
+        raise typer.Exit(exit_codes.OK)
+
+
 @app.callback()
-def _root() -> None:
+def _root(
+    _version: bool = typer.Option(
+        False, "--version", is_eager=True, callback=_show_version, help="Show the version and exit."
+    ),
+) -> None:
     """Operate a CSP partner's delegated administration as code."""
     import logging
 
@@ -57,6 +74,7 @@ def _register() -> None:
     app.command("converge", epilog=exit_codes.EPILOG)(converge.converge)
     app.add_typer(autopilot.app, name="autopilot")
     app.add_typer(fleet.app, name="fleet")
+    styled(app)
 
 
 _register()

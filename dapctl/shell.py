@@ -32,12 +32,29 @@ if TYPE_CHECKING:
 console = Console(width=None if sys.stdout.isatty() else 160)
 errors = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
 
-StackOption = typer.Option("dev", "--stack", "-s", help="Stack name: reads Pulumi.<stack>.yaml.")
+
+def _project_folder(value: Path | None) -> Path:
+    """--project-dir as given, else the folder holding Pulumi.yaml from the working directory upwards."""
+    from config.project import project_folder
+
+    return project_folder(value)
+
+
+StackOption = typer.Option(
+    None,
+    "--stack",
+    "-s",
+    envvar="PULUMI_STACK",
+    show_default=False,
+    help="Stack name (reads Pulumi.<stack>.yaml); default: the stack declaring the customer, or the only one.",
+)
 ProjectDirOption = typer.Option(
-    Path("."),
+    None,
     "--project-dir",
     "-C",
-    help="The Pulumi project folder holding Pulumi.<stack>.yaml.",
+    callback=_project_folder,
+    show_default=False,
+    help="The Pulumi project folder; default: the folder holding Pulumi.yaml, from here upwards.",
     envvar="DAPCTL_PROJECT_DIR",
 )
 DeadlineOption = typer.Option(
@@ -139,6 +156,15 @@ def guarded(
             lead = f"{failing}:"
         text = escape(str(err)[:2000])
         fail(code, f"[bold red]{lead}[/] {text}" if lead else f"[bold red]{text}[/]")
+
+
+def stack_for(stack: str | None, project_dir: Path, customer: str | None = None, *, required: bool = True) -> str:
+    """The stack a command works on: --stack / PULUMI_STACK, else the one declaring ``customer``, else the
+    folder's only stack (config.project.select_stack); a config error naming the folder otherwise (exit 2)."""
+    from config.project import select_stack
+
+    with guarded():
+        return select_stack(project_dir, stack, customer, required=required)
 
 
 def load(stack: str, project_dir: Path) -> StackIntent:

@@ -19,6 +19,7 @@ from dapctl.shell import (
     customer_named,
     guarded,
     load,
+    stack_for,
 )
 
 app = typer.Typer(
@@ -31,7 +32,7 @@ app = typer.Typer(
 def check(
     customer: str | None = typer.Argument(None, help="Customer name from the stack config (or --all)."),
     all_customers: bool = typer.Option(False, "--all", help="Every customer of the stack."),
-    stack: str = StackOption,
+    stack: str | None = StackOption,
     project_dir: Path = ProjectDirOption,
     endpoint: str | None = EndpointOption,
     deadline_seconds: float = DeadlineOption,
@@ -54,6 +55,7 @@ def check(
     check_endpoint(endpoint)
     if (customer is None) == (not all_customers):
         raise typer.BadParameter("name one customer, or pass --all (not both)", param_hint="CUSTOMER / '--all'")
+    stack = stack_for(stack, project_dir, customer)
     cfg = load(stack, project_dir)
     customers = [customer_named(cfg, customer)] if customer else list(cfg.active_customers)
     conn = connection(endpoint)

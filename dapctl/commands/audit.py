@@ -24,6 +24,7 @@ from dapctl.shell import (
     errors,
     guarded,
     load,
+    stack_for,
     write,
 )
 
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
 
 
 def customer_and_view(
-    stack: str,
+    stack: str | None,
     project_dir: Path,
     customer: str | None,
     principals: list[str],
@@ -47,6 +48,8 @@ def customer_and_view(
     from operations.customer_audit import partner_view
     from operations.outside import resolve_target
 
+    if intent is None:
+        stack = stack_for(stack, project_dir, customer or tenant, required=customer is not None)
     cfg = intent if intent is not None else load(stack, project_dir)
     with guarded():
         target = resolve_target(cfg, customer, tenant)
@@ -57,7 +60,7 @@ def customer_and_view(
 def audit(
     customer: str | None = CustomerArgument,
     tenant: str | None = TenantOption,
-    stack: str = StackOption,
+    stack: str | None = StackOption,
     project_dir: Path = ProjectDirOption,
     endpoint: str | None = EndpointOption,
     deadline_seconds: float = DeadlineOption,

@@ -29,6 +29,7 @@ from dapctl.shell import (
     fail,
     guarded,
     load,
+    stack_for,
     stop_unchanged,
 )
 
@@ -43,6 +44,7 @@ DevicesOption = typer.Option([], "--device", "-d", help="Serial number, product 
 
 def _context(customer: str, stack: str, project_dir: Path, endpoint: str | None):
     check_endpoint(endpoint)  # every option before the config is read or anything is sent
+    stack = stack_for(stack, project_dir, customer)
     cfg = load(stack, project_dir)
     target = customer_named(cfg, customer)
     return cfg, target, connection(endpoint)
@@ -129,7 +131,7 @@ def upload(
         help="Batch name prefix in Partner Center (default: <customer>-<file>); batches are numbered -1, -2, ... "
         "skipping numbers already used.",
     ),
-    stack: str = StackOption,
+    stack: str | None = StackOption,
     project_dir: Path = ProjectDirOption,
     endpoint: str | None = EndpointOption,
     deadline_seconds: float = DeadlineOption,
@@ -166,7 +168,7 @@ def upload(
 @app.command(epilog=exit_codes.EPILOG)
 def devices(
     customer: str = typer.Argument(..., help="Customer name from the stack config."),
-    stack: str = StackOption,
+    stack: str | None = StackOption,
     project_dir: Path = ProjectDirOption,
     endpoint: str | None = EndpointOption,
     deadline_seconds: float = DeadlineOption,
@@ -219,7 +221,7 @@ def assign(
     profile: str | None = typer.Option(None, "--profile", "-p", help="Profile name; omit with --remove-profile."),
     device_names: list[str] = DevicesOption,
     remove_profile: bool = typer.Option(False, "--remove-profile", help="Take the profile off the devices."),
-    stack: str = StackOption,
+    stack: str | None = StackOption,
     project_dir: Path = ProjectDirOption,
     endpoint: str | None = EndpointOption,
     deadline_seconds: float = DeadlineOption,
@@ -250,7 +252,7 @@ def remove(
     customer: str = typer.Argument(..., help="Customer name from the stack config."),
     device_names: list[str] = DevicesOption,
     all_allowed: bool = typer.Option(False, "--all", help="Every device this partner added."),
-    stack: str = StackOption,
+    stack: str | None = StackOption,
     project_dir: Path = ProjectDirOption,
     endpoint: str | None = EndpointOption,
     deadline_seconds: float = DeadlineOption,

@@ -19,12 +19,13 @@ from dapctl.shell import (
     customer_named,
     guarded,
     load,
+    stack_for,
     write,
 )
 
 
 def drift(
-    stack: str = StackOption,
+    stack: str | None = StackOption,
     project_dir: Path = ProjectDirOption,
     endpoint: str | None = EndpointOption,
     deadline_seconds: float = DeadlineOption,
@@ -45,6 +46,7 @@ def drift(
 
     check_endpoint(endpoint)
     output = check_output(output, fmt)
+    stack = stack_for(stack, project_dir, customer)
     cfg = load(stack, project_dir)
     customers = [customer_named(cfg, customer)] if customer else list(cfg.customers)
     conn = connection(endpoint)

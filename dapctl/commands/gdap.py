@@ -18,6 +18,7 @@ from dapctl.shell import (
     customer_named,
     guarded,
     load,
+    stack_for,
     stop_unchanged,
 )
 
@@ -30,7 +31,7 @@ app = typer.Typer(
 
 @app.command("status", epilog=exit_codes.EPILOG)
 def gdap_status(
-    stack: str = StackOption,
+    stack: str | None = StackOption,
     project_dir: Path = ProjectDirOption,
     endpoint: str | None = EndpointOption,
     deadline_seconds: float = DeadlineOption,
@@ -55,6 +56,7 @@ def gdap_status(
     check_endpoint(endpoint)
     check_days(expiring_days, "--expiring-days")
     check_days(stuck_days, "--stuck-days")
+    stack = stack_for(stack, project_dir)
     cfg = load(stack, project_dir)
     conn = connection(endpoint)
     with guarded(deadline_seconds):
@@ -68,7 +70,7 @@ def gdap_status(
 def gdap_drop_global_admin(
     customer: str | None = typer.Argument(None, help="Customer name from the stack config (or --all)."),
     all_customers: bool = typer.Option(False, "--all", help="Every gdap customer of the stack."),
-    stack: str = StackOption,
+    stack: str | None = StackOption,
     project_dir: Path = ProjectDirOption,
     endpoint: str | None = EndpointOption,
     deadline_seconds: float = DeadlineOption,
@@ -108,6 +110,7 @@ def gdap_drop_global_admin(
     if (customer is None) == (not all_customers):
         raise typer.BadParameter("name one customer, or pass --all (not both)", param_hint="CUSTOMER / '--all'")
     check_confirmable(apply, yes)
+    stack = stack_for(stack, project_dir, customer)
     cfg = load(stack, project_dir)
     selected = [customer_named(cfg, customer)] if customer else [c for c in cfg.customers if c.delegation == "gdap"]
     journal = None

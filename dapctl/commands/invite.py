@@ -20,13 +20,14 @@ from dapctl.shell import (
     console,
     guarded,
     load,
+    stack_for,
 )
 
 
 def invite(
     customer: str | None = CustomerArgument,
     tenant: str | None = TenantOption,
-    stack: str = StackOption,
+    stack: str | None = StackOption,
     project_dir: Path = ProjectDirOption,
     endpoint: str | None = EndpointOption,
     deadline_seconds: float = DeadlineOption,
@@ -43,6 +44,7 @@ def invite(
     check_endpoint(endpoint)
     with guarded():
         tenant = check_target(customer, tenant)
+    stack = stack_for(stack, project_dir, customer or tenant, required=customer is not None)
     cfg = load(stack, project_dir)
     with guarded():
         target = resolve_target(cfg, customer, tenant)

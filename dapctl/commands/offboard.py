@@ -24,6 +24,7 @@ from dapctl.shell import (
     errors,
     fail,
     load,
+    stack_for,
 )
 
 JournalOption = typer.Option(None, "--journal", help="Journal folder (default .dapctl/<customer>).")
@@ -52,7 +53,7 @@ def _human_output_to_stderr(active: bool):
 
 def offboard(
     customer: str = typer.Argument(..., help="Customer name from the stack config."),
-    stack: str = StackOption,
+    stack: str | None = StackOption,
     project_dir: Path = ProjectDirOption,
     endpoint: str | None = EndpointOption,
     deadline_seconds: float = DeadlineOption,
@@ -88,8 +89,10 @@ def offboard(
 
     check_endpoint(endpoint)
     check_confirmable(apply, yes)
+    stack = stack_for(stack, project_dir, customer)
     cfg = load(stack, project_dir)
     target = customer_named(cfg, customer)
+    customer = target.name  # given by tenant id or domain: the stack file names it
     try:
         edit = config_edit(stack, project_dir, customer)
     except ValueError as err:

@@ -10,11 +10,11 @@ import typer
 
 from dapctl import exit_codes
 from dapctl.options import check_endpoint
-from dapctl.shell import DeadlineOption, ProjectDirOption, StackOption, console, guarded
+from dapctl.shell import DeadlineOption, ProjectDirOption, StackOption, console, guarded, stack_for
 
 
 def plan(
-    stack: str = StackOption,
+    stack: str | None = StackOption,
     as_json: bool = typer.Option(False, "--json", help="Print the plan as one JSON document (for CI)."),
     project_dir: Path = ProjectDirOption,
     endpoint: str = typer.Option(
@@ -34,6 +34,7 @@ def plan(
     from operations.plan import load_plan_config, plan_offline
 
     check_endpoint(endpoint)
+    stack = stack_for(stack, project_dir)
     with guarded():
         config, flat = load_plan_config(stack, project_dir)  # every config problem, before anything runs
     with guarded(deadline_seconds):  # reading GDAP status before declaring (--endpoint other than offline)

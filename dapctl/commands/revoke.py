@@ -38,6 +38,7 @@ from dapctl.shell import (
     errors,
     fail,
     guarded,
+    stack_for,
     write,
 )
 
@@ -50,7 +51,7 @@ class RevokeOptions:
     """What a revocation run was asked to do (the command's options, checked)."""
 
     customer: str | None
-    stack: str
+    stack: str | None
     project_dir: Path
     endpoint: str | None
     deadline_seconds: float
@@ -74,7 +75,7 @@ class RevokeOptions:
 def revoke(
     customer: str | None = CustomerArgument,
     tenant: str | None = TenantOption,
-    stack: str = StackOption,
+    stack: str | None = StackOption,
     project_dir: Path = ProjectDirOption,
     endpoint: str | None = EndpointOption,
     deadline_seconds: float = DeadlineOption,
@@ -179,6 +180,8 @@ def revoke_customer(options: RevokeOptions) -> int:
     check_confirmable(changes, o.yes)
     output = check_output(o.output, o.fmt)
     principals = check_principals(o.principals)
+    if o.intent is None:
+        o.stack = stack_for(o.stack, o.project_dir, o.customer or tenant, required=o.customer is not None)
     cfg, target, view = customer_and_view(
         o.stack, o.project_dir, o.customer, principals, False, o.endpoint, tenant, intent=o.intent
     )

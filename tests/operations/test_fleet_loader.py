@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from emulator.fleet_world import generate_fleet
-from operations.fleet import Fleet, stack_names, status_of_fleet
+from operations.fleet import Fleet, FleetStream, stack_names, status_of_fleet
 from tests.helpers import REPO
 
 
@@ -34,7 +34,29 @@ def test_the_status_reads_each_partner_tenants_relationships_once(tmp_path):
         reads.append(tenant)
         return []
 
-    rows, _, problems = status_of_fleet(tmp_path, stack_names(tmp_path), relationships)
+    status = status_of_fleet(tmp_path, stack_names(tmp_path), relationships)
+    assert reads == []  # nothing is read before the rows are asked for
+    rows = list(status)
     assert len(reads) == 1  # one partner for the whole fleet
-    assert problems == {}
+    assert status.problems == {}
     assert {stack for stack, _, _ in rows} == set(stack_names(tmp_path))
+
+
+def test_the_stream_loads_one_stack_at_a_time_and_reports_a_broken_one_when_met(tmp_path):
+    """Walking the fleet keeps only the stack at hand alive: memory flat in the number of stacks."""
+    import gc
+    import weakref
+
+    world = fleet_project(tmp_path)
+    broken = tmp_path / "Pulumi.customer-00004.yaml"
+    broken.write_text(broken.read_text().replace("delegation: gdap", "delegation: gdapp"))
+    stream = FleetStream(tmp_path, stack_names(tmp_path))
+    seen, alive = [], []
+    for stack, intent, customer in stream.customers():
+        seen.append((stack, customer.name))
+        alive.append(weakref.ref(intent))
+        del intent, customer
+        gc.collect()
+        assert sum(1 for ref in alive if ref() is not None) <= 1, stack  # the ones before it are gone
+    assert seen == [(c["name"], c["name"]) for c in world.customers if c["name"] != "customer-00004"]
+    assert set(stream.problems) == {"customer-00004"}

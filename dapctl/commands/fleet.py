@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import typer
@@ -99,6 +100,15 @@ def plan(
         raise typer.Exit(exit_codes.POLICY)
 
 
+def _status_rows(fleet_status) -> Iterator[dict]:
+    """The dashboard's rows as the fleet's status is read: the relationships, then the DAP customers."""
+    from dapctl.render.dashboard import dashboard_rows
+
+    for one in fleet_status:
+        yield from dashboard_rows([one], [])
+    yield from dashboard_rows([], fleet_status.dap)  # known once every stack is read
+
+
 @app.command(epilog=exit_codes.EPILOG)
 def status(
     project_dir: Path = ProjectDirOption,
@@ -114,7 +124,7 @@ def status(
 
     Example: dapctl fleet status --html fleet.html --fail-on-warning
     """
-    from dapctl.render.dashboard import dashboard_rows, render_dashboard
+    from dapctl.render.dashboard import render_dashboard
     from dapctl.render.fleet import JsonDocument
     from operations.fleet import status_of_fleet
     from operations.relationships import fetch_relationships
@@ -131,14 +141,7 @@ def status(
     with guarded(deadline_seconds, failing="Could not read the GDAP relationships"):
         fleet_status = status_of_fleet(project_dir, stacks, lambda tenant: fetch_relationships(conn, tenant))
         rows = document.array("rows") if document else None
-        for one in fleet_status:
-            for row in dashboard_rows([one], []):
-                attention = attention or bool(row["attention"])
-                if rows is not None:
-                    rows.add(row)
-                if keep:
-                    kept.append(row)
-        for row in dashboard_rows([], fleet_status.dap):  # the DAP customers after the relationships, as before
+        for row in _status_rows(fleet_status):
             attention = attention or bool(row["attention"])
             if rows is not None:
                 rows.add(row)
@@ -178,7 +181,7 @@ def drift(
 
     check_endpoint(endpoint)
     stacks = selected_stacks(project_dir, patterns, exclude)
-    drifted: dict[str, list] = {}  # only the stacks that drifted are kept (the table shows only them)
+    drifted: dict[str, list] = {}  # only the stacks that drifted (the table shows only them; JSON: their names)
     document = JsonDocument(sys.stdout, schemaVersion=1) if as_json else None
     by_stack = document.object("stacks") if document else None
 
@@ -186,7 +189,7 @@ def drift(
         if by_stack is not None:
             by_stack.add(stack, [i.to_json() for i in items])
         if items:
-            drifted[stack] = [] if by_stack is not None else items  # JSON: the items are written already
+            drifted[stack] = [] if by_stack is not None else items  # JSON: written already, not kept
 
     problems = _read_fleet(
         endpoint,

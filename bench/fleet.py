@@ -23,6 +23,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from azure_http.partner_center import CUSTOMER_LIMIT
 from bench.sweep import EmulatorProcess
 from emulator.client import EmulatorControl
 from emulator.fleet_world import generate_fleet
@@ -202,7 +203,21 @@ def bench_drift(count: int, sample: int, lines: list[str]) -> bool:
         f"near empty); the fleet's longest chain of dependent requests is its relationship pages "
         f"({-(-count // 300)} x {LATENCY * 1000:g} ms)"
     )
+    lines.append(
+        f"  physical limit from Partner Center's Customer resource: {customer_floor(fleet.partner_center):.0f} s "
+        f"({fleet.partner_center} reads by id, the DAP check of each customer, at {CUSTOMER_LIMIT.size} requests "
+        f"per minute per tenant, paced by the client; DAP is only read by id)"
+    )
     return met
+
+
+def customer_floor(reads: int) -> float:
+    """The least wall time ``reads`` requests on Partner Center's Customer resource take: "The Customer resource
+    has a rate limit of 500 requests per minute per tenant identifier", and ``allowDelegatedAccess`` (DAP) "is
+    only available when getting a customer by ID, not by list"
+    (learn.microsoft.com/partner-center/developer/customer-resources): one read per customer, 500 at once, then
+    500 a minute."""
+    return max(0.0, (reads - CUSTOMER_LIMIT.size) / CUSTOMER_LIMIT.refill_per_second)
 
 
 def main(argv: list[str] | None = None) -> int:

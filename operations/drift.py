@@ -59,7 +59,10 @@ def customer_drift(
     declared: DeclaredAccess,
     relationships: list[Relationship],
     now: datetime | None = None,
+    stack: str | None = None,
 ) -> list[DriftItem]:
+    """What differs for one customer, each with its fix. ``stack`` names the stack in the fixes that need it, so
+    each runs as printed from the project folder."""
     if not customer.expects_access:
         return offboarded_drift(customer, report)
     items: list[DriftItem] = []
@@ -112,7 +115,10 @@ def customer_drift(
             for warning in row.warnings:
                 items.append(
                     DriftItem(
-                        name, "gdap", f"{row.display_name or 'relationship'}: {warning}", "see `dapctl gdap status`"
+                        name,
+                        "gdap",
+                        f"{row.display_name or 'relationship'}: {warning}",
+                        f"see `dapctl gdap status --stack {stack}`" if stack else "see `dapctl gdap status`",
                     )
                 )
         for grant in report.by_kind(Kind.GDAP_RELATIONSHIP):
@@ -190,6 +196,7 @@ async def stack_drift(
     intent: StackIntent,
     customers: list[CustomerIntent],
     seen: Callable[[CustomerIntent, AuditReport], None] | None = None,
+    stack: str | None = None,
 ) -> list[DriftItem]:
     """Drift of the given customers of one stack: the partner's relationships read once, each customer audited as
     the partner sees it (Autopilot devices are not access: not read). ``seen`` is told each customer's audit
@@ -201,5 +208,5 @@ async def stack_drift(
         report, declared = await audit_customer(intent, customer, view, autopilot=False)
         if seen is not None:
             seen(customer, report)
-        items += customer_drift(intent, customer, report, declared, relationships)
+        items += customer_drift(intent, customer, report, declared, relationships, stack=stack)
     return items

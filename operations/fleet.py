@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import fnmatch
 import gc
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +24,7 @@ from config.errors import ConfigError
 from intent import CustomerIntent, StackIntent, load_intent
 from operations.drift import DriftItem, customer_drift
 from operations.fleet_audit import audit_fleet
-from operations.gdap_status import status_rows
+from operations.gdap_status import StatusRow, status_rows
 
 STACK_FILE_GLOB = "Pulumi.*.yaml"
 
@@ -37,23 +38,46 @@ def stack_names(project_dir: Path, patterns: list[str] | None = None, exclude: l
 
 
 @dataclass
+class FleetStream:
+    """The selected stacks read one at a time, as a fleet question walks them: only the stack being asked about
+    is parsed and alive, so memory stays flat in the number of stacks (10,000 intents held at once are most of
+    a fleet run's memory). The stacks whose config is broken are collected in ``problems`` as they are met; a
+    broken stack is reported, the others still run."""
+
+    project_dir: Path
+    stacks: list[str]
+    problems: dict[str, list[str]] = field(default_factory=dict)
+
+    def intents(self) -> Iterator[tuple[str, StackIntent]]:
+        """Each stack's intent, loaded when it is asked for, in stack order."""
+        for stack in self.stacks:
+            try:
+                intent = load_intent(stack, self.project_dir)
+            except ConfigError as err:
+                self.problems[stack] = [f"{p.path}: {p.message}" for p in err.problems]
+                continue
+            yield stack, intent
+
+    def customers(self, *, active: bool = False) -> Iterator[tuple[str, StackIntent, CustomerIntent]]:
+        """Every customer as (stack, intent, customer), in stack order (``active``: those that expect access)."""
+        for stack, intent in self.intents():
+            for customer in intent.active_customers if active else intent.customers:
+                yield stack, intent, customer
+
+
+@dataclass
 class Fleet:
-    """The selected stacks' intents, each loaded once, and the stacks whose config is broken (with its problems):
-    the one loader of every fleet question (status, drift, audit, access, convergence). A broken stack is
-    reported; the others still run."""
+    """The selected stacks' intents, all loaded at once (``FleetStream`` walks them one at a time), and the
+    stacks whose config is broken (with its problems): the questions that need every stack side by side
+    (convergence, access, the audit's resume) use this one; a broken stack is reported, the others still run."""
 
     intents: dict[str, StackIntent] = field(default_factory=dict)
     problems: dict[str, list[str]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, project_dir: Path, stacks: list[str]) -> Fleet:
-        fleet = cls()
-        for stack in stacks:
-            try:
-                fleet.intents[stack] = load_intent(stack, project_dir)
-            except ConfigError as err:
-                fleet.problems[stack] = [f"{p.path}: {p.message}" for p in err.problems]
-        return fleet
+        stream = FleetStream(project_dir, stacks)
+        return cls(dict(stream.intents()), stream.problems)
 
     def customers(self, *, active: bool = False) -> list[tuple[str, StackIntent, CustomerIntent]]:
         """Every customer as (stack, intent, customer), in stack order (``active``: those that expect access)."""
@@ -113,42 +137,90 @@ def plan_stacks(
         gc.unfreeze()
 
 
-def status_of_fleet(project_dir: Path, stacks: list[str], read_relationships: Callable[[str], list[Relationship]]):
-    """GDAP status rows of every stack's customers, reading each partner tenant's relationships once.
+class FleetStatus:
+    """GDAP status rows of every stack's customers, as (stack, customer, row), produced while they are iterated:
+    each partner tenant's relationships are read once and indexed by customer tenant (the work stays linear in
+    the fleet), and each stack's intent is loaded only while its rows are made. While iterating, the DAP
+    customers (stack, customer) gather in ``dap`` and the stacks whose config is broken in ``problems``."""
 
-    Returns the rows as (stack, customer, row), the DAP customers as (stack, customer), and the stacks whose
-    config is broken. Relationships are indexed by customer tenant, so the work stays linear in the fleet."""
-    fleet = Fleet.load(project_dir, stacks)
-    by_partner: dict[str, dict[str, list[Relationship]]] = {}
-    rows, dap = [], []
-    for stack, cfg in fleet.intents.items():
-        tenant = cfg.partner.tenant_id
-        if tenant not in by_partner:
-            index: dict[str, list[Relationship]] = {}
-            for rel in read_relationships(tenant):
-                index.setdefault(rel.customer_tenant_id, []).append(rel)
-            by_partner[tenant] = index
-        mine = [r for c in cfg.customers for r in by_partner[tenant].get(c.tenant_id.lower(), [])]
-        customers = {c.name: c for c in cfg.customers}
-        rows += [(stack, customers[row.customer], row) for row in status_rows(cfg, mine)]
-        dap += [(stack, c) for c in cfg.customers if c.delegation == "dap"]
-    return rows, dap, fleet.problems
+    def __init__(self, project_dir: Path, stacks: list[str], read_relationships: Callable[[str], list[Relationship]]):
+        self._stream = FleetStream(project_dir, stacks)
+        self._read_relationships = read_relationships
+        self.dap: list[tuple[str, CustomerIntent]] = []
+
+    @property
+    def problems(self) -> dict[str, list[str]]:
+        return self._stream.problems
+
+    def __iter__(self) -> Iterator[tuple[str, CustomerIntent, StatusRow]]:
+        by_partner: dict[str, dict[str, list[Relationship]]] = {}
+        for stack, cfg in self._stream.intents():
+            tenant = cfg.partner.tenant_id
+            if tenant not in by_partner:
+                index: dict[str, list[Relationship]] = {}
+                for rel in self._read_relationships(tenant):
+                    index.setdefault(rel.customer_tenant_id, []).append(rel)
+                by_partner[tenant] = index
+            mine = [r for c in cfg.customers for r in by_partner[tenant].get(c.tenant_id.lower(), [])]
+            customers = {c.name: c for c in cfg.customers}
+            for row in status_rows(cfg, mine):
+                yield stack, customers[row.customer], row
+            self.dap += [(stack, c) for c in cfg.customers if c.delegation == "dap"]
 
 
-async def drift_of_fleet(conn: Connection, project_dir: Path, stacks: list[str], concurrency: int = 32, progress=None):
+def status_of_fleet(
+    project_dir: Path, stacks: list[str], read_relationships: Callable[[str], list[Relationship]]
+) -> FleetStatus:
+    """The fleet's GDAP status, read as it is iterated (``FleetStatus``)."""
+    return FleetStatus(project_dir, stacks, read_relationships)
+
+
+OnStackDrift = Callable[[str, list[DriftItem]], Any]
+
+
+async def drift_of_fleet(
+    conn: Connection,
+    project_dir: Path,
+    stacks: list[str],
+    on_stack: OnStackDrift,
+    concurrency: int = 32,
+    progress=None,
+) -> dict[str, list[str]]:
     """Drift of every customer of every stack: relationships read once per partner tenant, shared connections,
-    customers audited ``concurrency`` at a time (``operations.fleet_audit``); only the drift items are kept.
-    Returns (stack, drift items) pairs and the stacks whose config is broken."""
-    fleet = Fleet.load(project_dir, stacks)
-    by_stack: dict[str, list] = {stack: [] for stack in fleet.intents}
+    customers audited ``concurrency`` at a time (``operations.fleet_audit``), stacks loaded as they are reached.
+
+    ``on_stack(stack, drift items)`` gets each stack's drift as soon as all its customers are checked, in stack
+    order (a stack finished early waits for the ones before it: at most ``concurrency`` customers' items wait);
+    nothing else is kept. Returns the stacks whose config is broken."""
+    stream = FleetStream(project_dir, stacks)
+    order: deque[str] = deque()  # stacks started, not yet handed over, in stack order
+    waiting: dict[str, int] = {}  # customers of each started stack still being checked
+    found: dict[str, list[DriftItem]] = {}
+
+    def jobs() -> Iterator[tuple[str, StackIntent, CustomerIntent]]:
+        for stack, intent in stream.intents():
+            order.append(stack)
+            waiting[stack], found[stack] = len(intent.customers), []
+            for customer in intent.customers:
+                yield stack, intent, customer
+            flush()  # a stack without customers
+
+    def flush() -> None:
+        while order and waiting[order[0]] == 0:
+            stack = order.popleft()
+            del waiting[stack]
+            on_stack(stack, found.pop(stack))
 
     def on_report(stack, cfg, customer, report, declared, relationships) -> None:
-        items = customer_drift(cfg, customer, report, declared, relationships)
+        items = customer_drift(cfg, customer, report, declared, relationships, stack=stack)
         items += [_unchecked(customer.name, error) for error in report.errors]
-        by_stack[stack].extend(items)
+        found[stack].extend(items)
+        waiting[stack] -= 1
+        flush()
 
-    await audit_fleet(conn, fleet.customers(), on_report, concurrency=concurrency, progress=progress)
-    return by_stack, fleet.problems
+    await audit_fleet(conn, jobs(), on_report, concurrency=concurrency, progress=progress)
+    flush()
+    return stream.problems
 
 
 def _unchecked(customer: str, error: str) -> DriftItem:

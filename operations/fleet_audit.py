@@ -12,7 +12,7 @@ the caller's ``on_report`` as soon as it is done and is not kept: memory stays f
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sized
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from typing import Any
@@ -60,7 +60,6 @@ class _Partner:
     arm: ArmClient
     graph: GraphClient
     partner_center: PartnerCenterClient
-    relationships: list[Relationship]
     by_customer: dict[str, list[Relationship]]
 
 
@@ -70,58 +69,77 @@ OnReport = Callable[[str, StackConfig, Customer, AuditReport, DeclaredAccess | N
 
 async def audit_fleet(
     conn: Connection,
-    jobs: list[Job],
+    jobs: Iterable[Job],
     on_report: OnReport,
     *,
     concurrency: int = DEFAULT_CONCURRENCY,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Callable[[int, int | None], None] | None = None,
     skip: Callable[[str, Customer], bool] | None = None,
 ) -> None:
     """Audit every (stack, config, customer) of ``jobs``; ``on_report(stack, cfg, customer, report, declared,
-    the partner's relationships)`` gets each result (awaited if it returns an awaitable). ``skip``: customers
-    already done (a resumed run): not audited, counted in the progress."""
+    the customer's relationships)`` gets each result (awaited if it returns an awaitable). ``skip``: customers
+    already done (a resumed run): not audited, counted in the progress.
+
+    ``jobs`` may be a lazy iterator (stacks loaded as they are reached): ``concurrency`` workers pull from it, so
+    no more than that many jobs are alive at once, and the progress total is known once it is exhausted (a
+    list's at once). Each partner tenant's clients and relationships are set up when its first customer comes."""
     partners: dict[str, _Partner] = {}
-    slots = asyncio.Semaphore(max(1, concurrency))
+    partner_locks: dict[str, asyncio.Lock] = {}
+    total = len(jobs) if isinstance(jobs, Sized) else None
+    known = total is not None
+    pending = iter(jobs)
+    counted = 0
     done = 0
     async with AsyncExitStack() as stack:
-        for _, cfg, _ in jobs:
+
+        async def partner_of(cfg: StackConfig) -> _Partner:
             tenant = cfg.partner.tenant_id.lower()
-            if tenant in partners:
-                continue
-            arm = await stack.enter_async_context(ArmClient(conn.tokens, conn.endpoints, tenant_id=tenant))
-            graph = await stack.enter_async_context(GraphClient(conn.tokens, conn.endpoints, tenant_id=tenant))
-            pc = await stack.enter_async_context(PartnerCenterClient(conn.tokens, conn.endpoints, tenant_id=tenant))
-            relationships = [r async for r in graph.relationships()]
-            by_customer: dict[str, list[Relationship]] = {}
-            for rel in relationships:
-                by_customer.setdefault(rel.customer_tenant_id, []).append(rel)
-            partners[tenant] = _Partner(arm, graph, pc, relationships, by_customer)
+            async with partner_locks.setdefault(tenant, asyncio.Lock()):
+                if tenant not in partners:
+                    arm = await stack.enter_async_context(ArmClient(conn.tokens, conn.endpoints, tenant_id=tenant))
+                    graph = await stack.enter_async_context(GraphClient(conn.tokens, conn.endpoints, tenant_id=tenant))
+                    pc = await stack.enter_async_context(
+                        PartnerCenterClient(conn.tokens, conn.endpoints, tenant_id=tenant)
+                    )
+                    by_customer: dict[str, list[Relationship]] = {}
+                    async for rel in graph.relationships():
+                        by_customer.setdefault(rel.customer_tenant_id, []).append(rel)
+                    partners[tenant] = _Partner(arm, graph, pc, by_customer)
+            return partners[tenant]
 
         async def one(stack_name: str, cfg: StackConfig, customer: Customer) -> None:
-            nonlocal done
-            if skip is None or not skip(stack_name, customer):
-                async with slots:
-                    partner = partners[cfg.partner.tenant_id.lower()]
-                    view = partner_view(conn, cfg, customer, [], all_partners=False)
-                    aliases = await resolve_aliases(conn, cfg, customer)
-                    declared = declared_access(cfg, customer, aliases)
-                    clients = Clients(
-                        arm=partner.arm.for_tenant(customer.tenant_id),
-                        graph=SharedRelationships(partner.graph, partner.by_customer, customer.tenant_id),  # type: ignore[arg-type]
-                        partner_center=partner.partner_center,
-                    )
-                    try:
-                        report = await audit(view.target, clients, declared)
-                    except AzureHttpError as err:  # one customer's failure stops none of the others
-                        report = AuditReport(view.target)
-                        report.errors.append(str(err))
-                    if view.unresolved_groups:
-                        report.not_checked.append(f"partner groups without an object id: {view.unresolved_groups}")
-                    outcome = on_report(stack_name, cfg, customer, report, declared, partner.relationships)
-                    if isinstance(outcome, Awaitable):
-                        await outcome
-            done += 1
-            if progress:
-                progress(done, len(jobs))
+            partner = await partner_of(cfg)
+            view = partner_view(conn, cfg, customer, [], all_partners=False)
+            aliases = await resolve_aliases(conn, cfg, customer)
+            declared = declared_access(cfg, customer, aliases)
+            clients = Clients(
+                arm=partner.arm.for_tenant(customer.tenant_id),
+                graph=SharedRelationships(partner.graph, partner.by_customer, customer.tenant_id),  # type: ignore[arg-type]
+                partner_center=partner.partner_center,
+            )
+            try:
+                report = await audit(view.target, clients, declared)
+            except AzureHttpError as err:  # one customer's failure stops none of the others
+                report = AuditReport(view.target)
+                report.errors.append(str(err))
+            if view.unresolved_groups:
+                report.not_checked.append(f"partner groups without an object id: {view.unresolved_groups}")
+            mine = partner.by_customer.get(customer.tenant_id.lower(), [])
+            outcome = on_report(stack_name, cfg, customer, report, declared, mine)
+            if isinstance(outcome, Awaitable):
+                await outcome
 
-        await asyncio.gather(*(one(*job) for job in jobs))
+        async def worker() -> None:
+            nonlocal counted, done, total
+            for stack_name, cfg, customer in pending:  # shared: each job goes to one worker
+                counted += 1
+                if skip is None or not skip(stack_name, customer):
+                    await one(stack_name, cfg, customer)
+                done += 1
+                if progress:
+                    progress(done, total)
+            total = counted
+
+        await asyncio.gather(*(worker() for _ in range(max(1, concurrency))))
+    if progress and not known:
+        progress(done, done)  # the total is known now

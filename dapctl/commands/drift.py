@@ -52,7 +52,13 @@ def drift(
     conn = connection(endpoint)
     with guarded(deadline_seconds):
         items = run_sync(
-            stack_drift(conn, cfg, customers, seen=lambda c, report: remember_seen(project_dir, c, report, "drift"))
+            stack_drift(
+                conn,
+                cfg,
+                customers,
+                seen=lambda c, report: remember_seen(project_dir, c, report, "drift"),
+                stack=stack,
+            )
         )
     write(lambda: render_drift(stack, items, Format(fmt), output, console))
     if items:

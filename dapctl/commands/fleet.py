@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import typer
@@ -99,6 +100,15 @@ def plan(
         raise typer.Exit(exit_codes.POLICY)
 
 
+def _status_rows(fleet_status) -> Iterator[dict]:
+    """The dashboard's rows as the fleet's status is read: the relationships, then the DAP customers."""
+    from dapctl.render.dashboard import dashboard_rows
+
+    for one in fleet_status:
+        yield from dashboard_rows([one], [])
+    yield from dashboard_rows([], fleet_status.dap)  # known once every stack is read
+
+
 @app.command(epilog=exit_codes.EPILOG)
 def status(
     project_dir: Path = ProjectDirOption,
@@ -114,7 +124,8 @@ def status(
 
     Example: dapctl fleet status --html fleet.html --fail-on-warning
     """
-    from dapctl.render.dashboard import dashboard_rows, render_dashboard
+    from dapctl.render.dashboard import render_dashboard
+    from dapctl.render.fleet import JsonDocument
     from operations.fleet import status_of_fleet
     from operations.relationships import fetch_relationships
 
@@ -123,20 +134,31 @@ def status(
         fail(exit_codes.USAGE, f"[bold red]--html:[/] folder {escape(str(html.parent))} does not exist")
     stacks = selected_stacks(project_dir, patterns, exclude)
     conn = connection(endpoint)
+    keep = html is not None or not as_json  # the dashboard and the table show every row; JSON streams them
+    kept: list[dict] = []
+    attention = False
+    document = JsonDocument(sys.stdout, schemaVersion=1) if as_json else None
     with guarded(deadline_seconds, failing="Could not read the GDAP relationships"):
-        rows, dap, problems = status_of_fleet(project_dir, stacks, lambda tenant: fetch_relationships(conn, tenant))
-    table_rows = dashboard_rows(rows, dap)
+        fleet_status = status_of_fleet(project_dir, stacks, lambda tenant: fetch_relationships(conn, tenant))
+        rows = document.array("rows") if document else None
+        for row in _status_rows(fleet_status):
+            attention = attention or bool(row["attention"])
+            if rows is not None:
+                rows.add(row)
+            if keep:
+                kept.append(row)
+    problems = fleet_status.problems
     if html is not None:
-        html.write_text(render_dashboard(table_rows), encoding="utf-8")
-    if as_json:
-        document = {"schemaVersion": 1, "rows": table_rows, "configProblems": problems}
-        sys.stdout.write(json.dumps(document, indent=2) + "\n")
+        html.write_text(render_dashboard(kept), encoding="utf-8")
+    if document is not None:
+        rows.close()
+        document.close(configProblems=problems)
     else:
-        console.print(status_table(stacks, table_rows))
+        console.print(status_table(stacks, kept))
         _config_problems(problems)
     if problems:
         raise typer.Exit(exit_codes.USAGE)
-    if fail_on_warning and any(r["attention"] for r in table_rows):
+    if fail_on_warning and attention:
         raise typer.Exit(exit_codes.FINDINGS)
 
 
@@ -154,24 +176,30 @@ def drift(
 
     Example: dapctl fleet drift --stacks 'contoso*' --json
     """
+    from dapctl.render.fleet import JsonDocument
     from operations.fleet import drift_of_fleet
 
     check_endpoint(endpoint)
     stacks = selected_stacks(project_dir, patterns, exclude)
-    by_stack, problems = _read_fleet(
+    drifted: dict[str, list] = {}  # only the stacks that drifted (the table shows only them; JSON: their names)
+    document = JsonDocument(sys.stdout, schemaVersion=1) if as_json else None
+    by_stack = document.object("stacks") if document else None
+
+    def on_stack(stack: str, items: list) -> None:
+        if by_stack is not None:
+            by_stack.add(stack, [i.to_json() for i in items])
+        if items:
+            drifted[stack] = [] if by_stack is not None else items  # JSON: written already, not kept
+
+    problems = _read_fleet(
         endpoint,
         deadline_seconds,
         "checking drift",
-        lambda conn, progress: drift_of_fleet(conn, project_dir, stacks, concurrency, progress=progress),
+        lambda conn, progress: drift_of_fleet(conn, project_dir, stacks, on_stack, concurrency, progress=progress),
     )
-    drifted = {stack: items for stack, items in by_stack.items() if items}
-    if as_json:
-        document = {
-            "schemaVersion": 1,
-            "stacks": {stack: [i.to_json() for i in items] for stack, items in sorted(by_stack.items())},
-            "configProblems": problems,
-        }
-        sys.stdout.write(json.dumps(document, indent=2) + "\n")
+    if document is not None:
+        by_stack.close()
+        document.close(configProblems=problems)
     else:
         console.print(drift_table(drifted, stacks))
         _config_problems(problems)

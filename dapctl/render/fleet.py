@@ -1,6 +1,10 @@
-"""The fleet commands' tables for people (``--json`` documents are written by the commands themselves)."""
+"""The fleet commands' tables for people, and their ``--json`` documents written as the results come
+(``JsonDocument``): at 10,000 customers a fleet run keeps a summary, not every customer's result."""
 
 from __future__ import annotations
+
+import json
+from typing import Any, TextIO
 
 from rich.markup import escape
 from rich.table import Table
@@ -91,3 +95,58 @@ def access_table(lost: list, results: list) -> Table:
     for stack, r in lost:
         table.add_row(escape(stack), escape(r.customer), r.token, escape("\n".join(r.findings)))
     return table
+
+
+def _nested(value: Any, level: int) -> str:
+    """``value`` as ``json.dumps(indent=2)`` writes it ``level`` levels deep (JSON strings hold no raw newline)."""
+    return json.dumps(value, indent=2).replace("\n", "\n" + "  " * level)
+
+
+class JsonMembers:
+    """An object or array of a ``JsonDocument`` still open: members are written as they are added."""
+
+    def __init__(self, out: TextIO, brackets: str, level: int) -> None:
+        self._out, self._close, self._level, self._count = out, brackets[1], level, 0
+        out.write(brackets[0])
+
+    def add(self, *member: Any) -> None:
+        """``add(value)`` to an array, ``add(key, value)`` to an object."""
+        *key, value = member
+        indent = "\n" + "  " * (self._level + 1)
+        name = f"{json.dumps(key[0])}: " if key else ""
+        self._out.write(("," if self._count else "") + indent + name + _nested(value, self._level + 1))
+        self._count += 1
+
+    def close(self) -> None:
+        self._out.write(("\n" + "  " * self._level if self._count else "") + self._close)
+
+
+class JsonDocument:
+    """One JSON object written to ``out`` member by member, the same text ``json.dumps(document, indent=2)``
+    gives plus a newline: a fleet's rows go out as they are read instead of being held until the end. A run
+    that fails half-way leaves an incomplete document (and a non-zero exit)."""
+
+    def __init__(self, out: TextIO, **first: Any) -> None:
+        self._out, self._count = out, 0
+        out.write("{")
+        for key, value in first.items():
+            self._key(key)
+            out.write(_nested(value, 1))
+
+    def _key(self, key: str) -> None:
+        self._out.write(("," if self._count else "") + "\n  " + json.dumps(key) + ": ")
+        self._count += 1
+
+    def object(self, key: str) -> JsonMembers:
+        self._key(key)
+        return JsonMembers(self._out, "{}", 1)
+
+    def array(self, key: str) -> JsonMembers:
+        self._key(key)
+        return JsonMembers(self._out, "[]", 1)
+
+    def close(self, **last: Any) -> None:
+        for key, value in last.items():
+            self._key(key)
+            self._out.write(_nested(value, 1))
+        self._out.write(("\n}" if self._count else "}") + "\n")

@@ -132,3 +132,40 @@ def test_fleet_drift_finds_what_the_per_stack_command_finds(emulator, tmp_path):
     assert set(stacks) == {"dev", "dev-copy"}
     for items in stacks.values():
         assert sorted(json.dumps(i, sort_keys=True) for i in items) == expected
+
+
+def _json_values():
+    from hypothesis import strategies as st
+
+    scalars = st.none() | st.booleans() | st.integers() | st.text(max_size=8)
+    return st.recursive(
+        scalars, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3)
+    )
+
+
+def test_the_streamed_json_document_is_the_text_json_dumps_gives():
+    """Rows written one by one make the same document as ``json.dumps(document, indent=2)`` (the contract)."""
+    import io
+
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    from dapctl.render.fleet import JsonDocument
+
+    @given(st.dictionaries(st.text(max_size=6), _json_values(), max_size=4), st.lists(_json_values(), max_size=4))
+    def check(stacks, rows):
+        out = io.StringIO()
+        document = JsonDocument(out, schemaVersion=1)
+        members = document.object("stacks")
+        for key, value in stacks.items():
+            members.add(key, value)
+        members.close()
+        array = document.array("rows")
+        for row in rows:
+            array.add(row)
+        array.close()
+        document.close(configProblems={"s": ["a problem"]})
+        expected = {"schemaVersion": 1, "stacks": stacks, "rows": rows, "configProblems": {"s": ["a problem"]}}
+        assert out.getvalue() == json.dumps(expected, indent=2) + "\n"
+
+    check()

@@ -10,12 +10,8 @@ from __future__ import annotations
 
 import json
 
-import pytest
-from typer.testing import CliRunner
-
-from dapctl.cli import app
 from intent import Lifecycle, load_intent
-from tests.support.cli import with_emulator_time
+from tests.dapctl.test_offboard import cli  # noqa: F401 - the in-process dapctl fixture
 
 RUNBOOK_TYPES = (
     "azure-native:resources:ResourceGroup",
@@ -25,27 +21,12 @@ RUNBOOK_TYPES = (
 )
 
 
-@pytest.fixture
-def cli(onboarded, monkeypatch, tmp_path):
-    emulator, project, _, _ = onboarded
-    with_emulator_time(monkeypatch, emulator)
-    monkeypatch.delenv("CSP_DELEGATION_ENDPOINT", raising=False)
-    monkeypatch.chdir(tmp_path)  # the revocation journal goes to .dapctl/ here
-    runner = CliRunner()
-    common = ["--stack", "dev", "--project-dir", str(project), "--endpoint", emulator.url]
-
-    def run(*args: str):
-        return runner.invoke(app, [*args, *common], catch_exceptions=False)
-
-    return run, project
-
-
 def state_commands(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip().startswith("pulumi state ")]
 
 
-def test_apply_with_json_prints_one_json_document_with_the_dry_runs_state_steps(cli):
-    run, project = cli
+def test_apply_with_json_prints_one_json_document_with_the_dry_runs_state_steps(cli):  # noqa: F811
+    run, _, project, _, _ = cli
     dry = run("offboard", "contoso", "--json")
     assert dry.exit_code == 0, dry.output
     planned = json.loads(dry.stdout)["stateSteps"]  # stdout is the JSON document alone
@@ -66,8 +47,8 @@ def test_apply_with_json_prints_one_json_document_with_the_dry_runs_state_steps(
     assert load_intent("dev", project).customer("contoso").lifecycle is Lifecycle.OFFBOARDED
 
 
-def test_apply_prints_the_state_steps_and_never_calls_the_runbook_gone(cli):
-    run, _ = cli
+def test_apply_prints_the_state_steps_and_never_calls_the_runbook_gone(cli):  # noqa: F811
+    run = cli[0]
     dry = run("offboard", "contoso")
     applied = run("offboard", "contoso", "--apply", "--yes", "--accept-unverified")
     assert applied.exit_code in (0, 5), applied.output
@@ -76,8 +57,8 @@ def test_apply_prints_the_state_steps_and_never_calls_the_runbook_gone(cli):
     assert "the customer's other resources leave the state (already gone in Azure)" not in applied.stdout
 
 
-def test_an_unverified_revocation_does_not_mark_the_customer_offboarded_unless_accepted(cli):
-    run, project = cli
+def test_an_unverified_revocation_does_not_mark_the_customer_offboarded_unless_accepted(cli):  # noqa: F811
+    run, _, project, _, _ = cli
     stack_file = project / "Pulumi.dev.yaml"
     before = stack_file.read_text()
 
@@ -94,10 +75,10 @@ def test_an_unverified_revocation_does_not_mark_the_customer_offboarded_unless_a
     assert load_intent("dev", project).customer("contoso").lifecycle is Lifecycle.OFFBOARDED
 
 
-def test_a_subscription_that_could_not_be_listed_leaves_the_customer_declared(cli, onboarded):
+def test_a_subscription_that_could_not_be_listed_leaves_the_customer_declared(cli, onboarded):  # noqa: F811
     """One subscription's role assignments cannot be listed (ARM 500 throughout): the revocation cannot verify
     it, so the offboarding is partial and must not be recorded as clean."""
-    run, project = cli
+    run, _, project, _, _ = cli
     emulator, _, _, subscriptions = onboarded
     stack_file = project / "Pulumi.dev.yaml"
     before = stack_file.read_text()

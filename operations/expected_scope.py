@@ -13,7 +13,7 @@ from pathlib import Path
 from intent import CustomerIntent
 from runbooks.audit import AuditReport
 from runbooks.declared import DeclaredAccess
-from runbooks.expected_scope import ExpectedScope, record_path
+from runbooks.expected_scope import ExpectedScope, ExpectedScopeError, record_path
 
 
 def declared_subscriptions(customer: CustomerIntent, declared: DeclaredAccess | None) -> set[str]:
@@ -38,7 +38,17 @@ def expected_scope(
     return ExpectedScope.load(path, customer.tenant_id, declared_subscriptions(customer, declared))
 
 
-def remember_seen(project_dir: Path | None, customer: CustomerIntent, report: AuditReport, source: str) -> None:
-    """Add the subscriptions an audit or drift run saw to the customer's record."""
-    if project_dir is not None and report.subscription_ids:
+def remember_seen(
+    project_dir: Path | None, customer: CustomerIntent, report: AuditReport, source: str, *, keep_going: bool = False
+) -> None:
+    """Add the subscriptions an audit or drift run saw to the customer's record. A damaged record raises
+    ``ExpectedScopeError`` (the file and the fix named); with ``keep_going`` (a fleet run, where one customer's
+    record must not stop the others) it becomes one of the report's errors, so that customer reads incomplete."""
+    if project_dir is None or not report.subscription_ids:
+        return
+    try:
         expected_scope(project_dir, customer).record(report.subscription_ids, source)
+    except ExpectedScopeError as err:
+        if not keep_going:
+            raise
+        report.errors.append(f"expected scope not recorded: {err}")

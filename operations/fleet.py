@@ -23,6 +23,7 @@ from azure_http.models import Relationship
 from config.errors import ConfigError
 from intent import CustomerIntent, StackIntent, load_intent
 from operations.drift import DriftItem, customer_drift
+from operations.expected_scope import remember_seen
 from operations.fleet_audit import audit_fleet
 from operations.gdap_status import StatusRow, status_rows
 
@@ -191,7 +192,8 @@ async def drift_of_fleet(
 
     ``on_stack(stack, drift items)`` gets each stack's drift as soon as all its customers are checked, in stack
     order (a stack finished early waits for the ones before it: at most ``concurrency`` customers' items wait);
-    nothing else is kept. Returns the stacks whose config is broken."""
+    nothing else is kept. Each customer's subscriptions are added to its expected scope (the project folder's
+    record, read by a later revocation). Returns the stacks whose config is broken."""
     stream = FleetStream(project_dir, stacks)
     order: deque[str] = deque()  # stacks started, not yet handed over, in stack order
     waiting: dict[str, int] = {}  # customers of each started stack still being checked
@@ -212,6 +214,7 @@ async def drift_of_fleet(
             on_stack(stack, found.pop(stack))
 
     def on_report(stack, cfg, customer, report, declared, relationships) -> None:
+        remember_seen(project_dir, customer, report, "drift", keep_going=True)  # what a later revocation must find
         items = customer_drift(cfg, customer, report, declared, relationships, stack=stack)
         items += [_unchecked(customer.name, error) for error in report.errors]
         found[stack].extend(items)

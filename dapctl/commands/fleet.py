@@ -260,6 +260,7 @@ def audit(
     from azure_http import run_sync
     from dapctl.render.fleet_audit import AuditLog, audit_row, document, markdown
     from dapctl.render.reports import progress_bar
+    from operations.expected_scope import remember_seen
     from operations.fleet import Fleet
     from operations.fleet_audit import audit_fleet
 
@@ -295,6 +296,7 @@ def audit(
         rows.update({k: row for k, row in log.done.items() if k in wanted})
 
     def on_report(stack, cfg, customer, report, declared, relationships) -> None:
+        remember_seen(project_dir, customer, report, "audit", keep_going=True)  # what a later revocation must find
         row = audit_row(stack, customer, report)
         rows[(stack, customer.name)] = row
         if log is not None:

@@ -204,6 +204,22 @@ def _delegated_to_target(subscription: dict, target: Target) -> bool:
     return any(target.owns_tenant(t) for t in managing)
 
 
+def admit_subscription(subscription: dict, target: Target, report: AuditReport) -> str | None:
+    """The listed subscription's id (lower-cased, counted in ``report``) when it is the customer's tenant's; None
+    when another tenant's. A customer that manages another tenant's subscription through Lighthouse sees it
+    listed with its own token: that subscription is not the customer's, and is named as excluded, never read."""
+    owner = (subscription.get("tenantId") or "").lower()
+    if owner != target.customer_tenant_id:
+        report.excluded.append(
+            f"subscription {subscription.get('subscriptionId')} belongs to tenant {owner or 'unknown'}, "
+            "not the customer's (listed through Lighthouse): not read, never touched"
+        )
+        return None
+    report.subscriptions += 1
+    report.subscription_ids.append(subscription["subscriptionId"].lower())
+    return subscription["subscriptionId"].lower()
+
+
 async def _sweep_subscription(
     arm: ArmClient, target: Target, subscription: dict, seen: set[str], report: AuditReport
 ) -> None:
@@ -252,18 +268,8 @@ async def _sweep_azure(
     workers = [asyncio.create_task(worker()) for _ in range(limits.overall)]
     try:
         async for subscription in clients.arm.list_subscriptions():
-            # Only the customer's tenant: a customer that manages another tenant's subscription through
-            # Lighthouse sees it listed with its own token; that subscription is not the customer's.
-            owner = (subscription.get("tenantId") or "").lower()
-            if owner != target.customer_tenant_id:
-                report.excluded.append(
-                    f"subscription {subscription.get('subscriptionId')} belongs to tenant {owner or 'unknown'}, "
-                    "not the customer's (listed through Lighthouse): not read, never touched"
-                )
-                continue
-            report.subscriptions += 1
-            report.subscription_ids.append(subscription["subscriptionId"].lower())
-            await queue.put(subscription)
+            if admit_subscription(subscription, target, report) is not None:
+                await queue.put(subscription)
     finally:
         for _ in workers:
             await queue.put(None)

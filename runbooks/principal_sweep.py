@@ -30,6 +30,7 @@ from .audit import (
     _delegated_to_target,
     _lighthouse_grant,
     _rbac_grant,
+    admit_subscription,
     sweep_azure,
 )
 
@@ -102,16 +103,9 @@ def _customers_subscriptions(subscriptions: list[dict], target: Target, report: 
     """The listed subscriptions of the customer's tenant (counted in ``report``); others are named as excluded."""
     mine = set()
     for subscription in subscriptions:
-        owner = (subscription.get("tenantId") or "").lower()
-        if owner != target.customer_tenant_id:
-            report.excluded.append(
-                f"subscription {subscription.get('subscriptionId')} belongs to tenant {owner or 'unknown'}, "
-                "not the customer's (listed through Lighthouse): not read, never touched"
-            )
-            continue
-        report.subscriptions += 1
-        report.subscription_ids.append(subscription["subscriptionId"].lower())
-        mine.add(subscription["subscriptionId"].lower())
+        admitted = admit_subscription(subscription, target, report)
+        if admitted is not None:
+            mine.add(admitted)
     return mine
 
 

@@ -49,6 +49,7 @@ def _run_on_new_loop(coro: Coroutine[Any, Any, T]) -> T:
     # What asyncio.Runner(loop_factory=asyncio.new_event_loop) does, written for Python 3.10 (the customer's
     # runbook bundles this package): the loop is never installed as the thread's current loop.
     loop = asyncio.new_event_loop()
+    loop.set_exception_handler(_quiet_interrupts)
     try:
         return loop.run_until_complete(coro)
     finally:
@@ -62,3 +63,13 @@ def _run_on_new_loop(coro: Coroutine[Any, Any, T]) -> T:
             loop.run_until_complete(loop.shutdown_default_executor())
         finally:
             loop.close()
+
+
+def _quiet_interrupts(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    """Ctrl-C stops the work wherever it runs: the task it lands in ends with ``KeyboardInterrupt`` and nobody is
+    left to retrieve it, so asyncio would print "Task exception was never retrieved" with a traceback after the
+    command already said what was done and how to resume. That one is the command's to report; anything else is
+    logged as asyncio does."""
+    if isinstance(context.get("exception"), KeyboardInterrupt | SystemExit):
+        return
+    loop.default_exception_handler(context)

@@ -105,3 +105,27 @@ def test_an_error_of_the_work_is_raised_alone() -> None:
     assert caught.value.__context__ is None
     text = "".join(traceback.format_exception(caught.value))
     assert "During handling" not in text and "no running event loop" not in text
+
+
+def test_a_ctrl_c_inside_the_work_leaves_no_unretrieved_task_traceback(caplog):
+    """KeyboardInterrupt raised in a child task (where a real Ctrl-C lands) reaches the caller, and asyncio logs no
+    "Task exception was never retrieved" for it once the task is collected."""
+    import asyncio
+    import gc
+    import logging
+
+    import pytest
+
+    from azure_http.sync import run_sync
+
+    async def child():
+        await asyncio.sleep(0)
+        raise KeyboardInterrupt
+
+    async def work():
+        await asyncio.wait_for(asyncio.ensure_future(child()), timeout=30)
+
+    with caplog.at_level(logging.ERROR, logger="asyncio"), pytest.raises(KeyboardInterrupt):
+        run_sync(work())
+    gc.collect()
+    assert not [r for r in caplog.records if "never retrieved" in r.getMessage()]

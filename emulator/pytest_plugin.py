@@ -13,7 +13,6 @@ uses the ``emulator`` fixture so tests never see each other's data, settings or 
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -65,23 +64,13 @@ def emulator_tls_server() -> Iterator[EmulatorServer]:
 
 
 def _fresh_handle(server: EmulatorServer) -> Iterator[EmulatorHandle]:
-    _settle(server)
+    server.state.reset()
     control = EmulatorControl(server.url, ca_path=server.ca_path)
     try:
         yield EmulatorHandle(server.url, control, server.state, server)
     finally:
         control.close()
-        _settle(server)
-
-
-def _settle(server: EmulatorServer) -> None:
-    """Reset, let every request a test left held (a latency fault its client gave up on) finish, refused as stale,
-    then reset again: the next test's world and request log hold nothing of the last test's, however loaded the
-    machine. (pytest's timeout, in pyproject, ends a request that never finishes.)"""
-    server.state.reset()
-    while server.state.in_flight:
-        time.sleep(0.01)
-    server.state.reset()
+        server.state.reset()
 
 
 @pytest.fixture

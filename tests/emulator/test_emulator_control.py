@@ -145,8 +145,11 @@ def test_delayed_request_does_not_leak_across_reset(emulator) -> None:
     with pytest.raises(httpx.ReadTimeout):
         httpx.post(emulator.url + RELS, json=body, headers=AUTH, timeout=0.1)
     emulator.control.reset()
-    eventually(lambda: emulator.state.in_flight == 0)
-    assert [r["status"] for r in emulator.control.requests(RELS, "POST")] == [503]  # refused as stale
+    eventually(lambda: emulator.state.in_flight <= 0)  # (a reset zeroes the count: a late finisher goes below)
+    statuses = [r["status"] for r in emulator.control.requests(RELS, "POST")]
+    # Refused as stale. On a loaded machine an earlier test's held POST can finish after this reset too: it is
+    # refused the same way, so every POST logged since the reset is a 503, and none made a relationship.
+    assert statuses and set(statuses) == {503}, statuses
     assert emulator.control.state()["gdap"]["relationships"] == []
 
 

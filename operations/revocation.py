@@ -8,6 +8,7 @@ terminal, a pipeline with ``--yes``. Nothing here prints or asks.
 
 from __future__ import annotations
 
+import asyncio
 import shlex
 from collections import Counter
 from dataclasses import dataclass, field
@@ -202,5 +203,5 @@ async def apply_revocation(
             gaps=gaps if "rbac" in plan.selection.areas else [],  # the gaps are about RBAC principals
             selection=plan.selection,
             expected=plan.expected,
-            **({"sleep": view.conn.sleep} if view.conn.sleep is not None else {}),
+            sleep=view.conn.sleep or asyncio.sleep,
         )
